@@ -1,0 +1,22 @@
+"""One Settings object, read from BPLAB_* environment variables."""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "sessions.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    static_dir: Path = PROJECT_ROOT / "static"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    locales_dir: Path = PROJECT_ROOT / "locales"
+    # htmx comes from npm (package-lock.json) and is served by the app itself: classrooms are offline.
+    htmx_dir: Path = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
+    swagger_ui_dir: Path = PROJECT_ROOT / "node_modules" / "swagger-ui-dist"
+
+
+def load_settings() -> Settings:
+    return Settings(db_path=Path(os.environ.get("BPLAB_DB") or DEFAULT_DB))

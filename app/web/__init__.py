@@ -1,0 +1,1 @@
+"""Pages and htmx fragments, rendered on the server from the same sessions the API serves."""
