@@ -1,0 +1,1 @@
+"""The NumPy engine: networks, losses, optimizers, the step cycle. No web imports here."""

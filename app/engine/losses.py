@@ -1,0 +1,88 @@
+"""Losses with reduction "mean", as PyTorch defines them: value(y_hat, y) and grad(y_hat, y) = dL/dy_hat.
+
+The batch mean lives here and only here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# torch.nn.BCELoss clamps log() at -100 and its gradient's denominator at 1e-12
+_BCE_LOG_FLOOR = -100.0
+_BCE_GRAD_EPS = 1e-12
+
+
+class Loss:
+    name: str
+    requires_output: str | None = None  # the output activation this loss is defined for
+
+    def value(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def grad(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def output_delta(self, activation, z, y_hat, y, dA) -> np.ndarray:
+        """dL/dz of the output layer; a loss paired with its output activation may fuse the two."""
+        return activation.backward(z, y_hat, dA)
+
+
+class MSE(Loss):
+    """Mean over every batch x output element of (y_hat - y)^2 (torch.nn.MSELoss)."""
+
+    name = "mse"
+
+    def value(self, y_hat, y):
+        diff = y_hat - y
+        return float(np.vdot(diff, diff) / diff.size)
+
+    def grad(self, y_hat, y):
+        return (2.0 / y_hat.size) * (y_hat - y)
+
+
+class BCE(Loss):
+    """Mean over every element of -(y log a + (1-y) log(1-a)) (torch.nn.BCELoss)."""
+
+    name = "bce"
+    requires_output = "sigmoid"
+
+    def value(self, y_hat, y):
+        with np.errstate(divide="ignore"):
+            log_a = np.maximum(np.log(y_hat), _BCE_LOG_FLOOR)
+            log_1ma = np.maximum(np.log(1.0 - y_hat), _BCE_LOG_FLOOR)
+        return float(-(y * log_a + (1.0 - y) * log_1ma).sum() / y_hat.size)
+
+    def grad(self, y_hat, y):
+        denominator = np.maximum(y_hat * (1.0 - y_hat), _BCE_GRAD_EPS)
+        return (y_hat - y) / denominator / y_hat.size
+
+
+class CrossEntropy(Loss):
+    """Mean over the batch of -sum_k y_k log a_k (torch.nn.CrossEntropyLoss, probability targets).
+
+    PyTorch takes logits; we take the softmax output, so log(0) is floored at the smallest
+    normal float: it only matters for a saturated softmax, where PyTorch's value is huge too.
+    """
+
+    name = "cross_entropy"
+    requires_output = "softmax"
+
+    def value(self, y_hat, y):
+        log_a = np.log(np.maximum(y_hat, np.finfo(np.float64).tiny))
+        return float(-(y * log_a).sum() / y_hat.shape[0])
+
+    def grad(self, y_hat, y):
+        # -y/a, kept finite where the target is 0 (the product y*log a is 0 there)
+        ratio = np.divide(y, y_hat, out=np.zeros_like(y_hat), where=y != 0)
+        return -ratio / y_hat.shape[0]
+
+    def output_delta(self, activation, z, y_hat, y, dA):
+        # through softmax the product of -y/a and the Jacobian simplifies to (a sum(y) - y)/B,
+        # which stays finite where a has underflowed to 0
+        return (y_hat * y.sum(axis=1, keepdims=True) - y) / y_hat.shape[0]
+
+
+LOSSES: dict[str, type[Loss]] = {cls.name: cls for cls in (MSE, BCE, CrossEntropy)}
+
+
+def get_loss(name: str) -> Loss:
+    return LOSSES[name]()

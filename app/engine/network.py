@@ -1,0 +1,94 @@
+"""A feedforward network: layers 0..L, W[l] of shape (n[l], n[l-1]) and b[l] of shape (n[l],).
+
+Index 0 of W, b and activations is unused (layer 0 is the input), so the code, the JSON and
+the math panel all number layers the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.engine.activations import Activation, get_activation
+
+INIT_SCHEMES = ("xavier", "he", "normal", "uniform", "zeros")
+
+
+@dataclass
+class Network:
+    sizes: tuple[int, ...]
+    activations: list[Activation | None]  # activations[l] for l = 1..L
+    W: list[np.ndarray | None]
+    b: list[np.ndarray | None]
+
+    @property
+    def L(self) -> int:
+        return len(self.sizes) - 1
+
+    def parameters(self) -> list[np.ndarray]:
+        """[W1, b1, W2, b2, ...]: the order optimizers and the gradient list use."""
+        return [p for l in range(1, self.L + 1) for p in (self.W[l], self.b[l])]
+
+    def parameter_count(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    def forward(self, x: np.ndarray) -> list[np.ndarray]:
+        """a[0..L] for any inputs, with no trace: predictions and heatmaps."""
+        a = [x]
+        for l in range(1, self.L + 1):
+            z = a[-1] @ self.W[l].T + self.b[l]  # (B, n_out)
+            a.append(self.activations[l].fn(z))
+        return a
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)[-1]
+
+    def copy(self) -> Network:
+        return Network(
+            self.sizes,
+            self.activations,
+            [None] + [w.copy() for w in self.W[1:]],
+            [None] + [v.copy() for v in self.b[1:]],
+        )
+
+
+def _init_weights(scheme: str, n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
+    if scheme == "xavier":  # torch.nn.init.xavier_uniform_
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        return rng.uniform(-limit, limit, size=(n_out, n_in))
+    if scheme == "he":  # torch.nn.init.kaiming_normal_ (fan_in, relu gain)
+        return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
+    if scheme == "normal":
+        return rng.normal(0.0, 1.0, size=(n_out, n_in))
+    if scheme == "uniform":
+        return rng.uniform(-1.0, 1.0, size=(n_out, n_in))
+    if scheme == "zeros":
+        return np.zeros((n_out, n_in))
+    raise ValueError(f"unknown init {scheme!r}")
+
+
+def init_network(
+    sizes,
+    activations,
+    init: str = "xavier",
+    seed: int = 0,
+    weights=None,
+    biases=None,
+) -> Network:
+    """A network from a config: explicit weights/biases (lists per weight layer) override init.
+
+    Seeded by `seed`, so one config always gives one network. Biases start at 0 unless given.
+    """
+    sizes = tuple(int(n) for n in sizes)
+    L = len(sizes) - 1
+    names = [activations] * L if isinstance(activations, str) else list(activations)
+    rng = np.random.default_rng(seed)
+    W: list[np.ndarray | None] = [None]
+    b: list[np.ndarray | None] = [None]
+    for l in range(1, L + 1):
+        if weights is not None:
+            W.append(np.array(weights[l - 1], dtype=np.float64))
+        else:
+            W.append(_init_weights(init, sizes[l], sizes[l - 1], rng))
+        b.append(np.array(biases[l - 1], dtype=np.float64) if biases is not None else np.zeros(sizes[l]))
+    return Network(sizes, [None] + [get_activation(name) for name in names], W, b)

@@ -1,0 +1,111 @@
+"""Shared fixtures: an in-process API client, a live server, and a headless Chromium page.
+
+The browser is Debian's chromium (/usr/bin/chromium) driven by Playwright's Python package;
+Playwright never downloads a browser here.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import PROJECT_ROOT, Settings
+
+CHROMIUM = os.environ.get("BPLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(Settings(db_path=tmp_path / "sessions.sqlite3"))
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A real uvicorn on a free loopback port with its own database; yields its base URL."""
+    db_path = tmp_path_factory.mktemp("live") / "sessions.sqlite3"
+    port = _free_port()
+    env = {**os.environ, "BPLAB_DB": str(db_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(base_url + "/api/v1/presets", timeout=1)
+            break
+        except httpx.HTTPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("uvicorn did not start: " + process.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+    yield base_url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")
+    with playwright_sync.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh page on the live server that fails the test on a console error, a page error
+    or any request that would leave the server (classrooms are offline)."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+    def only_our_server(route):
+        if route.request.url.startswith(live_server):
+            route.continue_()
+        else:
+            problems.append(f"request left the server: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", only_our_server)
+    yield page
+    context.close()
+    assert not problems, "\n".join(problems)
