@@ -1,4 +1,25 @@
-"""Stub: the lesson pages (issue 4) replace this."""
-from fastapi import APIRouter
+"""The lesson pages (issue 4): /learn and one page per idea, each URL a shareable state.
+
+Handlers are thin: the query is validated by the page's fields, the figure is built by the page's
+view module (which calls the maths in app/lesson), and lesson_render picks page or fragment.
+"""
+from fastapi import APIRouter, Request
+
+from app.i18n import _
+from app.web import lesson_derivative
+from app.web.lesson_pages import PAGES
+from app.web.lesson_render import render_lesson
+from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/learn", name="show_lesson_index")
+def show_lesson_index(request: Request):
+    context = {"page": None, "pages": PAGES, "previous": None, "following": None, "page_title": _("The lesson")}
+    return templates.TemplateResponse(request, "pages/learn/index.html", context)
+
+
+@router.get("/learn/derivative", name="show_derivative")
+def show_derivative(request: Request):
+    return render_lesson(request, "derivative", lesson_derivative.FIELDS, lesson_derivative.build)
