@@ -44,7 +44,10 @@ PRESETS: list[dict] = [
             # classifier (every output within 0.1 of its target) in about 750 iterations.
             "weights": [[[0.3, 1.0], [0.7, -0.7]], [[-0.6, 1.1]]],
             "biases": [[0.0, 0.0], [0.0]],
-            "data": {"inputs": [[0, 0], [0, 1], [1, 0], [1, 1]], "targets": [[0], [1], [1], [0]]},
+            "data": {
+                "inputs": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+                "targets": [[0.0], [1.0], [1.0], [0.0]],
+            },
         },
     },
     {

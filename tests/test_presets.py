@@ -185,6 +185,13 @@ def test_preset_config_is_consistent(preset):
     assert batch_size is None or 1 <= batch_size <= rows
 
 
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda preset: preset["name"])
+def test_preset_config_is_already_the_config_as_applied(preset):
+    """The session validator accepts it and fills in nothing: the list shows what a session applies."""
+    config_module = pytest.importorskip("app.sessions.config")
+    assert config_module.applied_config(preset["config"]) == preset["config"]
+
+
 def test_get_preset_returns_a_copy_or_none():
     preset = get_preset("worked-example")
     assert preset["config"]["weights"][0] == [[0.15, 0.20], [0.25, 0.30]]
