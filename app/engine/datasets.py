@@ -2,8 +2,9 @@
 
 Every classification generator gets the (already balanced and shuffled) class labels and draws
 one point per label, so balance and interleaving live in one place, not in each shape.
-Points lie within about [-1.2, 1.2] x [-1.2, 1.2] before noise, so the browser can draw the
-input plane over one fixed range; sine's x spans [-pi, pi] as its formula reads.
+Points lie within [-1.2, 1.2] x [-1.2, 1.2] before noise (gauss's tails: 5 sigma is 1.5), so
+the browser can draw the input plane over one fixed range; sine's x spans [-pi, pi] as its
+formula reads.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def _gauss(rng: np.random.Generator, labels: np.ndarray, n_classes: int) -> np.n
     centre_radius = 0.7
     angle = math.pi / 4 + 2.0 * math.pi * labels / n_classes
     gap = 2.0 * centre_radius * math.sin(math.pi / n_classes)
-    spread = min(0.2, 0.22 * gap)
+    spread = min(0.16, 0.2 * gap)
     centres = centre_radius * np.column_stack([np.cos(angle), np.sin(angle)])
     return centres + rng.normal(0.0, spread, size=(labels.size, 2))  # (N, 2)
 
