@@ -6,7 +6,7 @@ view module (which calls the maths in app/lesson), and lesson_render picks page 
 from fastapi import APIRouter, Request
 
 from app.i18n import _
-from app.web import lesson_derivative
+from app.web import lesson_derivative, lesson_partial
 from app.web.lesson_pages import PAGES
 from app.web.lesson_render import render_lesson
 from app.web.templating import templates
@@ -23,3 +23,8 @@ def show_lesson_index(request: Request):
 @router.get("/learn/derivative", name="show_derivative")
 def show_derivative(request: Request):
     return render_lesson(request, "derivative", lesson_derivative.FIELDS, lesson_derivative.build)
+
+
+@router.get("/learn/partial", name="show_partial")
+def show_partial(request: Request):
+    return render_lesson(request, "partial", lesson_partial.FIELDS, lesson_partial.build)
