@@ -82,7 +82,7 @@ def test_classes_are_interleaved_so_small_batches_see_all(name):
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
 def test_inputs_on_a_comparable_scale(name):
-    inputs, _targets = generate(name, 2000, 0.0, 0, 3 if name in ("gauss", "spiral") else 1)
+    inputs, _targets = generate(name, 10_000, 0.0, 0, 3 if name in ("gauss", "spiral") else 1)
     assert np.abs(inputs).max() <= 1.5
     assert np.abs(inputs).max() >= 0.5  # uses the plane, not a speck in the middle
 
