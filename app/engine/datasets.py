@@ -126,7 +126,7 @@ def validate(name: str, samples: int, noise: float, seed: int, n_outputs: int, n
     spec = _spec(name)
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES:
         raise DatasetError("data.samples", f"data.samples must be a whole number from 1 to {MAX_SAMPLES}, not {samples!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)) or not 0.0 <= noise <= MAX_NOISE:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) or not 0.0 <= noise <= MAX_NOISE:
         raise DatasetError("data.noise", f"data.noise must be a number from 0 to {MAX_NOISE:g}, not {noise!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise DatasetError("data.seed", f"data.seed must be a whole number 0 or above, not {seed!r}")
