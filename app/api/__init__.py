@@ -1,0 +1,1 @@
+"""The JSON API v1 (shared/API.md): thin handlers over the session service."""

@@ -1,0 +1,47 @@
+"""Every error the API answers, in one shape: {"detail": ...}, never a 500 for bad input.
+
+FastAPI's own 422 answer echoes the input back; with NaN or 1e999 in a body, encoding that
+echo fails, so validation errors are reduced to loc, msg and type here.
+"""
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.i18n import _
+from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
+
+
+def _safe(value):
+    """A loc part as JSON can carry it."""
+    return value if isinstance(value, (str, int)) else str(value)
+
+
+async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    detail = [
+        {"loc": [_safe(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def on_invalid_input(request: Request, error: InvalidInput) -> JSONResponse:
+    return JSONResponse({"detail": error.errors}, status_code=422)
+
+
+async def on_session_not_found(request: Request, error: SessionNotFound) -> JSONResponse:
+    message = _("No session {id}: it was deleted or never existed. Create one with POST /api/v1/sessions.")
+    return JSONResponse({"detail": message.format(id=error.session_id)}, status_code=404)
+
+
+async def on_step_refused(request: Request, error: StepRefused) -> JSONResponse:
+    body = {"detail": error.message}
+    if error.step is not None:
+        body["step"] = error.step
+    return JSONResponse(body, status_code=409)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(InvalidInput, on_invalid_input)
+    app.add_exception_handler(SessionNotFound, on_session_not_found)
+    app.add_exception_handler(StepRefused, on_step_refused)

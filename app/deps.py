@@ -1,0 +1,13 @@
+"""Typed dependencies shared by the API and the pages."""
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.sessions.service import SessionService
+
+
+def get_sessions(request: Request) -> SessionService:
+    return request.app.state.sessions
+
+
+SessionsDep = Annotated[SessionService, Depends(get_sessions)]

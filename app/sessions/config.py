@@ -1,0 +1,259 @@
+"""The session Config of API.md: its shape (pydantic) and its cross-field limits.
+
+Everything is checked here, in order of cost, before a network or a dataset is allocated.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, FiniteFloat, Tag, ValidationError
+
+from app.engine import datasets
+from app.engine.activations import ACTIVATIONS
+from app.engine.losses import LOSSES
+from app.engine.network import INIT_SCHEMES
+from app.i18n import _
+from app.sessions.errors import InvalidInput
+
+MAX_LAYERS, MIN_LAYERS = 12, 2
+MAX_UNITS = 1024
+MAX_PARAMETERS = 1_000_000
+MAX_BATCH_VALUES = 1_000_000  # batch rows x the sum of the layer sizes
+MAX_ROWS = 10_000
+MAX_SEED = 2**53  # the largest integer every JSON client keeps exact
+
+ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
+LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
+InitName = Literal[INIT_SCHEMES]  # type: ignore[valid-type]
+DatasetName = Literal[datasets.DATASET_NAMES]  # type: ignore[valid-type]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SGDConfig(Strict):
+    name: Literal["sgd"]
+    learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = 0.1
+    momentum: Annotated[FiniteFloat, Field(ge=0, lt=1)] = 0.0
+
+
+class AdamConfig(Strict):
+    name: Literal["adam"]
+    learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = 0.001
+    beta1: Annotated[FiniteFloat, Field(ge=0, lt=1)] = 0.9
+    beta2: Annotated[FiniteFloat, Field(ge=0, lt=1)] = 0.999
+    eps: Annotated[FiniteFloat, Field(gt=0, le=1)] = 1e-8
+
+
+OptimizerConfig = Annotated[Union[SGDConfig, AdamConfig], Field(discriminator="name")]
+
+
+class GeneratedData(Strict):
+    dataset: DatasetName
+    samples: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] = 200
+    noise: Annotated[FiniteFloat, Field(ge=0, le=10)] = 0.0
+    seed: Seed = 0
+
+
+Row = Annotated[list[FiniteFloat], Field(min_length=1, max_length=MAX_UNITS)]
+
+
+class ExplicitData(Strict):
+    inputs: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
+    targets: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
+
+
+def _data_kind(value) -> str:
+    generated = isinstance(value, GeneratedData) or (isinstance(value, dict) and "dataset" in value)
+    return "generated" if generated else "explicit"
+
+
+DataConfig = Annotated[
+    Union[Annotated[GeneratedData, Tag("generated")], Annotated[ExplicitData, Tag("explicit")]],
+    Discriminator(_data_kind),
+]
+
+
+class Config(Strict):
+    """A network, its training and its data (API.md, Config)."""
+
+    layers: Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True)]],
+        Field(min_length=MIN_LAYERS, max_length=MAX_LAYERS),
+    ]
+    activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]]
+    loss: LossName
+    optimizer: OptimizerConfig = Field(default_factory=lambda: SGDConfig(name="sgd"))
+    batch_size: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] | None = None
+    seed: Seed = 0
+    init: InitName = "xavier"
+    weights: list[list[list[FiniteFloat]]] | None = None
+    biases: list[list[FiniteFloat]] | None = None
+    data: DataConfig
+
+
+class ConfigOverrides(Strict):
+    """The body of POST /api/v1/sessions: a Config, or a preset with any Config fields replacing its own."""
+
+    preset: str | None = Field(default=None, description="A preset name from GET /api/v1/presets.")
+    layers: Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True)]],
+        Field(min_length=MIN_LAYERS, max_length=MAX_LAYERS),
+    ] | None = None
+    activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]] | None = None
+    loss: LossName | None = None
+    optimizer: OptimizerConfig | None = None
+    batch_size: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] | None = None
+    seed: Seed | None = None
+    init: InitName | None = None
+    weights: list[list[list[FiniteFloat]]] | None = None
+    biases: list[list[FiniteFloat]] | None = None
+    data: DataConfig | None = None
+
+
+# Union branches pydantic puts in an error's location; a caller's field is never named so.
+_BRANCH_LABELS = {"generated", "explicit", "sgd", "adam", "str", "function-after"}
+
+
+def _field_path(loc: tuple) -> list:
+    return [part for part in loc if not (isinstance(part, str) and (part in _BRANCH_LABELS or "[" in part))]
+
+
+def pydantic_errors(error: ValidationError, prefix: tuple = ("body",)) -> list[dict]:
+    """FastAPI's error shape without `input` and `ctx`, which may hold NaN and can't be encoded."""
+    return [{"loc": [*prefix, *_field_path(e["loc"])], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+
+
+def applied_config(body: dict) -> dict:
+    """The config as applied (defaults filled in, activations a list), or InvalidInput."""
+    try:
+        config = Config.model_validate(body)
+    except ValidationError as error:
+        raise InvalidInput(pydantic_errors(error)) from None
+    applied = config.model_dump()
+    sizes = applied["layers"]
+    L = len(sizes) - 1
+    if isinstance(applied["activations"], str):
+        applied["activations"] = [applied["activations"]] * L
+    _check_limits(applied)
+    return applied
+
+
+def _check_limits(config: dict) -> None:
+    """Cross-field rules, cheapest first, so nothing large is allocated for a config we refuse."""
+    sizes, activations = config["layers"], config["activations"]
+    L = len(sizes) - 1
+    if len(activations) != L:
+        raise InvalidInput.at(
+            ["activations"],
+            _("activations: give one per weight layer ({L} for layers {layers}) or one name for all, not {n}").format(
+                L=L, layers=sizes, n=len(activations)
+            ),
+        )
+    for l, name in enumerate(activations[:-1], start=1):
+        if ACTIVATIONS[name].output_only:
+            raise InvalidInput.at(
+                ["activations", l - 1],
+                _("activations[{i}]: {name} is for the output layer only; use sigmoid, tanh, relu, leaky_relu or linear").format(
+                    i=l - 1, name=name
+                ),
+            )
+    required = LOSSES[config["loss"]].requires_output
+    if required and activations[-1] != required:
+        raise InvalidInput.at(
+            ["activations", L - 1],
+            _("loss {loss} needs a {required} output layer, but the last activation is {actual}").format(
+                loss=config["loss"], required=required, actual=activations[-1]
+            ),
+        )
+    if activations[-1] == "softmax" and config["loss"] != "cross_entropy":
+        raise InvalidInput.at(["loss"], _("a softmax output goes with loss cross_entropy, not {loss}").format(loss=config["loss"]))
+    parameters = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, L + 1))
+    if parameters > MAX_PARAMETERS:
+        raise InvalidInput.at(
+            ["layers"],
+            _("layers {layers} make {n} parameters; the limit is {limit}: use fewer or smaller layers").format(
+                layers=sizes, n=f"{parameters:,}", limit=f"{MAX_PARAMETERS:,}"
+            ),
+        )
+    _check_parameters(config, sizes)
+    rows = _check_data(config, sizes)
+    batch_size = config["batch_size"]
+    if batch_size is not None and batch_size > rows:
+        raise InvalidInput.at(
+            ["batch_size"],
+            _("batch_size is {batch} but the data has {rows} rows: use 1 to {rows}, or null for the full batch").format(
+                batch=batch_size, rows=rows
+            ),
+        )
+    batch_rows = batch_size or rows
+    batch_values = batch_rows * sum(sizes)
+    if batch_values > MAX_BATCH_VALUES:
+        raise InvalidInput.at(
+            ["batch_size"],
+            _("a batch of {rows} rows through layers {layers} holds {n} values per array; the limit is {limit}: use a smaller batch_size").format(
+                rows=batch_rows, layers=sizes, n=f"{batch_values:,}", limit=f"{MAX_BATCH_VALUES:,}"
+            ),
+        )
+
+
+def _check_parameters(config: dict, sizes: list[int]) -> None:
+    L = len(sizes) - 1
+    for field, shape_of in (
+        ("weights", lambda l: (sizes[l], sizes[l - 1])),
+        ("biases", lambda l: (sizes[l],)),
+    ):
+        given = config[field]
+        if given is None:
+            continue
+        if len(given) != L:
+            raise InvalidInput.at([field], _("{field}: give {L} entries, one per weight layer, not {n}").format(field=field, L=L, n=len(given)))
+        for l in range(1, L + 1):
+            want = shape_of(l)
+            entry = given[l - 1]
+            got = (len(entry), len(entry[0]) if entry and isinstance(entry[0], list) else None)
+            rows_ok = len(entry) == want[0]
+            cols_ok = len(want) == 1 or all(len(row) == want[1] for row in entry)
+            if not (rows_ok and cols_ok):
+                shape = "x".join(str(n) for n in want)
+                raise InvalidInput.at(
+                    [field, l - 1],
+                    _("{field}[{i}] (layer {l}) must have shape {shape} (units of layer {l} x units of layer {prev})").format(
+                        field=field, i=l - 1, l=l, shape=shape, prev=l - 1
+                    ) if len(want) == 2 else _("{field}[{i}] (layer {l}) must have {n} values, one per unit").format(
+                        field=field, i=l - 1, l=l, n=want[0]
+                    ),
+                )
+            del got
+
+
+def _check_data(config: dict, sizes: list[int]) -> int:
+    """Checks the data against the layers; answers how many rows it has."""
+    data = config["data"]
+    n_in, n_out = sizes[0], sizes[-1]
+    if "dataset" in data:
+        try:
+            datasets.validate(data["dataset"], data["samples"], data["noise"], data["seed"], n_out, n_inputs=n_in)
+        except datasets.DatasetError as error:
+            raise InvalidInput.at(error.field.split("."), error.message) from None
+        return data["samples"]
+    inputs, targets = data["inputs"], data["targets"]
+    if len(inputs) != len(targets):
+        raise InvalidInput.at(["data", "targets"], _("data has {x} input rows but {y} target rows: give one target row per input row").format(x=len(inputs), y=len(targets)))
+    for field, rows, width, layer in (("inputs", inputs, n_in, 0), ("targets", targets, n_out, len(sizes) - 1)):
+        for r, row in enumerate(rows):
+            if len(row) != width:
+                raise InvalidInput.at(
+                    ["data", field, r],
+                    _("data.{field}[{r}] has {n} values; layer {layer} has {width} units").format(field=field, r=r, n=len(row), layer=layer, width=width),
+                )
+    if config["loss"] in ("bce", "cross_entropy"):
+        for r, row in enumerate(targets):
+            if any(not 0.0 <= v <= 1.0 for v in row):
+                raise InvalidInput.at(
+                    ["data", "targets", r],
+                    _("loss {loss} needs targets between 0 and 1 (class labels or probabilities); row {r} is {row}").format(loss=config["loss"], r=r, row=row),
+                )
+    return len(inputs)

@@ -1,0 +1,83 @@
+"""A session as the API shows it (API.md, Session), and as it exports (a Config).
+
+Arrays stay NumPy arrays here; the API encodes them straight to JSON (orjson), which is far
+cheaper than turning them into lists first.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.sessions import checkpoints as ckpt
+from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, Runtime
+
+COMPACT = "compact"
+
+
+def applied_config(runtime: Runtime) -> dict:
+    """The config as applied, with the values the store keeps out of its JSON put back."""
+    config = {**runtime.config, "optimizer": runtime.current["optimizer"]}
+    if config["data"] == EXPLICIT_DATA:
+        config["data"] = {"inputs": runtime.stored.inputs, "targets": runtime.stored.targets}
+    if FROM_CHECKPOINT in (config["weights"], config["biases"]):
+        initial, _state = ckpt.decode(runtime._checkpoint(INITIAL_CHECKPOINT), runtime.sizes)
+        if config["weights"] == FROM_CHECKPOINT:
+            config["weights"] = initial[0::2]
+        if config["biases"] == FROM_CHECKPOINT:
+            config["biases"] = initial[1::2]
+    return config
+
+
+def session_document(runtime: Runtime, view: str = "full", history: int | None = None) -> dict:
+    full = view != COMPACT
+    trace, network = runtime.stepper.trace, runtime.network
+
+    def per_row(array):
+        return array if full else None
+
+    layers = [{"index": 0, "size": runtime.sizes[0], "a": per_row(trace.x)}]
+    for l in range(1, runtime.L + 1):
+        layers.append(
+            {
+                "index": l,
+                "size": runtime.sizes[l],
+                "activation": runtime.config["activations"][l - 1],
+                "W": network.W[l],
+                "b": network.b[l],
+                "z": per_row(trace.z.get(l)),
+                "a": per_row(trace.a.get(l)),
+                "grad": {
+                    "a": per_row(trace.dA.get(l)),
+                    "z": per_row(trace.delta.get(l)),
+                    "W": trace.dW.get(l),
+                    "b": trace.db.get(l),
+                },
+            }
+        )
+    iterations = runtime.iterations_finished
+    losses = runtime.history
+    first = 0 if history is None else max(0, len(losses) - history)
+    last = runtime.last_step
+    return {
+        "id": runtime.stored.id,
+        "config": applied_config(runtime),
+        "iteration": iterations,
+        "epoch": runtime.schedule.epochs_finished(iterations),
+        "last_step": last.as_dict() if last else None,
+        "next_step": runtime.next_step.as_dict(),
+        "batch": {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y} if full else None,
+        "layers": layers,
+        "loss": {"name": runtime.config["loss"], "value": trace.loss},
+        "history": [{"iteration": i + 1, "loss": losses[i]} for i in range(first, len(losses))],
+        "undo_available": len(runtime.trimmed_undo()),
+        "steps_per_iteration": runtime.steps_per_iteration,
+    }
+
+
+def export_config(runtime: Runtime) -> dict:
+    """A Config that POST /api/v1/sessions accepts as it is: current parameters, explicit data."""
+    config = applied_config(runtime)
+    network = runtime.network
+    config["weights"] = [network.W[l] for l in range(1, runtime.L + 1)]
+    config["biases"] = [network.b[l] for l in range(1, runtime.L + 1)]
+    config["data"] = {"inputs": runtime.stored.inputs, "targets": runtime.stored.targets}
+    return config

@@ -1,0 +1,33 @@
+"""What can go wrong with a session request, each mapped to one HTTP status by the web layers."""
+from __future__ import annotations
+
+
+class SessionNotFound(LookupError):
+    def __init__(self, session_id: str):
+        super().__init__(f"no session {session_id!r}: it was deleted or never existed; create one with POST /api/v1/sessions")
+        self.session_id = session_id
+
+
+class StepRefused(RuntimeError):
+    """The request is valid but cannot be applied to the session as it is (409)."""
+
+    def __init__(self, message: str, step: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.step = step
+
+
+class NothingToUndo(StepRefused):
+    pass
+
+
+class InvalidInput(ValueError):
+    """Bad input (422); `errors` are {"loc": [...], "msg": "...", "type": "..."} like FastAPI's."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def at(cls, loc: list, msg: str, kind: str = "value_error") -> InvalidInput:
+        return cls([{"loc": ["body", *loc], "msg": msg, "type": kind}])

@@ -1,0 +1,193 @@
+"""A stored session brought to life: its network stepped to where the cursor says.
+
+The state of a session is a cursor {checkpoint, steps, optimizer}: the iteration's starting
+checkpoint, how many of its 2L+2 steps have run, and the optimizer in force. Every value the
+session shows is recomputed from that (the same code, so bit for bit the same numbers), which
+makes undo exact and cheap to store: an undo entry is one earlier cursor.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.engine.batches import BatchSchedule
+from app.engine.losses import get_loss
+from app.engine.network import Network
+from app.engine.activations import get_activation
+from app.engine.optimizers import Optimizer, make_optimizer
+from app.engine.steps import UPDATE, Step
+from app.engine.stepper import Stepper
+from app.sessions import checkpoints as ckpt
+from app.sessions.errors import NothingToUndo
+from app.sessions.store import StoredCheckpoint, StoredSession
+
+UNDO_STEPS = 64
+UNDO_BYTES = 64 * 2**20  # beyond the current iteration and the last update, for big networks
+INITIAL_CHECKPOINT = 0  # the parameters reset goes back to; never deleted
+FROM_CHECKPOINT = "initial-checkpoint"  # a config field whose values live in checkpoint 0
+EXPLICIT_DATA = "stored-arrays"  # explicit data whose values live in the session's arrays
+
+
+class Runtime:
+    def __init__(self, stored: StoredSession, checkpoints: dict[int, StoredCheckpoint], fetch_checkpoint):
+        self.stored = stored
+        self.config = stored.config
+        self.sizes = tuple(self.config["layers"])
+        self.L = len(self.sizes) - 1
+        self.loss = get_loss(self.config["loss"])
+        self.activations = [None] + [get_activation(name) for name in self.config["activations"]]
+        self.schedule = BatchSchedule(stored.inputs.shape[0], self.config["batch_size"], self.config["seed"])
+        self.current: dict = dict(stored.cursor["current"])
+        self.undo: list[dict] = list(stored.cursor["undo"])
+        self.next_checkpoint: int = stored.cursor["next_checkpoint"]
+        self.history: list[float] = stored.history.tolist()
+        self.checkpoints = dict(checkpoints)  # loaded or created by this request
+        self.new_checkpoints: dict[int, StoredCheckpoint] = {}
+        self.unkept_checkpoints: set[int] = set()  # started by train but too old to be undone to
+        self._fetch_checkpoint = fetch_checkpoint
+        self._restore()
+
+    # --- where the session is ------------------------------------------------------------------
+
+    @property
+    def iterations_finished(self) -> int:
+        return self.iteration_index + (1 if self.stepper.next_step is None else 0)
+
+    @property
+    def last_step(self) -> Step | None:
+        return self.stepper.last_step
+
+    @property
+    def next_step(self) -> Step:
+        return self.stepper.next_step or self.stepper.cycle[0]
+
+    @property
+    def steps_per_iteration(self) -> int:
+        return len(self.stepper.cycle)
+
+    @property
+    def network(self) -> Network:
+        return self.stepper.network
+
+    def _checkpoint(self, checkpoint_id: int) -> StoredCheckpoint:
+        if checkpoint_id not in self.checkpoints:
+            self.checkpoints[checkpoint_id] = self._fetch_checkpoint(checkpoint_id)
+        return self.checkpoints[checkpoint_id]
+
+    def _restore(self) -> None:
+        """Replays the current iteration from its checkpoint up to the cursor."""
+        checkpoint = self._checkpoint(self.current["checkpoint"])
+        parameters, optimizer_state = ckpt.decode(checkpoint, self.sizes)
+        network = Network(self.sizes, self.activations, [None] * (self.L + 1), [None] * (self.L + 1))
+        ckpt.load_into(network, parameters)
+        # a finished iteration replays its update with the optimizer that ran it
+        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
+        if checkpoint.meta["optimizer"] == optimizer.name:
+            optimizer.load_state(optimizer_state)
+        self._start_stepper(network, optimizer, checkpoint.meta["iteration"])
+        self.stepper.run(self.current["steps"])
+        del self.history[self.iterations_finished :]
+
+    def _start_stepper(self, network: Network, optimizer: Optimizer, iteration: int) -> None:
+        self.iteration_index = iteration
+        self.batch_rows, x, y = self.schedule.batch(iteration, self.stored.inputs, self.stored.targets)
+        self.stepper = Stepper(network, self.loss, optimizer, x, y)
+
+    def _begin_iteration(self, iteration: int, keep_checkpoint: bool = True) -> None:
+        """A new checkpoint from the network as it is now, at step 0 of `iteration`."""
+        config = self.current["optimizer"]
+        previous = self.stepper.optimizer
+        optimizer = make_optimizer(config)
+        if previous.name == optimizer.name:  # new hyper-parameters keep momentum / Adam's moments
+            optimizer.load_state(previous.state())
+        checkpoint_id = self.next_checkpoint
+        self.next_checkpoint += 1
+        if keep_checkpoint:
+            stored = ckpt.encode(self.network, optimizer, iteration)
+            self.checkpoints[checkpoint_id] = self.new_checkpoints[checkpoint_id] = stored
+        else:
+            self.unkept_checkpoints.add(checkpoint_id)
+        self.current = {"checkpoint": checkpoint_id, "steps": 0, "optimizer": config}
+        self._start_stepper(self.network, optimizer, iteration)
+
+    # --- what a request can do -----------------------------------------------------------------
+
+    def step(self, keep_checkpoint: bool = True) -> Step:
+        """One step; NonFiniteError leaves this runtime half-changed: the caller discards it."""
+        self.undo.append(dict(self.current))
+        if self.stepper.next_step is None:
+            self._begin_iteration(self.iteration_index + 1, keep_checkpoint)
+        step = self.stepper.step()
+        self.current["steps"] += 1
+        if step.phase == UPDATE:
+            self.history.append(self.stepper.trace.loss)
+            self.current.pop("update_optimizer", None)
+        return step
+
+    def back(self) -> None:
+        if not self.undo:
+            raise NothingToUndo("")
+        self.current = self.undo.pop()
+        self._restore()
+
+    def edit_parameters(self, edits: list[dict]) -> None:
+        """Sets weights/biases and restarts the iteration at forward 1 (same batch; after an
+        update, the next one)."""
+        self.undo.append(dict(self.current))
+        for edit in edits:
+            if edit["from"] is None:
+                self.network.b[edit["layer"]][edit["to"]] = edit["value"]
+            else:
+                self.network.W[edit["layer"]][edit["to"], edit["from"]] = edit["value"]
+        self._begin_iteration(self.iterations_finished)
+
+    def set_optimizer(self, config: dict) -> None:
+        self.undo.append(dict(self.current))
+        if self.stepper.next_step is None and "update_optimizer" not in self.current:
+            self.current["update_optimizer"] = self.current["optimizer"]
+        self.current["optimizer"] = config
+        if self.stepper.next_step is not None:  # the coming update uses the new optimizer
+            previous = self.stepper.optimizer
+            optimizer = make_optimizer(config)
+            if previous.name == optimizer.name:
+                optimizer.load_state(previous.state())
+            self.stepper.optimizer = optimizer
+
+    def reset(self) -> None:
+        self.undo.clear()
+        self.history.clear()
+        self.current = {"checkpoint": INITIAL_CHECKPOINT, "steps": 0, "optimizer": self.current["optimizer"]}
+        self._restore()
+
+    # --- what is stored ------------------------------------------------------------------------
+
+    def trimmed_undo(self) -> list[dict]:
+        """The last UNDO_STEPS entries, fewer for big networks: the checkpoints they need stay
+        within UNDO_BYTES, except those of the current iteration and the last update."""
+        undo = self.undo[-UNDO_STEPS:]
+        per_checkpoint = ckpt.size_in_bytes(self.sizes, self.current["optimizer"])
+        protected = {self.current["checkpoint"]}
+        others = [e["checkpoint"] for e in reversed(undo) if e["checkpoint"] not in protected]
+        if others:
+            protected.add(others[0])
+        budget_checkpoints = max(0, UNDO_BYTES // max(per_checkpoint, 1))
+        protected -= self.unkept_checkpoints
+        allowed, seen = set(protected), []
+        for checkpoint_id in others:
+            if checkpoint_id not in allowed and checkpoint_id not in seen and checkpoint_id not in self.unkept_checkpoints:
+                seen.append(checkpoint_id)
+        allowed.update(seen[:budget_checkpoints])
+        cut = len(undo)
+        while cut > 0 and undo[cut - 1]["checkpoint"] in allowed:
+            cut -= 1
+        return undo[cut:]
+
+    def to_stored(self) -> tuple[StoredSession, dict[int, StoredCheckpoint], set[int]]:
+        undo = self.trimmed_undo()
+        cursor = {"current": self.current, "undo": undo, "next_checkpoint": self.next_checkpoint}
+        keep = {INITIAL_CHECKPOINT, self.current["checkpoint"], *(e["checkpoint"] for e in undo)}
+        new = {cid: c for cid, c in self.new_checkpoints.items() if cid in keep}
+        config = {**self.config, "optimizer": self.current["optimizer"]}
+        stored = StoredSession(
+            self.stored.id, config, cursor, np.array(self.history, dtype=np.float64), self.stored.inputs, self.stored.targets
+        )
+        return stored, new, keep

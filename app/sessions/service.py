@@ -1,0 +1,231 @@
+"""The session service: what the API and the pages can do to a session, applied whole or not at all.
+
+Each request that changes a session holds its lock, loads it, works on that private copy and
+saves it only if every step succeeded: a refused step (409) or bad input (422) leaves the
+stored session exactly as it was.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+import numpy as np
+from pydantic import ValidationError
+
+from app.engine import datasets
+from app.engine.gradients import PerturbedLoss, central_difference, gradcheck
+from app.engine.network import init_network
+from app.engine.optimizers import make_optimizer
+from app.engine.stepper import NonFiniteError
+from app.i18n import _
+from app.presets import PRESETS, get_preset
+from app.sessions import checkpoints as ckpt
+from app.sessions.config import MAX_ROWS, AdamConfig, SGDConfig, applied_config, pydantic_errors
+from app.sessions.documents import export_config, session_document
+from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused
+from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
+from app.sessions.store import SessionStore, StoredSession
+
+OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
+
+
+def _refusal(error: NonFiniteError) -> StepRefused:
+    return StepRefused(
+        _(
+            "{step} was not applied: it would make {quantity} infinite or NaN (the numbers overflowed). "
+            "Nothing was changed. Lower the learning rate, step back, or reset the session."
+        ).format(step=error.step, quantity=error.quantity),
+        step=error.step.as_dict(),
+    )
+
+
+class SessionService:
+    def __init__(self, store: SessionStore):
+        self.store = store
+
+    # --- loading and saving ----------------------------------------------------------------------
+
+    def _load(self, session_id: str) -> Runtime:
+        def wanted(cursor: dict) -> list[int]:
+            return [cursor["current"]["checkpoint"], INITIAL_CHECKPOINT]
+
+        loaded = self.store.load(session_id, wanted) if isinstance(session_id, str) else None
+        if loaded is None:
+            raise SessionNotFound(session_id)
+        stored, checkpoints = loaded
+        return Runtime(stored, checkpoints, lambda cid: self.store.load_checkpoint(session_id, cid))
+
+    def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None) -> dict:
+        """Runs `change` on a private copy under the session's lock; saves it only if it succeeded."""
+        with self.store.locked(session_id):
+            runtime = self._load(session_id)
+            try:
+                change(runtime)
+            except NonFiniteError as error:
+                raise _refusal(error) from None
+            self.store.save(*runtime.to_stored())
+        return session_document(runtime, view, history)
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    def create(self, body: dict, view: str = "full", history: int | None = None) -> dict:
+        config = applied_config(self._expand_preset(body))
+        inputs, targets = self._dataset(config)
+        network = init_network(config["layers"], config["activations"], config["init"], config["seed"], config["weights"], config["biases"])
+        optimizer = make_optimizer(config["optimizer"])
+        stored_config = {
+            **config,
+            "weights": FROM_CHECKPOINT if config["weights"] is not None else None,
+            "biases": FROM_CHECKPOINT if config["biases"] is not None else None,
+            "data": config["data"] if "dataset" in config["data"] else EXPLICIT_DATA,
+        }
+        cursor = {
+            "current": {"checkpoint": INITIAL_CHECKPOINT, "steps": 0, "optimizer": config["optimizer"]},
+            "undo": [],
+            "next_checkpoint": INITIAL_CHECKPOINT + 1,
+        }
+        session = StoredSession(secrets.token_urlsafe(16), stored_config, cursor, np.zeros(0), inputs, targets)
+        initial = {INITIAL_CHECKPOINT: ckpt.encode(network, optimizer, 0)}
+        self.store.insert(session, initial)
+        runtime = Runtime(session, initial, None)
+        return session_document(runtime, view, history)
+
+    @staticmethod
+    def _expand_preset(body: dict) -> dict:
+        if not isinstance(body, dict) or "preset" not in body:
+            return body
+        name = body["preset"]
+        preset = get_preset(name) if isinstance(name, str) else None
+        if preset is None:
+            names = ", ".join(p["name"] for p in PRESETS)
+            raise InvalidInput.at(["preset"], _("unknown preset {name!r}: choose one of {names}").format(name=name, names=names))
+        overrides = {k: v for k, v in body.items() if k != "preset"}
+        config = {**preset["config"], **overrides}
+        if "layers" in overrides:  # new layers don't fit the preset's parameters
+            for field in ("weights", "biases"):
+                if field not in overrides:
+                    config[field] = None
+        return config
+
+    @staticmethod
+    def _dataset(config: dict) -> tuple[np.ndarray, np.ndarray]:
+        data = config["data"]
+        if "dataset" in data:
+            return datasets.generate(data["dataset"], data["samples"], data["noise"], data["seed"], config["layers"][-1])
+        return np.array(data["inputs"], dtype=np.float64), np.array(data["targets"], dtype=np.float64)
+
+    def get(self, session_id: str, view: str = "full", history: int | None = None) -> dict:
+        return session_document(self._load(session_id), view, history)
+
+    def delete(self, session_id: str) -> None:
+        with self.store.locked(session_id):
+            if not self.store.delete(session_id):
+                raise SessionNotFound(session_id)
+
+    # --- stepping --------------------------------------------------------------------------------
+
+    def step(self, session_id: str, count: int | None = None, until: str | None = None, **view) -> dict:
+        def run(runtime: Runtime) -> None:
+            if until is not None:
+                for _i in range(runtime.steps_per_iteration):
+                    if runtime.step().phase == until:
+                        return
+                return
+            total = count or 1
+            for index in range(total):
+                runtime.step(keep_checkpoint=index >= total - UNDO_STEPS - runtime.steps_per_iteration - 1)
+
+        return self._change(session_id, run, **view)
+
+    def train(self, session_id: str, iterations: int, **view) -> dict:
+        def run(runtime: Runtime) -> None:
+            in_progress = runtime.stepper.next_step is not None
+            remaining = (runtime.steps_per_iteration - runtime.stepper.done) if in_progress else runtime.steps_per_iteration
+            total = remaining + (iterations - 1) * runtime.steps_per_iteration
+            for index in range(total):
+                runtime.step(keep_checkpoint=index >= total - UNDO_STEPS - runtime.steps_per_iteration - 1)
+
+        return self._change(session_id, run, **view)
+
+    def back(self, session_id: str, **view) -> dict:
+        def run(runtime: Runtime) -> None:
+            if not runtime.undo:
+                raise NothingToUndo(
+                    _("There is nothing to undo: this is the first state kept (a new or reset session, "
+                      "or the oldest of the last {n} steps).").format(n=UNDO_STEPS)
+                )
+            runtime.back()
+
+        return self._change(session_id, run, **view)
+
+    def reset(self, session_id: str, **view) -> dict:
+        return self._change(session_id, Runtime.reset, **view)
+
+    def patch(self, session_id: str, optimizer: dict | None = None, edits: list[dict] | None = None, **view) -> dict:
+        def run(runtime: Runtime) -> None:
+            if optimizer is not None:
+                runtime.set_optimizer(self._merged_optimizer(runtime.current["optimizer"], optimizer))
+            if edits:
+                runtime.edit_parameters(self._checked_edits(runtime, edits))
+
+        return self._change(session_id, run, **view)
+
+    @staticmethod
+    def _merged_optimizer(current: dict, change: dict) -> dict:
+        name = change.get("name", current["name"])
+        if name not in OPTIMIZER_MODELS:
+            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not {name!r}").format(name=name))
+        merged = {**current, **change} if name == current["name"] else {**change, "name": name}
+        try:
+            return OPTIMIZER_MODELS[name].model_validate(merged).model_dump()
+        except ValidationError as error:
+            raise InvalidInput(pydantic_errors(error, ("body", "optimizer"))) from None
+
+    @staticmethod
+    def _checked_edits(runtime: Runtime, edits: list[dict]) -> list[dict]:
+        sizes = runtime.sizes
+        for index, edit in enumerate(edits):
+            l, to, source = edit["layer"], edit["to"], edit["from"]
+            where = ["edits", index]
+            if not 1 <= l <= runtime.L:
+                raise InvalidInput.at([*where, "layer"], _("layer must be 1 to {L} (the layers with weights), not {l}").format(L=runtime.L, l=l))
+            if not 0 <= to < sizes[l]:
+                raise InvalidInput.at([*where, "to"], _("to must be a unit of layer {l}: 0 to {m}, not {to}").format(l=l, m=sizes[l] - 1, to=to))
+            if source is not None and not 0 <= source < sizes[l - 1]:
+                raise InvalidInput.at(
+                    [*where, "from"],
+                    _("from must be a unit of layer {p}: 0 to {m} (or null for the bias), not {i}").format(p=l - 1, m=sizes[l - 1] - 1, i=source),
+                )
+        return edits
+
+    # --- reading the network -----------------------------------------------------------------------
+
+    def _checked_inputs(self, runtime: Runtime, inputs, field: str = "inputs") -> np.ndarray:
+        x = np.asarray(inputs, dtype=np.float64)
+        n_in = runtime.sizes[0]
+        if x.ndim != 2 or x.shape[1] != n_in or not 1 <= x.shape[0] <= MAX_ROWS:
+            raise InvalidInput.at([field], _("{field} must be 1 to {rows} rows of {n} numbers (the input layer's size)").format(field=field, rows=MAX_ROWS, n=n_in))
+        return x
+
+    def predict(self, session_id: str, inputs) -> np.ndarray:
+        runtime = self._load(session_id)
+        return runtime.network.predict(self._checked_inputs(runtime, inputs))
+
+    def layer_outputs(self, session_id: str, inputs) -> list[np.ndarray]:
+        """a_0..a_L for any inputs at the current parameters (the pages' heatmaps)."""
+        runtime = self._load(session_id)
+        return runtime.network.forward(self._checked_inputs(runtime, inputs))
+
+    def gradcheck(self, session_id: str, eps: float = 1e-5) -> dict:
+        runtime = self._load(session_id)
+        trace = runtime.stepper.trace
+        return gradcheck(runtime.network, runtime.loss, trace.x, trace.y, eps, runtime.config["seed"])
+
+    def numeric_partial(self, session_id: str, layer: int, to: int, from_: int | None, eps: float = 1e-5) -> dict:
+        runtime = self._load(session_id)
+        self._checked_edits(runtime, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
+        trace = runtime.stepper.trace
+        return central_difference(PerturbedLoss(runtime.network, runtime.loss, trace.x, trace.y), layer, to, from_, eps)
+
+    def export(self, session_id: str) -> dict:
+        return export_config(self._load(session_id))
