@@ -6,7 +6,7 @@ view module (which calls the maths in app/lesson), and lesson_render picks page 
 from fastapi import APIRouter, Request
 
 from app.i18n import _
-from app.web import lesson_derivative, lesson_partial
+from app.web import lesson_derivative, lesson_gradient, lesson_partial
 from app.web.lesson_pages import PAGES
 from app.web.lesson_render import render_lesson
 from app.web.templating import templates
@@ -28,3 +28,8 @@ def show_derivative(request: Request):
 @router.get("/learn/partial", name="show_partial")
 def show_partial(request: Request):
     return render_lesson(request, "partial", lesson_partial.FIELDS, lesson_partial.build)
+
+
+@router.get("/learn/gradient", name="show_gradient")
+def show_gradient(request: Request):
+    return render_lesson(request, "gradient", lesson_gradient.FIELDS, lesson_gradient.build)
