@@ -39,10 +39,10 @@ def secant_row(function: Function1D, x0: float, dx: float) -> SecantRow:
     return SecantRow(dx, dy, slope, exact, error, truncation, round_off)
 
 
-def secant_table(function: Function1D, x0: float, dx_exp: float) -> list[SecantRow]:
-    """Rows for dx = 1, 0.1, ..., 1e-8, and for the chosen dx = 10^-dx_exp if it is not among them."""
+def secant_table(function: Function1D, x0: float, dx_exp: float) -> list[tuple[float, SecantRow]]:
+    """(k, row) pairs for dx = 1, 0.1, ..., 1e-8, and for the chosen dx = 10^-dx_exp if it is not among them."""
     exps = sorted(set(range(0, 9)) | {dx_exp})
-    return [secant_row(function, x0, 10.0 ** -e) for e in exps]
+    return [(e, secant_row(function, x0, 10.0 ** -e)) for e in exps]
 
 
 def secant_line(function: Function1D, x0: float, dx: float, xs: np.ndarray) -> np.ndarray:

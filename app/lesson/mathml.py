@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TAGS = frozenset({"mi", "mn", "mo", "mtext", "mrow", "mfrac", "msup", "msub", "msqrt", "mspace"})
+TAGS = frozenset({"mi", "mn", "mo", "mtext", "mrow", "mfrac", "msup", "msub", "msqrt", "mspace", "munder"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ def sub(base: Node, index: Node) -> Node:
     return Node("msub", children=(base, index))
 
 
+def under(base: Node, below: Node) -> Node:
+    return Node("munder", children=(base, below))
+
+
 def paren(*children: Node) -> Node:
     return row(mo("("), *children, mo(")"))
 
@@ -102,3 +106,12 @@ def format_number(value: float, digits: int = 6) -> str:
     if value == 0:
         return "0"
     return format(float(value), f".{digits}g")
+
+
+def prime(name: str) -> Node:
+    """F' as F with a prime."""
+    return row(mi(name), mo("′"))
+
+
+def x_sub(var: str, index: str) -> Node:
+    return sub(mi(var), mn(index))

@@ -6,12 +6,15 @@ view module (which calls the maths in app/lesson), and lesson_render picks page 
 from fastapi import APIRouter, Request
 
 from app.i18n import _
-from app.web import lesson_derivative, lesson_gradient, lesson_partial
+from app.web import lesson_chain_rule, lesson_derivative, lesson_gradient, lesson_partial
 from app.web.lesson_pages import PAGES
 from app.web.lesson_render import render_lesson
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+
+# the visualizer opens this preset from ?preset= (app/web/routes.py)
+VISUALIZER_URL = "/?preset=worked-example"
 
 
 @router.get("/learn", name="show_lesson_index")
@@ -33,3 +36,10 @@ def show_partial(request: Request):
 @router.get("/learn/gradient", name="show_gradient")
 def show_gradient(request: Request):
     return render_lesson(request, "gradient", lesson_gradient.FIELDS, lesson_gradient.build)
+
+
+@router.get("/learn/chain-rule", name="show_chain_rule")
+def show_chain_rule(request: Request):
+    return render_lesson(
+        request, "chain-rule", lesson_chain_rule.FIELDS, lesson_chain_rule.build, {"visualizer_url": VISUALIZER_URL}
+    )

@@ -40,7 +40,8 @@ def render_lesson(request: Request, slug: str, fields, build, extra_context: dic
         **(extra_context or {}),
     }
     fragment = wants_fragment(request)
-    template = f"partials/learn/{slug}_figure.html" if fragment else f"pages/learn/{slug}.html"
+    name = slug.replace("-", "_")
+    template = f"partials/learn/{name}_figure.html" if fragment else f"pages/learn/{name}.html"
     response = templates.TemplateResponse(request, template, context, status_code=422 if errors else 200)
     response.headers["Vary"] = "HX-Request"
     return response
