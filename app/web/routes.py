@@ -1,4 +1,10 @@
-"""Stub: the visualizer pages (issue 3) replace this."""
+"""The browser app's routes (issue 3), one small router per concern, gathered here for app/main.py."""
 from fastapi import APIRouter
 
+from app.web import inspecting, language, pages, stepping
+
 router = APIRouter(include_in_schema=False)
+router.include_router(pages.router)
+router.include_router(stepping.router)
+router.include_router(inspecting.router)
+router.include_router(language.router)

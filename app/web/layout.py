@@ -1,0 +1,375 @@
+"""A Session document -> the view of the network drawing: units, edges, colours, coordinates.
+
+All geometry, colours and number formatting happen here so that templates/partials/network.html
+only prints attributes. Layers are numbered 0..L as everywhere; the edge i -> j into layer l is
+W[l][j, i] with SVG id edge-{l}-{j}-{i}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.i18n import _
+from app.web import colors
+from app.web.numbers import attr, fmt
+
+WIDTH = 1000
+MARGIN_LEFT = 62
+MARGIN_RIGHT = 150  # room for y_hat / y beside the output units
+TOP = 64  # column titles and the flow arrow
+BOTTOM = 16
+USABLE_HEIGHT = 500
+MAX_SLOT_GAP = 92
+
+# Readable up to 8 weight layers of 16 units; beyond, layers are cut to their first and last units.
+READABLE_LAYERS = 8
+READABLE_UNITS = 16
+SUMMARY_UNITS = 8
+TAIL_UNITS = 2
+
+MIN_RADIUS_FOR_NUMBERS = 14.0
+MIN_RADIUS_FOR_MAPS = 14.0
+MAX_UNITS_WITH_MAPS = 64
+EDGE_WIDTH = (0.6, 5.0)  # clamped: the thinnest stays visible, the widest does not swamp
+GRAD_WIDTH = (0.8, 4.0)
+MAX_EDGES_WITH_HIT_AREAS = 400  # wide invisible click targets double the markup: small nets only
+
+
+@dataclass(slots=True)
+class BiasView:
+    x: float
+    y: float
+    size: float
+    fill: str
+    data_b: str
+    label: str
+    label_x: float
+    label_y: float
+
+
+@dataclass(slots=True)
+class OutputView:
+    x: float
+    y_hat_y: float
+    target_y: float
+    y_hat: str
+    target: str
+
+
+@dataclass(slots=True)
+class UnitView:
+    layer: int
+    unit: int
+    x: float
+    y: float
+    r: float
+    fill: str
+    text_fill: str
+    label: str
+    data_a: str
+    title: str
+    bias: BiasView | None = None
+    output: OutputView | None = None
+    map_uri: str | None = None
+    map_x: float = 0.0
+    map_y: float = 0.0
+    map_size: float = 0.0
+
+
+@dataclass(slots=True)
+class EdgeView:
+    layer: int
+    to: int
+    from_: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    stroke: str
+    width: float
+    data_w: str
+    data_grad: str
+    title: str
+    grad_stroke: str | None
+    grad_width: float
+
+
+@dataclass(slots=True)
+class ColumnView:
+    layer: int
+    x: float
+    title: str
+    subtitle: str
+    note: str
+    ellipses: list[tuple[float, float]]
+    note_y: float
+    highlight: tuple[float, float, float, float] | None  # x, y, width, height
+
+
+@dataclass(slots=True)
+class FlowView:
+    kind: str  # forward | backward | loss | update
+    x1: float
+    x2: float
+    y: float
+    label: str
+    label_x: float = 0.0
+    label_y: float = 0.0
+    anchor: str = "start"
+
+    def __post_init__(self):
+        """The label sits past the arrow's head, on the side it points to."""
+        rightwards = self.x2 >= self.x1
+        self.anchor = "start" if rightwards else "end"
+        self.label_x = round(self.x2 + (10 if rightwards else -10), 1)
+        self.label_y = round(self.y + 4, 1)
+
+
+@dataclass(slots=True)
+class NetworkView:
+    width: int
+    height: float
+    columns: list[ColumnView]
+    units: list[UnitView]
+    edges: list[EdgeView]
+    flow: FlowView | None
+    phase: str  # the last step's phase, '' before the first step: a CSS hook
+    active_layer: int | None
+    show_numbers: bool
+    hit_areas: bool
+    summarized: bool
+    focus: int
+    batch_rows: int
+    weight_scale: str
+    grad_scale: str
+    with_maps: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def drawn_units(size: int, cap: int) -> list[int | None]:
+    """The unit indices drawn for a layer, None where an ellipsis stands for the units left out."""
+    if size <= cap:
+        return list(range(size))
+    head = cap - TAIL_UNITS - 1
+    return list(range(head)) + [None] + list(range(size - TAIL_UNITS, size))
+
+
+def clamp_focus(doc: dict, focus: int) -> int:
+    rows = batch_rows(doc)
+    return min(max(int(focus), 0), max(rows - 1, 0))
+
+
+def batch_rows(doc: dict) -> int:
+    a0 = doc["layers"][0].get("a")
+    return 0 if a0 is None else int(np.asarray(a0).shape[0])
+
+
+def _row(array, focus: int) -> np.ndarray | None:
+    """The focus row of a (B, n) array, or None when it is not computed (or the view is compact)."""
+    if array is None:
+        return None
+    array = np.asarray(array, dtype=float)
+    return array[focus] if array.shape[0] > focus else None
+
+
+def _scaled(values: np.ndarray, scale: float, low: float, high: float) -> np.ndarray:
+    return np.clip(low + (high - low) * np.abs(values) / scale, low, high)
+
+
+def _layer_title(layer: int, last: int) -> str:
+    if layer == 0:
+        return _("Input")
+    if layer == last:
+        return _("Output (layer %(layer)d)") % {"layer": layer}
+    return _("Layer %(layer)d") % {"layer": layer}
+
+
+def _column_subtitle(size: int, activation: str | None) -> str:
+    units = _("%(size)d units") % {"size": size}
+    return units if activation is None else f"{units} \u00b7 {activation}"
+
+
+def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int], str] | None = None) -> NetworkView:
+    layers = doc["layers"]
+    sizes = [int(layer["size"]) for layer in layers]
+    last = len(sizes) - 1
+    focus = clamp_focus(doc, focus)
+    readable = last <= READABLE_LAYERS and max(sizes) <= READABLE_UNITS
+    cap = READABLE_UNITS if last <= READABLE_LAYERS else SUMMARY_UNITS
+    slots = [drawn_units(size, cap) for size in sizes]
+    max_slots = max(len(s) for s in slots)
+
+    slot_gap = min(MAX_SLOT_GAP, USABLE_HEIGHT / max_slots)
+    height = round(TOP + BOTTOM + slot_gap * max_slots, 1)
+    col_gap = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / last
+    r = round(min(slot_gap * 0.36, col_gap * 0.16, 30.0), 1)
+    show_numbers = r >= MIN_RADIUS_FOR_NUMBERS
+    xs = [round(MARGIN_LEFT + l * col_gap, 1) for l in range(last + 1)]
+
+    def y_of(layer: int, slot: int) -> float:
+        offset = (max_slots - len(slots[layer])) * slot_gap / 2
+        return round(TOP + offset + (slot + 0.5) * slot_gap, 1)
+
+    last_step = doc.get("last_step") or {}
+    phase = last_step.get("phase", "")
+    active_layer = last_step.get("layer", last if phase == "loss" else None)
+
+    weight_scale = max(float(np.max(np.abs(np.asarray(layer["W"])))) for layer in layers[1:]) or 1.0
+    grads = [None] + [layer["grad"]["W"] for layer in layers[1:]]
+    computed_grads = [np.asarray(g) for g in grads if g is not None]
+    grad_scale = max((float(np.max(np.abs(g))) for g in computed_grads), default=0.0) or 1.0
+
+    targets = _row(doc.get("batch", {}).get("targets") if doc.get("batch") else None, focus)
+    unit_maps = unit_maps or {}
+
+    columns: list[ColumnView] = []
+    units: list[UnitView] = []
+    positions: list[dict[int, float]] = []
+    for l, layer in enumerate(layers):
+        activation = layer.get("activation")
+        a_row = _row(layer.get("a"), focus)
+        t_row = colors.activation_t(a_row, activation) if a_row is not None else None
+        fills = colors.diverging_hex_many(t_row) if t_row is not None else None
+        bias = np.asarray(layer["b"], dtype=float) if l >= 1 else None
+        bias_fills = colors.diverging_hex_many(bias / weight_scale) if bias is not None else None
+        y_by_unit: dict[int, float] = {}
+        ellipses = []
+        for slot, j in enumerate(slots[l]):
+            y = y_of(l, slot)
+            if j is None:
+                ellipses.append((xs[l], y))
+                continue
+            y_by_unit[j] = y
+            has_map = bool(unit_maps.get((l, j))) and r >= MIN_RADIUS_FOR_MAPS
+            a_value = None if a_row is None else float(a_row[j])
+            label = fmt(a_value, 3) if (show_numbers and a_value is not None) else ""
+            unit = UnitView(
+                layer=l,
+                unit=j,
+                x=xs[l],
+                y=y,
+                r=r,
+                fill=fills[j] if fills else "#ffffff",
+                text_fill=colors.text_color_on(float(t_row[j])) if (t_row is not None and not has_map) else "#111111",
+                label=label,
+                data_a=attr(a_value),
+                title=_("Layer %(layer)d, unit %(unit)d: a = %(a)s") % {"layer": l, "unit": j, "a": fmt(a_value)},
+            )
+            if bias is not None:
+                size = round(max(6.0, r * 0.5), 1)
+                unit.bias = BiasView(
+                    x=round(xs[l] - r - size * 0.3, 1),
+                    y=round(y - r - size * 0.3, 1),
+                    size=size,
+                    fill=bias_fills[j],
+                    data_b=attr(bias[j]),
+                    label=("b " + fmt(bias[j], 3)) if show_numbers else "",
+                    label_x=xs[l],
+                    label_y=round(y + r + 11, 1),
+                )
+            if l == last and targets is not None:
+                unit.output = OutputView(
+                    x=round(xs[l] + r + 8, 1),
+                    y_hat_y=round(y - 2, 1),
+                    target_y=round(y + 13, 1),
+                    y_hat="\u0177 " + fmt(a_value, 4),
+                    target="y " + fmt(float(targets[j]), 4),
+                )
+            if has_map:
+                unit.map_uri = unit_maps[(l, j)]
+                unit.map_size = round(r * 1.44, 1)
+                unit.map_x = round(xs[l] - r * 0.72, 1)
+                unit.map_y = round(y - r * 0.72, 1)
+            units.append(unit)
+        positions.append(y_by_unit)
+        note = ""
+        if None in slots[l]:
+            note = _("%(shown)d of %(size)d units shown") % {"shown": len(y_by_unit), "size": sizes[l]}
+        highlight = None
+        if active_layer == l and phase in ("forward", "backward", "loss"):
+            top_y = y_of(l, 0) - slot_gap / 2
+            highlight = (round(xs[l] - r - 8, 1), round(top_y, 1), round(2 * r + 16, 1), round(slot_gap * len(slots[l]), 1))
+        columns.append(
+            ColumnView(
+                layer=l,
+                x=xs[l],
+                title=_layer_title(l, last),
+                subtitle=_column_subtitle(sizes[l], activation),
+                note=note,
+                ellipses=ellipses,
+                note_y=round(height - 2, 1),
+                highlight=highlight,
+            )
+        )
+
+    edges: list[EdgeView] = []
+    for l in range(1, last + 1):
+        to_units = list(positions[l])
+        from_units = list(positions[l - 1])
+        W = np.asarray(layers[l]["W"], dtype=float)[np.ix_(to_units, from_units)]
+        strokes = colors.diverging_hex_many(W / weight_scale)
+        widths = np.round(_scaled(W, weight_scale, *EDGE_WIDTH), 2).tolist()
+        grad = grads[l]
+        if grad is not None:
+            G = np.asarray(grad, dtype=float)[np.ix_(to_units, from_units)]
+            grad_widths = np.round(_scaled(G, grad_scale, *GRAD_WIDTH), 2).tolist()
+        x1 = round(xs[l - 1] + r, 1)
+        x2 = round(xs[l] - r, 1)
+        for row, j in enumerate(to_units):
+            y2 = positions[l][j]
+            for col, i in enumerate(from_units):
+                w = float(W[row, col])
+                g = float(G[row, col]) if grad is not None else None
+                title = f"w = {fmt(w)}" if g is None else f"w = {fmt(w)}, \u2202L/\u2202w = {fmt(g)}"
+                edges.append(
+                    EdgeView(
+                        layer=l,
+                        to=j,
+                        from_=i,
+                        x1=x1,
+                        y1=positions[l - 1][i],
+                        x2=x2,
+                        y2=y2,
+                        stroke=strokes[row * len(from_units) + col],
+                        width=widths[row][col],
+                        data_w=repr(w),
+                        data_grad="" if g is None else repr(g),
+                        title=title,
+                        grad_stroke=None if g is None else (colors.GRAD_POSITIVE if g >= 0 else colors.GRAD_NEGATIVE),
+                        grad_width=grad_widths[row][col] if g is not None else 0.0,
+                    )
+                )
+
+    return NetworkView(
+        width=WIDTH,
+        height=height,
+        columns=columns,
+        units=units,
+        edges=edges,
+        flow=_flow(phase, active_layer, xs, last),
+        phase=phase,
+        active_layer=active_layer,
+        show_numbers=show_numbers,
+        hit_areas=len(edges) <= MAX_EDGES_WITH_HIT_AREAS,
+        summarized=not readable,
+        focus=focus,
+        batch_rows=batch_rows(doc),
+        weight_scale=fmt(weight_scale, 3),
+        grad_scale=fmt(grad_scale, 3) if computed_grads else "",
+        with_maps=any(u.map_uri for u in units),
+    )
+
+
+def _flow(phase: str, layer: int | None, xs: list[float], last: int) -> FlowView | None:
+    """The arrow above the drawing that says which way the last step went."""
+    y = 20.0
+    if phase == "forward":
+        return FlowView("forward", xs[layer - 1], xs[layer], y, _("forward \u2192 layer %(layer)d") % {"layer": layer})
+    if phase == "backward":
+        return FlowView("backward", xs[layer], xs[layer - 1], y, _("\u2190 backward through layer %(layer)d") % {"layer": layer})
+    if phase == "loss":
+        return FlowView("loss", xs[last], round(xs[last] + 110, 1), y, _("loss"))
+    if phase == "update":
+        return FlowView("update", xs[0], xs[last], y, _("update: every weight and bias"))
+    return None

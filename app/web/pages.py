@@ -1,0 +1,125 @@
+"""Pages: / (open a preset or build a network), POST /s (create a session), /s/{id} (the visualizer)."""
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from app.deps import SessionsDep
+from app.engine.activations import ACTIVATIONS
+from app.engine.datasets import DATASET_NAMES
+from app.engine.losses import LOSSES
+from app.engine.network import INIT_SCHEMES
+from app.i18n import _
+from app.presets import PRESETS
+from app.web.forms import FormDep, int_field
+from app.web.rendering import SERVICE_ERRORS, error_response, render, stage_response
+from app.web.views import Message, error_message, session_panels
+
+router = APIRouter(include_in_schema=False)
+
+# what the build form starts with: a small net that learns XOR in a few hundred iterations
+FORM_DEFAULTS = {
+    "layers": "2, 4, 1", "hidden_activation": "tanh", "output_activation": "sigmoid", "loss": "mse",
+    "optimizer": "sgd", "learning_rate": "0.5", "momentum": "0", "batch_size": "", "dataset": "xor",
+    "samples": "200", "noise": "0.1", "data_seed": "0", "seed": "0", "init": "xavier",
+}
+
+
+def _choices() -> dict:
+    return {
+        "activations": list(ACTIVATIONS),
+        "hidden_activations": [name for name, cls in ACTIVATIONS.items() if not cls.output_only],
+        "losses": list(LOSSES),
+        "datasets": list(DATASET_NAMES),
+        "inits": list(INIT_SCHEMES),
+    }
+
+
+def _home(request: Request, form: dict, messages: list[Message], status: int = 200):
+    context = {"presets": PRESETS, "form": {**FORM_DEFAULTS, **form}, "choices": _choices(), "messages": messages}
+    return render(request, "pages/home.html", context, status)
+
+
+@router.get("/", name="show_home")
+def show_home(request: Request):
+    return _home(request, {}, [])
+
+
+def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
+    """The build form -> a Config body for the service; problems the service can't name are listed."""
+    problems: list[str] = []
+
+    def number(name: str, kind=float):
+        try:
+            return kind(form.get(name, FORM_DEFAULTS[name]).strip())
+        except ValueError:
+            problems.append(_("%(field)s: please enter a number") % {"field": name})
+            return kind(FORM_DEFAULTS[name])
+
+    try:
+        layers = [int(part) for part in re.split(r"[,\s]+", form.get("layers", "").strip()) if part]
+    except ValueError:
+        layers = []
+    if len(layers) < 2:
+        problems.append(_("layers: give at least two sizes, e.g. 2, 4, 1"))
+        layers = [2, 4, 1]
+    optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate")}
+    if optimizer["name"] == "sgd":
+        optimizer["momentum"] = number("momentum")
+    batch_text = form.get("batch_size", "").strip()
+    body = {
+        "layers": layers,
+        "activations": [form.get("hidden_activation", "tanh")] * (len(layers) - 2) + [form.get("output_activation", "sigmoid")],
+        "loss": form.get("loss", "mse"),
+        "optimizer": optimizer,
+        "batch_size": number("batch_size", int) if batch_text else None,
+        "seed": number("seed", int),
+        "init": form.get("init", "xavier"),
+        "data": {"dataset": form.get("dataset", "xor"), "samples": number("samples", int),
+                 "noise": number("noise"), "seed": number("data_seed", int)},
+    }
+    return body, problems
+
+
+@router.post("/s", name="create_session")
+def create_session(request: Request, service: SessionsDep, form: FormDep):
+    if form.get("preset"):
+        body, problems = {"preset": form["preset"]}, []
+    else:
+        body, problems = config_from_form(form)
+    if problems:
+        return _home(request, form, [Message("error", text) for text in problems], 422)
+    try:
+        doc = service.create(body, view="compact")
+    except SERVICE_ERRORS as error:
+        return _home(request, form, [error_message(error)], 422)
+    return RedirectResponse(request.url_for("show_session", session_id=doc["id"]).path, status_code=303)
+
+
+@router.get("/s/{session_id}", name="show_session")
+def show_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    focus = int_field(form, "focus", 0)
+    projector = form.get("projector") == "1"
+    try:
+        doc = service.get(session_id)
+    except SERVICE_ERRORS as error:
+        return render(request, "pages/missing.html", {"messages": [error_message(error)]}, 404)
+    context = session_panels(service, doc, focus, projector=projector)
+    context.update(params_changed=True, body_class="projector" if projector else "")
+    return render(request, "pages/session.html", context)
+
+
+@router.get("/s/{session_id}/network", name="show_network")
+def show_network(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    """The sample in focus changed: the stage again, and the page URL remembers the choice."""
+    focus = int_field(form, "focus", 0)
+    try:
+        doc = service.get(session_id)
+    except SERVICE_ERRORS as error:
+        return error_response(request, error)
+    response = stage_response(request, service, doc, focus, params_changed=False)
+    query = f"?focus={focus}" + ("&projector=1" if form.get("projector") == "1" else "")
+    response.headers["HX-Replace-Url"] = request.url_for("show_session", session_id=session_id).path + query
+    return response

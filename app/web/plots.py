@@ -1,0 +1,130 @@
+"""The data plot: for 2-input data, the output over the input plane as a heatmap with the points
+(plus a small map per hidden unit for the drawing); for 1-input regression, the fitted curve.
+
+The grid goes through service.layer_outputs once and every map comes from that one call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.web import colors
+from app.web.numbers import fmt
+from app.web.png import png_data_uri
+
+GRID = 24
+SIZE = 220  # the plot's SVG size
+PAD = 0.1  # extra room around the data, as a fraction of its range
+MAX_POINTS = 400
+CURVE_POINTS = 80
+MAX_HIDDEN_MAPS = 64
+
+
+@dataclass
+class PointView:
+    cx: float
+    cy: float
+    fill: str
+
+
+@dataclass
+class PlanePlot:
+    kind: str  # boundary | regression | none
+    size: int = SIZE
+    image_uri: str = ""
+    points: list[PointView] = field(default_factory=list)
+    curve: str = ""
+    x_range: tuple[str, str] = ("", "")
+    y_range: tuple[str, str] = ("", "")
+    unit_maps: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def _extent(values: np.ndarray) -> tuple[float, float]:
+    lo, hi = float(values.min()), float(values.max())
+    span = hi - lo or 2.0
+    return lo - PAD * span, hi + PAD * span
+
+
+def _map_rgb(values: np.ndarray, activation: str) -> np.ndarray:
+    """(GRID*GRID,) activations -> (GRID, GRID, 3), row 0 at the top (largest x2)."""
+    rgb = colors.diverging_rgb(colors.activation_t(values, activation))
+    return rgb.reshape(GRID, GRID, 3)[::-1]
+
+
+def _class_rgb(probabilities: np.ndarray) -> np.ndarray:
+    """k-class outputs: the winning class's colour, paler where the network is unsure."""
+    k = probabilities.shape[1]
+    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colors.CLASS_COLORS], dtype=float)
+    winner = probabilities.argmax(axis=1) % len(palette)
+    confidence = np.clip((probabilities.max(axis=1) - 1 / k) / (1 - 1 / k), 0, 1)[:, None] * 0.75
+    rgb = 255 + (palette[winner] - 255) * confidence
+    return np.rint(rgb).astype(np.uint8).reshape(GRID, GRID, 3)[::-1]
+
+
+def _point_fill(target: np.ndarray) -> str:
+    if target.shape[0] == 1:
+        return colors.to_hex(colors.POSITIVE if target[0] >= 0.5 else colors.NEGATIVE)
+    return colors.CLASS_COLORS[int(target.argmax()) % len(colors.CLASS_COLORS)]
+
+
+def plane_plot(doc: dict, layer_outputs) -> PlanePlot:
+    """layer_outputs: inputs (rows, n_in) -> [a_0, ..., a_L] (the service's, bound to the session)."""
+    sizes = [int(layer["size"]) for layer in doc["layers"]]
+    batch = doc.get("batch")
+    if not batch or batch.get("inputs") is None:
+        return PlanePlot("none")
+    inputs = np.asarray(batch["inputs"], dtype=float)
+    targets = np.asarray(batch["targets"], dtype=float)
+    if sizes[0] == 2:
+        return _boundary(doc, sizes, inputs, targets, layer_outputs)
+    if sizes[0] == 1 and sizes[-1] == 1:
+        return _regression(inputs, targets, layer_outputs)
+    return PlanePlot("none")
+
+
+def _boundary(doc, sizes, inputs, targets, layer_outputs) -> PlanePlot:
+    (x_lo, x_hi), (y_lo, y_hi) = _extent(inputs[:, 0]), _extent(inputs[:, 1])
+    gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, GRID), np.linspace(y_lo, y_hi, GRID))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])  # (GRID*GRID, 2), row-major from the bottom
+    outputs = layer_outputs(grid)
+    activations = [None] + [layer["activation"] for layer in doc["layers"][1:]]
+    out = np.asarray(outputs[-1])
+    image = _map_rgb(out[:, 0], activations[-1]) if sizes[-1] == 1 else _class_rgb(out)
+    unit_maps = {}
+    if sum(sizes[1:-1]) <= MAX_HIDDEN_MAPS:
+        for l in range(1, len(sizes) - 1):
+            a = np.asarray(outputs[l])
+            for j in range(sizes[l]):
+                unit_maps[(l, j)] = png_data_uri(_map_rgb(a[:, j], activations[l]))
+    shown = inputs[:MAX_POINTS]
+    points = [
+        PointView(
+            round(float((x - x_lo) / (x_hi - x_lo) * SIZE), 1),
+            round(float(SIZE - (y - y_lo) / (y_hi - y_lo) * SIZE), 1),
+            _point_fill(target),
+        )
+        for (x, y), target in zip(shown, targets[:MAX_POINTS])
+    ]
+    return PlanePlot("boundary", image_uri=png_data_uri(image), points=points,
+                     x_range=(fmt(x_lo, 2), fmt(x_hi, 2)), y_range=(fmt(y_lo, 2), fmt(y_hi, 2)), unit_maps=unit_maps)
+
+
+def _regression(inputs, targets, layer_outputs) -> PlanePlot:
+    x_lo, x_hi = _extent(inputs[:, 0])
+    xs = np.linspace(x_lo, x_hi, CURVE_POINTS)
+    fitted = np.asarray(layer_outputs(xs[:, None])[-1])[:, 0]
+    both = np.concatenate([targets[:, 0], fitted])
+    y_lo, y_hi = _extent(both)
+
+    def px(x):
+        return (x - x_lo) / (x_hi - x_lo) * SIZE
+
+    def py(y):
+        return SIZE - (y - y_lo) / (y_hi - y_lo) * SIZE
+
+    curve = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, fitted))
+    points = [PointView(round(float(px(x)), 1), round(float(py(y)), 1), colors.to_hex(colors.POSITIVE))
+              for x, y in zip(inputs[:MAX_POINTS, 0], targets[:MAX_POINTS, 0])]
+    return PlanePlot("regression", points=points, curve=curve,
+                     x_range=(fmt(x_lo, 2), fmt(x_hi, 2)), y_range=(fmt(y_lo, 2), fmt(y_hi, 2)))

@@ -1,0 +1,45 @@
+"""Answers of the web routes: whole pages, the stage update of a step, and readable errors.
+
+Errors go to the message area (#messages) with HX-Retarget, keep their status code (404, 409,
+422), and base.html's htmx-config swaps 4xx answers, so nothing fails silently.
+"""
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
+from app.web.events import STEP_DONE
+from app.web.templating import templates
+from app.web.views import Message, error_message, session_panels
+
+SERVICE_ERRORS = (SessionNotFound, StepRefused, InvalidInput)
+STATUS_OF = {SessionNotFound: 404, StepRefused: 409, InvalidInput: 422}
+
+
+def status_of(error: Exception) -> int:
+    return next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
+
+
+def render(request: Request, name: str, context: dict, status: int = 200, headers: dict | None = None) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
+
+
+def message_response(request: Request, messages: list[Message], status: int, extra: dict | None = None) -> HTMLResponse:
+    """The message area as a fragment, retargeted so htmx puts it in place whatever asked."""
+    headers = {"HX-Retarget": "#messages", "HX-Reswap": "outerHTML"}
+    return render(request, "partials/messages.html", {"messages": messages, **(extra or {})}, status, headers)
+
+
+def error_response(request: Request, error: Exception) -> HTMLResponse:
+    return message_response(request, [error_message(error)], status_of(error))
+
+
+def stage_response(request: Request, service, doc: dict, focus: int, before: dict | None = None,
+                   params_changed: bool = True, extra: dict | None = None) -> HTMLResponse:
+    """What a step changes: the network (the swap target) and, out of band, narration, status,
+    the message area and, when parameters or history changed, the loss curve and the data plot.
+    HX-Trigger tells far panels (the inspector) to fetch themselves again."""
+    context = session_panels(service, doc, focus, before)
+    context.update(params_changed=params_changed, **(extra or {}))
+    return render(request, "partials/stage_update.html", context, headers={"HX-Trigger": STEP_DONE})
