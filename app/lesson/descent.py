@@ -69,24 +69,33 @@ def run_descent(loss: Loss2D, start: tuple[float, float], lr: float, steps: int)
 
 
 def classify(path: np.ndarray, losses: np.ndarray, blew_up: bool = False) -> tuple[str, tuple[str, ...]]:
-    """Read the path like a person would: growing loss diverges; a coordinate whose sign flips
-    at every step oscillates (while the loss shrinks); a loss that neither shrinks nor grows stalls."""
+    """Read the path like a person would, from its last few steps.
+
+    A coordinate whose sign flips at every step oscillates; its size then says the rest:
+    shrinking (still converges, zig-zagging), the same (bounces forever, "stalls") or growing
+    (diverges, even while another coordinate still lowers the loss). A loss above the start
+    also diverges.
+    """
     if len(path) < 2:
         return "start", ()
-    flipping = []
     window = path[-min(len(path), 4):]
+    flipping, trends = [], []
     for index, name in enumerate(("x", "y")):
         coord = window[:, index]
-        signs = np.sign(coord)
-        if len(coord) >= 3 and np.all(signs[1:] * signs[:-1] < 0):
+        if np.all(coord[1:] * coord[:-1] < 0):
             flipping.append(name)
-        elif len(coord) == 2 and signs[0] * signs[1] < 0:
-            flipping.append(name)
+            size = np.abs(coord)
+            if np.all(size[1:] > size[:-1] * (1 + 1e-9)):
+                trends.append("grows")
+            elif np.allclose(size[1:], size[:-1], rtol=1e-9, atol=0):
+                trends.append("same")
+            else:
+                trends.append("shrinks")
     first, last = float(losses[0]), float(losses[-1])
-    if blew_up or (last > first * (1 + 1e-9) and last > 1e-12):
+    if blew_up or "grows" in trends or (last > first * (1 + 1e-9) and last > 1e-12):
         return "diverges", tuple(flipping)
-    if first > 0 and abs(last - first) <= 1e-9 * first:
-        return "stalls", tuple(flipping)
+    if "same" in trends:
+        return "stalls", tuple(name for name, trend in zip(flipping, trends) if trend == "same")
     if flipping:
         return "oscillates", tuple(flipping)
     return "converges", ()

@@ -182,3 +182,34 @@ def padded_range(values, pad: float = 0.08) -> tuple[float, float]:
         lo, hi = lo - 1, hi + 1
     span = hi - lo
     return lo - pad * span, hi + pad * span
+
+
+def clip_segment(x1, y1, x2, y2, box) -> tuple[float, float, float, float] | None:
+    """The part of a segment inside box = (xlo, xhi, ylo, yhi) (Liang-Barsky), or None."""
+    xlo, xhi, ylo, yhi = box
+    dx, dy = x2 - x1, y2 - y1
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x1 - xlo), (dx, xhi - x1), (-dy, y1 - ylo), (dy, yhi - y1)):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return None
+    return x1 + t0 * dx, y1 + t0 * dy, x1 + t1 * dx, y1 + t1 * dy
+
+
+def decade_ticks(lo: float, hi: float, count: int = 5) -> list[int]:
+    """Whole powers of ten between lo and hi (given as log10 values), at most about `count`."""
+    first, last = math.ceil(lo), math.floor(hi)
+    step = max(1, math.ceil((last - first + 1) / count))
+    return list(range(first, last + 1, step))
+
+
+def decade_label(exponent: int) -> str:
+    return {0: "1", 1: "10", 2: "100", -1: "0.1", -2: "0.01"}.get(exponent, f"1e{exponent}")
