@@ -75,7 +75,7 @@ def time_gradients(sizes: tuple[int, ...], repeats: int = 3, numeric_repeats: in
     network, loss, x, y = make_problem(sizes)
     _value, dW_a, db_a = backprop_gradients(network, loss, x, y)
     dW_n, db_n = numeric_gradients(network, loss, x, y)
-    backprop_seconds = best_time(lambda: backprop_gradients(network, loss, x, y), max(repeats, 5))
+    backprop_seconds = best_time(lambda: backprop_gradients(network, loss, x, y), max(repeats * 10, 20))  # cheap: many repeats tame noise
     numeric_seconds = best_time(lambda: numeric_gradients(network, loss, x, y), numeric_repeats or repeats)
     return GradientTiming(
         sizes=tuple(sizes),

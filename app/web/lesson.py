@@ -6,7 +6,7 @@ view module (which calls the maths in app/lesson), and lesson_render picks page 
 from fastapi import APIRouter, Request
 
 from app.i18n import _
-from app.web import lesson_chain_rule, lesson_derivative, lesson_descent, lesson_gradient, lesson_partial
+from app.web import lesson_chain_rule, lesson_derivative, lesson_descent, lesson_exercise, lesson_gradient, lesson_partial
 from app.web.lesson_pages import PAGES
 from app.web.lesson_params import parse_query
 from app.web.lesson_render import redirect_to, render_lesson, wants_fragment
@@ -58,3 +58,8 @@ def show_descent(request: Request):
             values["steps"] = min(steps.hi, max(steps.lo, values["steps"] + extra["advance"]))
             return redirect_to("/learn/descent", values, lesson_descent.FIELDS)
     return render_lesson(request, "descent", lesson_descent.FIELDS, lesson_descent.build)
+
+
+@router.get("/learn/exercise", name="show_exercise")
+def show_exercise(request: Request):
+    return render_lesson(request, "exercise", lesson_exercise.FIELDS, lesson_exercise.build)
