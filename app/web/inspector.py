@@ -50,10 +50,13 @@ def _arr(value):
 
 def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None) -> tuple[list[Markup], str]:
     eps = estimate["eps"]
-    formula = math(
+    definition = math(
         mfrac(mrow(mi("L"), mo("("), symbol, mo("+"), mi("\u03b5"), mo(")"), mo("\u2212"),
                    mi("L"), mo("("), symbol, mo("\u2212"), mi("\u03b5"), mo(")")),
               mrow(mn("2"), mi("\u03b5"))),
+        label="(L(w+eps) - L(w-eps)) / 2eps",
+    )
+    formula = math(
         mo("="),
         mfrac(mrow(mn(estimate["loss_plus"], 10), mo("\u2212"), mn(estimate["loss_minus"], 10)),
               mrow(mn("2"), mo("\u00d7"), mn(eps, 3))),
@@ -65,7 +68,7 @@ def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None) -> tu
     if analytic is not None:
         difference = abs(analytic - estimate["numeric"]) / max(abs(analytic) + abs(estimate["numeric"]), 1e-8)
         note += " " + _("Relative difference from backpropagation: %(diff)s.") % {"diff": fmt(difference, 2)}
-    return [formula], note
+    return [definition, formula], note
 
 
 def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
@@ -102,11 +105,12 @@ def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
         else:
             f_prime = float(get_activation(target["activation"]).grad(_arr(target["z"])[focus, to]))
             product = dA * f_prime * a_i
-            view.ledger = [math(
-                partial(mi("L"), w_sym), mo("="), partial(mi("L"), a_j), mo("\u00b7"), partial(a_j, z_j),
-                mo("\u00b7"), partial(z_j, w_sym), mo("="), num(dA, 6), mo("\u00d7"), num(f_prime, 6),
-                mo("\u00d7"), num(a_i, 6), mo("="), mn(product, 6), label=f"ledger {fmt(product, 6)}",
-            )]
+            view.ledger = [
+                math(partial(mi("L"), w_sym), mo("="), partial(mi("L"), a_j), mo("\u00b7"), partial(a_j, z_j),
+                     mo("\u00b7"), partial(z_j, w_sym), label="dL/dw = dL/da * da/dz * dz/dw"),
+                math(mo("="), num(dA, 6), mo("\u00d7"), num(f_prime, 6), mo("\u00d7"), num(a_i, 6),
+                     mo("="), mn(product, 6), label=f"ledger {fmt(product, 6)}"),
+            ]
             view.readings += [Reading("\u2202L/\u2202a\u2c7c", fmt(dA, 6), "dl-da"),
                               Reading("f\u2032(z\u2c7c)", fmt(f_prime, 6), "f-prime"),
                               Reading("a\u1d62", fmt(a_i, 6), "a-from")]

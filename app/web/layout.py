@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.web import colors
 from app.web.numbers import attr, fmt
 
@@ -20,7 +20,6 @@ MARGIN_RIGHT = 150  # room for y_hat / y beside the output units
 TOP = 64  # column titles and the flow arrow
 BOTTOM = 16
 USABLE_HEIGHT = 500
-MAX_SLOT_GAP = 92
 
 # Readable up to 8 weight layers of 16 units; beyond, layers are cut to their first and last units.
 READABLE_LAYERS = 8
@@ -137,6 +136,7 @@ class NetworkView:
     phase: str  # the last step's phase, '' before the first step: a CSS hook
     active_layer: int | None
     show_numbers: bool
+    value_font: float  # the number inside a unit grows with the unit
     hit_areas: bool
     summarized: bool
     focus: int
@@ -186,7 +186,7 @@ def _layer_title(layer: int, last: int) -> str:
 
 
 def _column_subtitle(size: int, activation: str | None) -> str:
-    units = _("%(size)d units") % {"size": size}
+    units = ngettext("%(size)d unit", "%(size)d units", size) % {"size": size}
     return units if activation is None else f"{units} \u00b7 {activation}"
 
 
@@ -200,10 +200,10 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
     slots = [drawn_units(size, cap) for size in sizes]
     max_slots = max(len(s) for s in slots)
 
-    slot_gap = min(MAX_SLOT_GAP, USABLE_HEIGHT / max_slots)
-    height = round(TOP + BOTTOM + slot_gap * max_slots, 1)
+    slot_gap = USABLE_HEIGHT / max_slots
+    height = TOP + BOTTOM + USABLE_HEIGHT
     col_gap = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / last
-    r = round(min(slot_gap * 0.36, col_gap * 0.16, 30.0), 1)
+    r = round(min(slot_gap * 0.36, col_gap * 0.16, 34.0), 1)
     show_numbers = r >= MIN_RADIUS_FOR_NUMBERS
     xs = [round(MARGIN_LEFT + l * col_gap, 1) for l in range(last + 1)]
 
@@ -351,6 +351,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
         phase=phase,
         active_layer=active_layer,
         show_numbers=show_numbers,
+        value_font=round(min(max(r * 0.48, 9.0), 16.0), 1),
         hit_areas=len(edges) <= MAX_EDGES_WITH_HIT_AREAS,
         summarized=not readable,
         focus=focus,
