@@ -12,7 +12,9 @@ from app.lesson.scale import Tick, clip_segment, decade_label, decade_ticks, mak
 from app.web.lesson_format import num
 from app.web.lesson_params import ChoiceField, NumberField
 
-LOSS = ChoiceField("loss", lazy("Loss surface"), {key: loss.label for key, loss in LOSSES.items()}, "valley")
+LOSS = ChoiceField(
+    "loss", lazy("Loss surface"), {"bowl": lazy("Bowl: (x² + y²) / 2"), "valley": lazy("Valley: (x² + 10y²) / 2")}, "valley"
+)
 LR = NumberField("lr", lazy("Learning rate"), 0.01, 2.5, 0.01, 0.15)
 START_X = NumberField("sx", lazy("Start x"), -4.5, 4.5, 0.5, -4.0)
 START_Y = NumberField("sy", lazy("Start y"), -4.5, 4.5, 0.5, 2.0)
