@@ -1,0 +1,102 @@
+"""A step that would make a non-finite number is refused; the stored session stays exactly as it was."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.sessions.errors import StepRefused
+from tests.sessions.helpers import assert_same, make_service
+
+
+def linear(weight: float, x: float, lr: float = 0.1) -> dict:
+    return {
+        "layers": [1, 1],
+        "activations": "linear",
+        "loss": "mse",
+        "optimizer": {"name": "sgd", "learning_rate": lr},
+        "weights": [[[weight]]],
+        "biases": [[0.0]],
+        "data": {"inputs": [[x]], "targets": [[0.0]]},
+    }
+
+
+def raw(service, sid):
+    """Everything stored for the session: its row and its checkpoints."""
+    db = service.store._connection()
+    row = db.execute("SELECT config, cursor, history, inputs, targets FROM sessions WHERE id = ?", (sid,)).fetchone()
+    checkpoints = db.execute("SELECT checkpoint_id, meta, arrays FROM checkpoints WHERE session_id = ? ORDER BY 1", (sid,)).fetchall()
+    return row, checkpoints
+
+
+@pytest.fixture
+def service(tmp_path):
+    return make_service(tmp_path / "s.sqlite3")
+
+
+def refused(service, sid, call):
+    before_doc, before_raw = service.get(sid), raw(service, sid)
+    with pytest.raises(StepRefused) as error:
+        call()
+    assert raw(service, sid) == before_raw
+    assert_same(service.get(sid), before_doc, ignore=())
+    return error.value
+
+
+def test_forward_overflow(service):
+    sid = service.create(linear(1e200, 1e200))["id"]
+    error = refused(service, sid, lambda: service.step(sid))
+    assert error.step == {"phase": "forward", "layer": 1}
+    assert "forward 1" in error.message
+    for way_out in ("learning rate", "back", "reset"):
+        assert way_out in error.message
+
+
+def test_loss_overflow(service):
+    sid = service.create(linear(1e200, 1.0))["id"]
+    service.step(sid)
+    error = refused(service, sid, lambda: service.step(sid))
+    assert error.step == {"phase": "loss"}
+    assert error.message.startswith("loss")
+
+
+def test_update_overflow_with_a_count_is_refused_whole(service):
+    # dW = 2e305 and lr 1000: the update of the first iteration overflows
+    sid = service.create(linear(1e-5, 1e155, lr=1000))["id"]
+    error = refused(service, sid, lambda: service.step(sid, count=10))
+    assert error.step == {"phase": "update"}
+    assert "update" in error.message
+    # until also applies whole or not at all
+    refused(service, sid, lambda: service.step(sid, until="update"))
+    service.step(sid, count=3)  # up to the update is fine
+    refused(service, sid, lambda: service.step(sid))
+    assert service.get(sid)["last_step"] == {"phase": "backward", "layer": 1}
+
+
+def test_train_that_diverges_is_refused_whole(service):
+    # W -> W (1 - 2 lr) = -1999 W each iteration: the loss W^2 overflows after about 46 iterations
+    sid = service.create(linear(1.0, 1.0, lr=1000))["id"]
+    service.train(sid, 5)
+    service.step(sid, count=2)
+    error = refused(service, sid, lambda: service.train(sid, 100))
+    assert error.step["phase"] in ("forward", "loss", "backward", "update")
+    doc = service.get(sid)
+    assert doc["iteration"] == 5 and len(doc["history"]) == 5 and doc["last_step"] == {"phase": "loss"}
+    assert doc["undo_available"] == 22
+
+
+def test_huge_learning_rate_on_big_weights(service):
+    """sgd lr 1000 on a 2-3-1 tanh network with big explicit weights and inputs of 1e150."""
+    config = {
+        "layers": [2, 3, 1],
+        "activations": ["tanh", "linear"],
+        "loss": "mse",
+        "optimizer": {"name": "sgd", "learning_rate": 1000},
+        "weights": [[[1e3, -1e3], [2e3, 1e3], [-1e3, 5e2]], [[1e150, -1e150, 1e150]]],
+        "biases": [[0, 0, 0], [0]],
+        "data": {"inputs": [[1e150, 2e150], [1.0, -1.0]], "targets": [[0.0], [1.0]]},
+    }
+    sid = service.create(config)["id"]
+    error = refused(service, sid, lambda: service.train(sid, 3))
+    assert error.step is not None and str(error.step.get("layer", "")) in error.message
+    assert json.loads(json.dumps(error.step)) == error.step
