@@ -20,6 +20,7 @@ class BatchSchedule:
         self.full_batch = self.batch_size >= n_samples
         self._permutation_epoch = -1
         self._permutation: np.ndarray | None = None
+        self._all_rows = np.arange(n_samples) if self.full_batch else None
 
     def epochs_finished(self, iterations_finished: int) -> int:
         return iterations_finished // self.batches_per_epoch
@@ -27,7 +28,7 @@ class BatchSchedule:
     def indices(self, iteration: int) -> np.ndarray:
         """Row indices of the batch that iteration `iteration` (0-based) trains on."""
         if self.full_batch:
-            return np.arange(self.n_samples)
+            return self._all_rows
         epoch, slot = divmod(iteration, self.batches_per_epoch)
         if epoch != self._permutation_epoch:
             self._permutation = np.random.default_rng([self.seed, epoch]).permutation(self.n_samples)

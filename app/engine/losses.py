@@ -21,6 +21,10 @@ class Loss:
     def grad(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def fuses_with(self, activation) -> bool:
+        """Whether output_delta skips dA for this output activation."""
+        return False
+
     def output_delta(self, activation, z, y_hat, y, dA) -> np.ndarray:
         """dL/dz of the output layer; a loss paired with its output activation may fuse the two."""
         return activation.backward(z, y_hat, dA)
@@ -68,17 +72,23 @@ class CrossEntropy(Loss):
 
     def value(self, y_hat, y):
         log_a = np.log(np.maximum(y_hat, np.finfo(np.float64).tiny))
-        return float(-(y * log_a).sum() / y_hat.shape[0])
+        return float(-np.vdot(y, log_a) / y_hat.shape[0])
 
     def grad(self, y_hat, y):
         # -y/a, kept finite where the target is 0 (the product y*log a is 0 there)
         ratio = np.divide(y, y_hat, out=np.zeros_like(y_hat), where=y != 0)
         return -ratio / y_hat.shape[0]
 
+    def fuses_with(self, activation):
+        return activation.name == self.requires_output
+
     def output_delta(self, activation, z, y_hat, y, dA):
         # through softmax the product of -y/a and the Jacobian simplifies to (a sum(y) - y)/B,
         # which stays finite where a has underflowed to 0
-        return (y_hat * y.sum(axis=1, keepdims=True) - y) / y_hat.shape[0]
+        delta = y_hat * np.add.reduce(y, axis=1, keepdims=True)  # (B, n_L)
+        delta -= y
+        delta *= 1.0 / y_hat.shape[0]
+        return delta
 
 
 LOSSES: dict[str, type[Loss]] = {cls.name: cls for cls in (MSE, BCE, CrossEntropy)}

@@ -14,23 +14,45 @@ from app.engine.activations import Activation, get_activation
 INIT_SCHEMES = ("xavier", "he", "normal", "uniform", "zeros")
 
 
+def parameter_shapes(sizes) -> list[tuple[int, ...]]:
+    """Shapes of [W1, b1, W2, b2, ...], the order of the flat parameter vector."""
+    return [shape for l in range(1, len(sizes)) for shape in ((sizes[l], sizes[l - 1]), (sizes[l],))]
+
+
+def split_flat(flat: np.ndarray, sizes) -> list[np.ndarray]:
+    """Views of a flat vector as [W1, b1, W2, b2, ...]; writing to a view writes the vector."""
+    views, offset = [], 0
+    for shape in parameter_shapes(sizes):
+        count = int(np.prod(shape))
+        views.append(flat[offset : offset + count].reshape(shape))
+        offset += count
+    return views
+
+
 @dataclass
 class Network:
+    """W[l] and b[l] are views of one flat vector, so an optimizer updates every parameter
+    with a few whole-vector operations and a checkpoint is one copy."""
+
     sizes: tuple[int, ...]
     activations: list[Activation | None]  # activations[l] for l = 1..L
-    W: list[np.ndarray | None]
-    b: list[np.ndarray | None]
+    flat: np.ndarray  # every parameter, in the order of parameter_shapes
+
+    def __post_init__(self):
+        views = split_flat(self.flat, self.sizes)
+        self.W: list[np.ndarray | None] = [None, *views[0::2]]
+        self.b: list[np.ndarray | None] = [None, *views[1::2]]
 
     @property
     def L(self) -> int:
         return len(self.sizes) - 1
 
     def parameters(self) -> list[np.ndarray]:
-        """[W1, b1, W2, b2, ...]: the order optimizers and the gradient list use."""
+        """[W1, b1, W2, b2, ...]: views of `flat`."""
         return [p for l in range(1, self.L + 1) for p in (self.W[l], self.b[l])]
 
     def parameter_count(self) -> int:
-        return sum(p.size for p in self.parameters())
+        return self.flat.size
 
     def forward(self, x: np.ndarray) -> list[np.ndarray]:
         """a[0..L] for any inputs, with no trace: predictions and heatmaps."""
@@ -44,12 +66,7 @@ class Network:
         return self.forward(x)[-1]
 
     def copy(self) -> Network:
-        return Network(
-            self.sizes,
-            self.activations,
-            [None] + [w.copy() for w in self.W[1:]],
-            [None] + [v.copy() for v in self.b[1:]],
-        )
+        return Network(self.sizes, self.activations, self.flat.copy())
 
 
 def _init_weights(scheme: str, n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
@@ -83,12 +100,11 @@ def init_network(
     L = len(sizes) - 1
     names = [activations] * L if isinstance(activations, str) else list(activations)
     rng = np.random.default_rng(seed)
-    W: list[np.ndarray | None] = [None]
-    b: list[np.ndarray | None] = [None]
+    parts = []
     for l in range(1, L + 1):
         if weights is not None:
-            W.append(np.array(weights[l - 1], dtype=np.float64))
+            parts.append(np.asarray(weights[l - 1], dtype=np.float64).ravel())
         else:
-            W.append(_init_weights(init, sizes[l], sizes[l - 1], rng))
-        b.append(np.array(biases[l - 1], dtype=np.float64) if biases is not None else np.zeros(sizes[l]))
-    return Network(sizes, [None] + [get_activation(name) for name in names], W, b)
+            parts.append(_init_weights(init, sizes[l], sizes[l - 1], rng).ravel())
+        parts.append(np.asarray(biases[l - 1], dtype=np.float64) if biases is not None else np.zeros(sizes[l]))
+    return Network(sizes, [None] + [get_activation(name) for name in names], np.concatenate(parts))

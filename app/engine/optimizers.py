@@ -1,8 +1,9 @@
-"""SGD (with momentum) and Adam, as torch.optim defines them; update(params, grads) in place.
+"""SGD (with momentum) and Adam, as torch.optim defines them, on the flat parameter vector.
 
-`params` and `grads` are parallel lists of arrays ([W1, b1, W2, b2, ...]). The state (velocity,
-Adam's moments and step count) lives on the optimizer and can be exported and restored, so a
-stored session resumes exactly.
+update(params, grads) takes the network's flat parameter vector and the matching flat
+gradient and updates the parameters in place. The state (velocity, Adam's moments and step
+count) lives on the optimizer and can be exported and restored, so a stored session resumes
+exactly.
 """
 from __future__ import annotations
 
@@ -13,58 +14,60 @@ import numpy as np
 
 class Optimizer:
     name: str
+    state_vectors: tuple[str, ...] = ()  # the names of the state's flat vectors, in checkpoint order
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def hyperparameters(self) -> dict[str, float]:
         raise NotImplementedError
 
     def state(self) -> dict:
-        raise NotImplementedError
+        """{"step": int, name: vector or None for each of state_vectors}."""
+        return {"step": getattr(self, "step_count", 0), **{name: getattr(self, name) for name in self.state_vectors}}
 
     def load_state(self, state: dict) -> None:
-        raise NotImplementedError
+        for name in self.state_vectors:
+            setattr(self, name, state.get(name))
+        if "step_count" in vars(self):
+            self.step_count = int(state.get("step", 0))
 
     def state_arrays(self) -> list[np.ndarray]:
-        """Every array of the state, for the non-finite check."""
-        return []
+        """Every vector of the state that exists yet, for the non-finite check."""
+        return [v for v in (getattr(self, name) for name in self.state_vectors) if v is not None]
 
 
 class SGD(Optimizer):
     """v = momentum*v + g; p = p - lr*v  (torch.optim.SGD, dampening 0, no Nesterov)."""
 
     name = "sgd"
+    state_vectors = ("velocity",)
 
     def __init__(self, learning_rate: float = 0.1, momentum: float = 0.0):
         self.lr = learning_rate
         self.momentum = momentum
-        self.velocity: list[np.ndarray] | None = None
+        self.velocity: np.ndarray | None = None
+
+    def hyperparameters(self):
+        return {"learning_rate": self.lr, "momentum": self.momentum}
 
     def update(self, params, grads):
         if self.momentum == 0.0:
-            for p, g in zip(params, grads):
-                p -= self.lr * g
+            params -= self.lr * grads
             return
         if self.velocity is None:
             # torch starts the buffer at g, which equals momentum*0 + g
-            self.velocity = [np.zeros_like(p) for p in params]
-        for p, g, v in zip(params, grads, self.velocity):
-            v *= self.momentum
-            v += g
-            p -= self.lr * v
-
-    def state(self):
-        return {"velocity": self.velocity}
-
-    def load_state(self, state):
-        self.velocity = state.get("velocity")
-
-    def state_arrays(self):
-        return list(self.velocity or [])
+            self.velocity = np.zeros_like(params)
+        self.velocity *= self.momentum
+        self.velocity += grads
+        params -= self.lr * self.velocity
 
 
 class Adam(Optimizer):
     """torch.optim.Adam with bias correction, in torch's order of operations."""
 
     name = "adam"
+    state_vectors = ("m", "v")
 
     def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.lr = learning_rate
@@ -72,36 +75,25 @@ class Adam(Optimizer):
         self.beta2 = beta2
         self.eps = eps
         self.step_count = 0
-        self.m: list[np.ndarray] | None = None
-        self.v: list[np.ndarray] | None = None
+        self.m: np.ndarray | None = None
+        self.v: np.ndarray | None = None
+
+    def hyperparameters(self):
+        return {"learning_rate": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def update(self, params, grads):
         if self.m is None or self.v is None:
-            self.m = [np.zeros_like(p) for p in params]
-            self.v = [np.zeros_like(p) for p in params]
+            self.m = np.zeros_like(params)
+            self.v = np.zeros_like(params)
         self.step_count += 1
         bias_correction1 = 1.0 - self.beta1**self.step_count
         bias_correction2 = 1.0 - self.beta2**self.step_count
-        step_size = self.lr / bias_correction1
-        sqrt_bc2 = math.sqrt(bias_correction2)
-        for p, g, m, v in zip(params, grads, self.m, self.v):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * (g * g)
-            denominator = np.sqrt(v) / sqrt_bc2 + self.eps
-            p -= step_size * (m / denominator)
-
-    def state(self):
-        return {"step": self.step_count, "m": self.m, "v": self.v}
-
-    def load_state(self, state):
-        self.step_count = int(state.get("step", 0))
-        self.m = state.get("m")
-        self.v = state.get("v")
-
-    def state_arrays(self):
-        return list(self.m or []) + list(self.v or [])
+        self.m *= self.beta1
+        self.m += (1.0 - self.beta1) * grads
+        self.v *= self.beta2
+        self.v += (1.0 - self.beta2) * (grads * grads)
+        denominator = np.sqrt(self.v) / math.sqrt(bias_correction2) + self.eps
+        params -= (self.lr / bias_correction1) * (self.m / denominator)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adam)}

@@ -6,13 +6,17 @@ the update writes the parameters in place, so callers that must stay unchanged o
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from app.engine.losses import Loss
-from app.engine.network import Network
+from app.engine.network import Network, split_flat
 from app.engine.optimizers import Optimizer
 from app.engine.steps import BACKWARD, FORWARD, LOSS, UPDATE, Step, step_cycle
 from app.engine.trace import Trace
+
+_sum = np.add.reduce  # without ndarray.sum's Python wrapper: this runs several times an iteration
 
 
 class NonFiniteError(ArithmeticError):
@@ -25,6 +29,13 @@ class NonFiniteError(ArithmeticError):
 
 
 def _require_finite(step: Step, **arrays: np.ndarray) -> None:
+    # One sum over everything is finite only if every element is (inf - inf and NaN poison
+    # it); only a sum that overflowed from finite values needs the element-wise look.
+    total = 0.0
+    for array in arrays.values():
+        total += _sum(array, axis=None)
+    if math.isfinite(total):
+        return
     for quantity, array in arrays.items():
         if not np.isfinite(array).all():
             raise NonFiniteError(step, quantity)
@@ -35,10 +46,19 @@ class Stepper:
         self.network = network
         self.loss = loss
         self.optimizer = optimizer
-        self.trace = Trace(x, y)
         self.cycle = step_cycle(network.L)
-        self.done = 0  # how many steps of this iteration have run
         self._run = {FORWARD: self.forward, LOSS: self.compute_loss, BACKWARD: self.backward, UPDATE: self.update}
+        # dW and db of every layer are views of one vector, parallel to network.flat
+        self.gradient = np.zeros_like(network.flat)
+        views = split_flat(self.gradient, network.sizes)
+        self._dW, self._db = [None, *views[0::2]], [None, *views[1::2]]
+        self.begin(x, y)
+
+    def begin(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Starts an iteration on a batch: nothing computed yet but its inputs."""
+        self.trace = Trace(x, y)
+        self.done = 0  # how many steps of this iteration have run
+        self.thorough = True  # every value computed and checked (False only inside run_iteration)
 
     @property
     def next_step(self) -> Step | None:
@@ -58,18 +78,31 @@ class Stepper:
         for _ in range(count):
             self.step()
 
+    def run_iteration(self) -> None:
+        """The rest of the cycle, checking only what outlives the iteration (the loss, the
+        parameters, the optimizer state) and skipping values only a page shows: for train's
+        inner iterations, which are never shown. The arithmetic is step()'s own."""
+        self.thorough = False
+        try:
+            for step in self.cycle[self.done : -1]:
+                self._run[step.phase](step)
+        finally:
+            self.thorough = True
+        self.done = len(self.cycle) - 1
+        self.step()  # the update, checked: a non-finite gradient makes non-finite parameters
+
     def forward(self, step: Step) -> None:
         l, net, trace = step.layer, self.network, self.trace
         z = trace.a[l - 1] @ net.W[l].T  # (B, n_out)
         z += net.b[l]
-        a = net.activations[l].fn(z)
-        _require_finite(step, z=z, a=a)
-        trace.z[l], trace.a[l] = z, a
+        if self.thorough:
+            _require_finite(step, z=z)  # every activation maps finite z to finite a
+        trace.z[l], trace.a[l] = z, net.activations[l].fn(z)
 
     def compute_loss(self, step: Step) -> None:
         trace = self.trace
         value = self.loss.value(trace.a[self.network.L], trace.y)
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             raise NonFiniteError(step, "the loss")
         trace.loss = value
 
@@ -77,24 +110,20 @@ class Stepper:
         l, net, trace = step.layer, self.network, self.trace
         activation = net.activations[l]
         if l == net.L:
-            dA = self.loss.grad(trace.a[l], trace.y)  # (B, n_L)
+            fused = self.loss.fuses_with(activation)
+            dA = self.loss.grad(trace.a[l], trace.y) if self.thorough or not fused else None  # (B, n_L)
             delta = self.loss.output_delta(activation, trace.z[l], trace.a[l], trace.y, dA)
         else:
             dA = trace.delta[l + 1] @ net.W[l + 1]  # (B, n_l)
             delta = activation.backward(trace.z[l], trace.a[l], dA)
-        dW = delta.T @ trace.a[l - 1]  # (n_l, n_{l-1}), the shape of W
-        db = delta.sum(axis=0)
-        _require_finite(step, dA=dA, delta=delta, dW=dW, db=db)
+        dW = np.matmul(delta.T, trace.a[l - 1], out=self._dW[l])  # (n_l, n_{l-1}), the shape of W
+        db = _sum(delta, axis=0, out=self._db[l])
+        if self.thorough:
+            _require_finite(step, dA=dA, dW=dW, db=db)  # db sums delta: it is finite only if delta is
         trace.dA[l], trace.delta[l], trace.dW[l], trace.db[l] = dA, delta, dW, db
 
-    def gradients(self) -> list[np.ndarray]:
-        """[dW1, db1, dW2, db2, ...], parallel to network.parameters()."""
-        return [g for l in range(1, self.network.L + 1) for g in (self.trace.dW[l], self.trace.db[l])]
-
     def update(self, step: Step) -> None:
-        params = self.network.parameters()
-        self.optimizer.update(params, self.gradients())
-        for param in params:
-            _require_finite(step, parameters=param)
-        for state in self.optimizer.state_arrays():
-            _require_finite(step, optimizer_state=state)
+        optimizer = self.optimizer
+        optimizer.update(self.network.flat, self.gradient)
+        state = {f"the optimizer's {name}": getattr(optimizer, name) for name in optimizer.state_vectors}
+        _require_finite(step, parameters=self.network.flat, **{k: v for k, v in state.items() if v is not None})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
 PHASES = (FORWARD, LOSS, BACKWARD, UPDATE)
@@ -20,6 +21,7 @@ class Step:
         return self.phase if self.layer is None else f"{self.phase} {self.layer}"
 
 
+@cache
 def step_cycle(L: int) -> tuple[Step, ...]:
     """The 2L + 2 steps of one iteration, in order."""
     return (

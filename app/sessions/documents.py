@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.engine.network import Network
 from app.sessions import checkpoints as ckpt
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, Runtime
 
@@ -19,11 +20,12 @@ def applied_config(runtime: Runtime) -> dict:
     if config["data"] == EXPLICIT_DATA:
         config["data"] = {"inputs": runtime.stored.inputs, "targets": runtime.stored.targets}
     if FROM_CHECKPOINT in (config["weights"], config["biases"]):
-        initial, _state = ckpt.decode(runtime._checkpoint(INITIAL_CHECKPOINT), runtime.sizes)
+        flat, _state = ckpt.decode(runtime.checkpoint(INITIAL_CHECKPOINT), runtime.parameter_count)
+        initial = Network(runtime.sizes, runtime.activations, flat)
         if config["weights"] == FROM_CHECKPOINT:
-            config["weights"] = initial[0::2]
+            config["weights"] = initial.W[1:]
         if config["biases"] == FROM_CHECKPOINT:
-            config["biases"] = initial[1::2]
+            config["biases"] = initial.b[1:]
     return config
 
 

@@ -21,7 +21,7 @@ from app.sessions.errors import NothingToUndo
 from app.sessions.store import StoredCheckpoint, StoredSession
 
 UNDO_STEPS = 64
-UNDO_BYTES = 64 * 2**20  # beyond the current iteration and the last update, for big networks
+FULL_UNDO_PARAMETERS = 10_000  # up to this size, UNDO_STEPS steps can be undone
 INITIAL_CHECKPOINT = 0  # the parameters reset goes back to; never deleted
 FROM_CHECKPOINT = "initial-checkpoint"  # a config field whose values live in checkpoint 0
 EXPLICIT_DATA = "stored-arrays"  # explicit data whose values live in the session's arrays
@@ -33,6 +33,7 @@ class Runtime:
         self.config = stored.config
         self.sizes = tuple(self.config["layers"])
         self.L = len(self.sizes) - 1
+        self.parameter_count = sum(self.sizes[l] * (self.sizes[l - 1] + 1) for l in range(1, self.L + 1))
         self.loss = get_loss(self.config["loss"])
         self.activations = [None] + [get_activation(name) for name in self.config["activations"]]
         self.schedule = BatchSchedule(stored.inputs.shape[0], self.config["batch_size"], self.config["seed"])
@@ -68,17 +69,16 @@ class Runtime:
     def network(self) -> Network:
         return self.stepper.network
 
-    def _checkpoint(self, checkpoint_id: int) -> StoredCheckpoint:
+    def checkpoint(self, checkpoint_id: int) -> StoredCheckpoint:
         if checkpoint_id not in self.checkpoints:
             self.checkpoints[checkpoint_id] = self._fetch_checkpoint(checkpoint_id)
         return self.checkpoints[checkpoint_id]
 
     def _restore(self) -> None:
         """Replays the current iteration from its checkpoint up to the cursor."""
-        checkpoint = self._checkpoint(self.current["checkpoint"])
-        parameters, optimizer_state = ckpt.decode(checkpoint, self.sizes)
-        network = Network(self.sizes, self.activations, [None] * (self.L + 1), [None] * (self.L + 1))
-        ckpt.load_into(network, parameters)
+        checkpoint = self.checkpoint(self.current["checkpoint"])
+        parameters, optimizer_state = ckpt.decode(checkpoint, self.parameter_count)
+        network = Network(self.sizes, self.activations, parameters)
         # a finished iteration replays its update with the optimizer that ran it
         optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
         if checkpoint.meta["optimizer"] == optimizer.name:
@@ -95,10 +95,12 @@ class Runtime:
     def _begin_iteration(self, iteration: int, keep_checkpoint: bool = True) -> None:
         """A new checkpoint from the network as it is now, at step 0 of `iteration`."""
         config = self.current["optimizer"]
-        previous = self.stepper.optimizer
-        optimizer = make_optimizer(config)
-        if previous.name == optimizer.name:  # new hyper-parameters keep momentum / Adam's moments
-            optimizer.load_state(previous.state())
+        optimizer = self.stepper.optimizer
+        if self.current.get("update_optimizer") or self.optimizer_config(optimizer) != config:
+            optimizer = make_optimizer(config)
+            if self.stepper.optimizer.name == optimizer.name:  # new hyper-parameters keep momentum / moments
+                optimizer.load_state(self.stepper.optimizer.state())
+            self.stepper.optimizer = optimizer
         checkpoint_id = self.next_checkpoint
         self.next_checkpoint += 1
         if keep_checkpoint:
@@ -107,7 +109,13 @@ class Runtime:
         else:
             self.unkept_checkpoints.add(checkpoint_id)
         self.current = {"checkpoint": checkpoint_id, "steps": 0, "optimizer": config}
-        self._start_stepper(self.network, optimizer, iteration)
+        self.iteration_index = iteration
+        self.batch_rows, x, y = self.schedule.batch(iteration, self.stored.inputs, self.stored.targets)
+        self.stepper.begin(x, y)
+
+    @staticmethod
+    def optimizer_config(optimizer: Optimizer) -> dict:
+        return {"name": optimizer.name, **optimizer.hyperparameters()}
 
     # --- what a request can do -----------------------------------------------------------------
 
@@ -122,6 +130,28 @@ class Runtime:
             self.history.append(self.stepper.trace.loss)
             self.current.pop("update_optimizer", None)
         return step
+
+    def run_steps(self, count: int) -> None:
+        """`count` steps; only the steps the undo window can reach keep a checkpoint."""
+        for index in range(count):
+            self.step(keep_checkpoint=index >= count - (self.undo_checkpoints + 1) * self.steps_per_iteration)
+
+    def train(self, iterations: int) -> None:
+        """Whole iterations; one in progress is finished first and counts as the first.
+
+        Iterations too old for the undo window run without undo entries or checkpoints, and
+        check only what outlives them (Stepper.run_iteration); the last ones run step by step.
+        """
+        if self.stepper.next_step is not None:
+            self.run_steps(self.steps_per_iteration - self.stepper.done)
+            iterations -= 1
+        fast = max(0, iterations - self.undo_checkpoints - 1)  # iterations undo can't reach
+        for _ in range(fast):
+            self._begin_iteration(self.iteration_index + 1, keep_checkpoint=False)
+            self.stepper.run_iteration()
+            self.current["steps"] = self.steps_per_iteration
+            self.history.append(self.stepper.trace.loss)
+        self.run_steps((iterations - fast) * self.steps_per_iteration)
 
     def back(self) -> None:
         if not self.undo:
@@ -160,24 +190,28 @@ class Runtime:
 
     # --- what is stored ------------------------------------------------------------------------
 
+    @property
+    def undo_checkpoints(self) -> int:
+        """How many iterations' checkpoints the undo history may use: enough for UNDO_STEPS steps
+        up to FULL_UNDO_PARAMETERS parameters; beyond, the current iteration and the last update
+        only, because a checkpoint of a big network costs megabytes to write each iteration."""
+        if self.parameter_count > FULL_UNDO_PARAMETERS:
+            return 2
+        return -(-UNDO_STEPS // self.steps_per_iteration) + 1
+
     def trimmed_undo(self) -> list[dict]:
-        """The last UNDO_STEPS entries, fewer for big networks: the checkpoints they need stay
-        within UNDO_BYTES, except those of the current iteration and the last update."""
+        """The newest entries that stay within UNDO_STEPS and undo_checkpoints checkpoints."""
         undo = self.undo[-UNDO_STEPS:]
-        per_checkpoint = ckpt.size_in_bytes(self.sizes, self.current["optimizer"])
-        protected = {self.current["checkpoint"]}
-        others = [e["checkpoint"] for e in reversed(undo) if e["checkpoint"] not in protected]
-        if others:
-            protected.add(others[0])
-        budget_checkpoints = max(0, UNDO_BYTES // max(per_checkpoint, 1))
-        protected -= self.unkept_checkpoints
-        allowed, seen = set(protected), []
-        for checkpoint_id in others:
-            if checkpoint_id not in allowed and checkpoint_id not in seen and checkpoint_id not in self.unkept_checkpoints:
-                seen.append(checkpoint_id)
-        allowed.update(seen[:budget_checkpoints])
+        checkpoints_used = {self.current["checkpoint"]}
         cut = len(undo)
-        while cut > 0 and undo[cut - 1]["checkpoint"] in allowed:
+        while cut > 0:
+            checkpoint_id = undo[cut - 1]["checkpoint"]
+            if checkpoint_id in self.unkept_checkpoints:
+                break
+            if checkpoint_id not in checkpoints_used:
+                if len(checkpoints_used) == self.undo_checkpoints:
+                    break
+                checkpoints_used.add(checkpoint_id)
             cut -= 1
         return undo[cut:]
 

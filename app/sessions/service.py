@@ -47,7 +47,7 @@ class SessionService:
 
     def _load(self, session_id: str) -> Runtime:
         def wanted(cursor: dict) -> list[int]:
-            return [cursor["current"]["checkpoint"], INITIAL_CHECKPOINT]
+            return [cursor["current"]["checkpoint"]]
 
         loaded = self.store.load(session_id, wanted) if isinstance(session_id, str) else None
         if loaded is None:
@@ -131,21 +131,12 @@ class SessionService:
                     if runtime.step().phase == until:
                         return
                 return
-            total = count or 1
-            for index in range(total):
-                runtime.step(keep_checkpoint=index >= total - UNDO_STEPS - runtime.steps_per_iteration - 1)
+            runtime.run_steps(count or 1)
 
         return self._change(session_id, run, **view)
 
     def train(self, session_id: str, iterations: int, **view) -> dict:
-        def run(runtime: Runtime) -> None:
-            in_progress = runtime.stepper.next_step is not None
-            remaining = (runtime.steps_per_iteration - runtime.stepper.done) if in_progress else runtime.steps_per_iteration
-            total = remaining + (iterations - 1) * runtime.steps_per_iteration
-            for index in range(total):
-                runtime.step(keep_checkpoint=index >= total - UNDO_STEPS - runtime.steps_per_iteration - 1)
-
-        return self._change(session_id, run, **view)
+        return self._change(session_id, lambda runtime: runtime.train(iterations), **view)
 
     def back(self, session_id: str, **view) -> dict:
         def run(runtime: Runtime) -> None:

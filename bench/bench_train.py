@@ -1,0 +1,218 @@
+"""Training speed: the engine's own iteration loop and POST /train, each against a minimal
+hand-written NumPy loop doing the same arithmetic in the same process; one step request's
+latency; and how the cost grows with network width.
+
+    .venv/bin/python bench/bench_train.py [--quick]
+
+Prints Markdown tables (copied into the README). Times are medians of several repeats.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("BPLAB_DB", str(Path(tempfile.mkdtemp(prefix="bplab-bench-")) / "bench.sqlite3"))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from app.engine.batches import BatchSchedule  # noqa: E402
+from app.engine.losses import get_loss  # noqa: E402
+from app.engine.network import init_network  # noqa: E402
+from app.engine.optimizers import make_optimizer  # noqa: E402
+from app.engine.stepper import Stepper  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.settings import load_settings  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+REPEATS = 3 if QUICK else 5
+
+
+def explicit_data(n_in: int, n_out: int, rows: int, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    inputs = rng.normal(size=(rows, n_in))
+    targets = np.eye(n_out)[rng.integers(0, n_out, rows)]
+    return {"inputs": inputs.tolist(), "targets": targets.tolist()}
+
+
+CASES = [
+    # name, config, iterations per measurement
+    ("2-4-2-1 tanh, batch 10 of 500", {
+        "layers": [2, 4, 2, 1], "activations": "tanh", "loss": "mse", "batch_size": 10,
+        "optimizer": {"name": "sgd", "learning_rate": 0.05},
+        "data": {"dataset": "circle", "samples": 500, "noise": 0.1}}, 2000),
+    ("2-8-8-8-1 tanh, full batch of 500", {
+        "layers": [2, 8, 8, 8, 1], "activations": "tanh", "loss": "mse",
+        "optimizer": {"name": "sgd", "learning_rate": 0.05},
+        "data": {"dataset": "circle", "samples": 500, "noise": 0.1}}, 1000),
+    ("64-32-10 relu+softmax, batch 64", {
+        "layers": [64, 32, 10], "activations": ["relu", "softmax"], "loss": "cross_entropy", "batch_size": 64,
+        "optimizer": {"name": "sgd", "learning_rate": 0.05}, "init": "he",
+        "data": explicit_data(64, 10, 640)}, 1000),
+    ("784-256-10 relu+softmax, batch 128", {
+        "layers": [784, 256, 10], "activations": ["relu", "softmax"], "loss": "cross_entropy", "batch_size": 128,
+        "optimizer": {"name": "sgd", "learning_rate": 0.05}, "init": "he",
+        "data": explicit_data(784, 10, 512)}, 300),
+]
+
+
+# --- the minimal loop: what one would write by hand, same arithmetic ----------------------------
+
+ACT = {
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64)),
+}
+
+
+def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, iterations: int) -> float:
+    names = config["activations"]
+    L = len(config["layers"]) - 1
+    names = [names] * L if isinstance(names, str) else names
+    lr = config["optimizer"]["learning_rate"]
+    n = len(inputs)
+    batch = config.get("batch_size") or n
+    per_epoch = -(-n // batch)
+    softmax_ce = names[-1] == "softmax"
+    W = [None] + [w.copy() for w in Ws]
+    b = [None] + [v.copy() for v in bs]
+    start = time.perf_counter()
+    order = np.arange(n)
+    for it in range(iterations):
+        epoch, slot = divmod(it, per_epoch)
+        if batch < n:
+            if slot == 0:
+                order = np.random.default_rng([0, epoch]).permutation(n)
+            rows = order[slot * batch : (slot + 1) * batch]
+            x, y = inputs[rows], targets[rows]
+        else:
+            x, y = inputs, targets
+        a, z = [x], [None]
+        for l in range(1, L + 1):
+            zl = a[-1] @ W[l].T + b[l]
+            z.append(zl)
+            if l == L and softmax_ce:
+                e = np.exp(zl - zl.max(axis=1, keepdims=True))
+                a.append(e / e.sum(axis=1, keepdims=True))
+            else:
+                a.append(ACT[names[l - 1]][0](zl))
+        if softmax_ce:
+            loss = -(y * np.log(a[L])).sum() / len(x)
+            delta = (a[L] - y) / len(x)
+        else:
+            diff = a[L] - y
+            loss = (diff * diff).mean()
+            delta = (2.0 / diff.size) * diff * ACT[names[-1]][1](z[L], a[L])
+        for l in range(L, 0, -1):
+            if l < L:
+                delta = (delta @ W[l + 1]) * ACT[names[l - 1]][1](z[l], a[l])
+            dW = delta.T @ a[l - 1]
+            db = delta.sum(axis=0)
+            if l < L:
+                pass
+            W[l] -= lr * dW  # safe: W[l] is not used again below this layer
+            b[l] -= lr * db
+        del loss
+    return time.perf_counter() - start
+
+
+def engine_loop(config: dict, applied: dict, inputs, targets, Ws, bs, iterations: int) -> float:
+    network = init_network(applied["layers"], applied["activations"], weights=Ws, biases=bs)
+    loss = get_loss(applied["loss"])
+    optimizer = make_optimizer(applied["optimizer"])
+    schedule = BatchSchedule(len(inputs), applied["batch_size"], applied["seed"])
+    start = time.perf_counter()
+    stepper = Stepper(network, loss, optimizer, inputs[:1], targets[:1])
+    for it in range(iterations):
+        _rows, x, y = schedule.batch(it, inputs, targets)
+        stepper.begin(x, y)
+        stepper.run_iteration()
+    return time.perf_counter() - start
+
+
+def median_time(run, repeats=REPEATS) -> float:
+    return statistics.median(run() for _ in range(repeats))
+
+
+def main() -> None:
+    app = create_app(load_settings())
+    rows = []
+    with TestClient(app) as client:
+        for name, config, iterations in CASES:
+            if QUICK:
+                iterations = max(20, iterations // 5)
+            created = client.post("/api/v1/sessions", json=config).json()
+            export = client.get(f"/api/v1/sessions/{created['id']}/export").json()
+            inputs = np.array(export["data"]["inputs"])
+            targets = np.array(export["data"]["targets"])
+            Ws = [np.array(w) for w in export["weights"]]
+            bs = [np.array(v) for v in export["biases"]]
+            applied = created["config"]
+            minimal = median_time(lambda: minimal_loop(config, inputs, targets, Ws, bs, iterations))
+            engine = median_time(lambda: engine_loop(config, applied, inputs, targets, Ws, bs, iterations))
+
+            def train_request():
+                session = client.post("/api/v1/sessions", json=config).json()["id"]
+                start = time.perf_counter()
+                # a tool training in bulk asks for the compact answer: parameters, gradients, loss
+                answer = client.post(
+                    f"/api/v1/sessions/{session}/train?view=compact&history=1", json={"iterations": iterations}
+                )
+                elapsed = time.perf_counter() - start
+                assert answer.status_code == 200, answer.text
+                client.delete(f"/api/v1/sessions/{session}")
+                return elapsed
+
+            api = median_time(train_request)
+            rows.append((name, iterations, minimal, engine, api))
+
+        print("| network | iterations | minimal loop | engine | engine / minimal | POST /train | /train / minimal |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name, iterations, minimal, engine, api in rows:
+            print(
+                f"| {name} | {iterations} | {1e6 * minimal / iterations:.1f} us/it | {1e6 * engine / iterations:.1f} us/it "
+                f"| {engine / minimal:.2f}x | {1e6 * api / iterations:.1f} us/it | {api / minimal:.2f}x |"
+            )
+
+        print()
+        print("| one step request (POST /step, full answer) | median | p90 | answer size |")
+        print("|---|---:|---:|---:|")
+        for preset in ("worked-example", "xor", "circle", "three-classes"):
+            session = client.post("/api/v1/sessions", json={"preset": preset}).json()["id"]
+            times, size = [], 0
+            for _ in range(60 if QUICK else 300):
+                start = time.perf_counter()
+                answer = client.post(f"/api/v1/sessions/{session}/step")
+                times.append(time.perf_counter() - start)
+                size = len(answer.content)
+            times.sort()
+            print(f"| preset {preset} | {1e3 * statistics.median(times):.2f} ms | {1e3 * times[int(0.9 * len(times))]:.2f} ms | {size / 1024:.1f} KB |")
+
+        print()
+        print("| width W of 2-W-W-1 tanh, full batch of 200 | engine per iteration | one step request (compact) |")
+        print("|---|---:|---:|")
+        for width in (4, 16, 64, 256, 900):  # 2-900-900-1 is near the 1,000,000-parameter limit
+            config = {"layers": [2, width, width, 1], "activations": "tanh", "loss": "mse",
+                      "data": {"dataset": "circle", "samples": 200}}
+            created = client.post("/api/v1/sessions", json=config).json()
+            export = client.get(f"/api/v1/sessions/{created['id']}/export").json()
+            inputs, targets = np.array(export["data"]["inputs"]), np.array(export["data"]["targets"])
+            Ws = [np.array(w) for w in export["weights"]]
+            bs = [np.array(v) for v in export["biases"]]
+            iterations = 20 if width >= 256 else 300
+            engine = median_time(lambda: engine_loop(config, created["config"], inputs, targets, Ws, bs, iterations))
+            times = []
+            for _ in range(40):
+                start = time.perf_counter()
+                client.post(f"/api/v1/sessions/{created['id']}/step?view=compact")
+                times.append(time.perf_counter() - start)
+            print(f"| {width} | {1e6 * engine / iterations:.0f} us | {1e3 * statistics.median(times):.2f} ms |")
+
+
+if __name__ == "__main__":
+    main()
