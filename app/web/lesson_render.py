@@ -23,7 +23,7 @@ def canonical_query(values: dict, fields) -> str:
 
 def render_lesson(request: Request, slug: str, fields, build, extra_context: dict | None = None) -> Response:
     """Validate the query against `fields`, build the figure with `build(values)`, and answer the
-    page (or its partial) with 422 and a note naming each bad field when the query is wrong."""
+    page (or its partial) with a note naming each bad field and its range when the query is wrong."""
     values, errors = parse_query(request.query_params, fields)
     page = BY_SLUG[slug]
     previous, following = neighbours(slug)
@@ -42,7 +42,10 @@ def render_lesson(request: Request, slug: str, fields, build, extra_context: dic
     fragment = wants_fragment(request)
     name = slug.replace("-", "_")
     template = f"partials/learn/{name}_figure.html" if fragment else f"pages/learn/{name}.html"
-    response = templates.TemplateResponse(request, template, context, status_code=422 if errors else 200)
+    # A wrong query is a 422 page; the htmx fragment carries the same note with 200, so the
+    # browser does not log a failed request while a learner is typing into a number field.
+    status = 422 if errors and not fragment else 200
+    response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Vary"] = "HX-Request"
     return response
 
