@@ -56,7 +56,7 @@ def show_descent(request: Request):
         if not errors and not extra_errors:
             steps = lesson_descent.STEPS
             values["steps"] = min(steps.hi, max(steps.lo, values["steps"] + extra["advance"]))
-            return redirect_to("/learn/descent", values, lesson_descent.FIELDS)
+            return redirect_to("/learn/descent", values, lesson_descent.FIELDS, request.query_params.get("lang"))
     return render_lesson(request, "descent", lesson_descent.FIELDS, lesson_descent.build)
 
 

@@ -50,6 +50,7 @@ def render_lesson(request: Request, slug: str, fields, build, extra_context: dic
     return response
 
 
-def redirect_to(path: str, values: dict, fields) -> Response:
+def redirect_to(path: str, values: dict, fields, lang: str | None = None) -> Response:
     """303 to the canonical URL of a state (the no-JavaScript Step and Run buttons)."""
-    return RedirectResponse(f"{path}?{canonical_query(values, fields)}", status_code=303)
+    query = canonical_query(values, fields) + (f"&{urlencode({'lang': lang})}" if lang else "")
+    return RedirectResponse(f"{path}?{query}", status_code=303)

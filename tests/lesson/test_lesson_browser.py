@@ -95,3 +95,11 @@ def test_chain_rule_page_in_chinese(page):
     page.locator("#x-input").fill("1.5")
     page.wait_for_function("(old) => document.querySelector('#chain-product').innerText !== old", arg=before)
     assert page.inner_text("#chain-product") == "-2.846953858"  # -sin(1.5^2 - 1) * 2 * 1.5
+
+
+def test_a_chinese_page_stays_chinese_after_a_slider_moves(page):
+    page.goto("/learn/partial?surface=bowl&x=1&y=0.5&lang=zh_CN")
+    page.locator("#y-input").fill("-1")
+    page.wait_for_function("() => document.querySelector('#dzdy-value').innerText === '-2'")
+    assert "偏导数" in page.inner_text("#partial-table")
+    assert "lang=zh_CN" in page.url

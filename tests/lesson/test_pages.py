@@ -122,3 +122,11 @@ def test_pages_are_translated(client):
     assert 'lang="zh-CN"' in html
     error = client.get("/learn/derivative?lang=zh_CN&x0=9")
     assert error.status_code == 422 and "必须是" in error.text
+
+
+def test_a_language_in_the_address_stays_in_the_form_and_the_redirect(client):
+    html = client.get("/learn/partial?lang=zh_CN").text
+    assert '<input type="hidden" name="lang" value="zh_CN">' in html
+    assert '<input type="hidden" name="lang"' not in client.get("/learn/partial").text
+    response = client.get("/learn/descent?steps=2&advance=1&lang=zh_CN", follow_redirects=False)
+    assert response.headers["location"].endswith("steps=3&lang=zh_CN")
