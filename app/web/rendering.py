@@ -1,7 +1,7 @@
 """Answers of the web routes: whole pages, the stage update of a step, and readable errors.
 
-Errors go to the message area (#messages) with HX-Retarget, keep their status code (404, 409,
-422), and base.html's htmx-config swaps 4xx answers, so nothing fails silently.
+Errors go to the message area (#messages) with HX-Retarget and a translated sentence, so nothing
+fails silently: 404, 409 or 422 for plain clients, 200 for htmx (see message_response).
 """
 from __future__ import annotations
 
@@ -26,9 +26,16 @@ def render(request: Request, name: str, context: dict, status: int = 200, header
 
 
 def message_response(request: Request, messages: list[Message], status: int, extra: dict | None = None) -> HTMLResponse:
-    """The message area as a fragment, retargeted so htmx puts it in place whatever asked."""
-    headers = {"HX-Retarget": "#messages", "HX-Reswap": "outerHTML"}
-    return render(request, "partials/messages.html", {"messages": messages, **(extra or {})}, status, headers)
+    """The message area as a fragment, retargeted so htmx puts it in place whatever asked.
+
+    htmx requests get it with 200 (the status goes in data-status and X-Refused-Status): Chromium
+    logs every 4xx XHR as a console error, and a refused step is an answer, not a failure.
+    Other clients get the real status code."""
+    headers = {"HX-Retarget": "#messages", "HX-Reswap": "outerHTML", "X-Refused-Status": str(status)}
+    if request.headers.get("HX-Request") == "true":
+        status = 200
+    context = {"messages": messages, "refused_status": headers["X-Refused-Status"], **(extra or {})}
+    return render(request, "partials/messages.html", context, status, headers)
 
 
 def error_response(request: Request, error: Exception) -> HTMLResponse:

@@ -220,7 +220,7 @@ def test_language_switch_sets_the_cookie_and_redirects_locally(client, worked):
     assert response.status_code == 303 and response.headers["location"] == f"/s/{worked}"
     assert "bplab_lang=zh_CN" in response.headers["set-cookie"]
     page = client.get(f"/s/{worked}")  # the client keeps the cookie
-    assert "单步" in page.text and "检查器" in page.text and 'lang="zh-CN"' in page.text
+    assert "走一步" in page.text and "检查器" in page.text and 'lang="zh-CN"' in page.text
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example", "/\\evil.example", "evil", ""])
@@ -245,3 +245,11 @@ def test_a_784_256_10_network_page_is_summarized(client):
 def test_favicon_is_served(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_htmx_gets_refusals_as_200_message_fragments(client, worked):
+    """Chromium logs a 4xx XHR as a console error: htmx requests get 200 and the status aside."""
+    response = client.post(f"/s/{worked}/back", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.headers["X-Refused-Status"] == "409" and response.headers["HX-Retarget"] == "#messages"
+    assert 'data-status="409"' in response.text and "Refused:" in response.text
