@@ -103,3 +103,19 @@ def test_a_chinese_page_stays_chinese_after_a_slider_moves(page):
     page.wait_for_function("() => document.querySelector('#dzdy-value').innerText === '-2'")
     assert "偏导数" in page.inner_text("#partial-table")
     assert "lang=zh_CN" in page.url
+
+
+def test_descent_run_steps_until_pressed_again(page):
+    page.goto("/learn/descent?loss=valley&lr=0.15&sx=-4&sy=2&steps=0")
+    run = page.get_by_role("button", name="Run")
+    run.click()
+    assert run.get_attribute("aria-pressed") == "true"
+    page.wait_for_function("() => Number(document.querySelector('#steps-input').value) >= 3", timeout=10000)
+    run.click()
+    assert run.get_attribute("aria-pressed") == "false"
+    stopped_at = page.input_value("#steps-input")
+    page.wait_for_url(re.compile(rf".*steps={stopped_at}(&|$)"))
+    page.wait_for_timeout(600)
+    assert page.input_value("#steps-input") == stopped_at
+    assert page.get_attribute("#descent-verdict", "data-verdict") == "oscillates"
+    assert page.locator("#descent-table tbody tr").last.locator("th").inner_text() == stopped_at

@@ -130,3 +130,21 @@ def test_a_language_in_the_address_stays_in_the_form_and_the_redirect(client):
     assert '<input type="hidden" name="lang"' not in client.get("/learn/partial").text
     response = client.get("/learn/descent?steps=2&advance=1&lang=zh_CN", follow_redirects=False)
     assert response.headers["location"].endswith("steps=3&lang=zh_CN")
+
+
+@pytest.mark.parametrize("value", ["", "1e309", "-inf", "nan", "0x10", "\x00", "9" * 400, "1,5", "[]"])
+def test_no_query_value_is_answered_500(client, value):
+    for url, names in {
+        "/learn/derivative": ["fn", "x0", "dx_exp"],
+        "/learn/gradient": ["surface", "x", "y", "angle"],
+        "/learn/descent": ["loss", "lr", "sx", "sy", "steps", "advance"],
+    }.items():
+        for name in names:
+            response = client.get(url, params={name: value}, follow_redirects=False)
+            assert response.status_code in (200, 303, 422), (url, name, value)
+
+
+def test_flat_points_and_zero_losses_still_draw(client):
+    assert "the gradient is zero" in client.get("/learn/gradient?surface=bowl&x=0&y=0").text
+    html = client.get("/learn/descent?loss=bowl&sx=0&sy=0&steps=5").text
+    assert 'data-verdict="converges"' in html
