@@ -5,7 +5,9 @@ echo fails, so validation errors are reduced to loc, msg and type here.
 """
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import _
 from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
@@ -40,7 +42,17 @@ async def on_step_refused(request: Request, error: StepRefused) -> JSONResponse:
     return JSONResponse(body, status_code=409)
 
 
+async def on_http_error(request: Request, error: StarletteHTTPException) -> Response:
+    # FastAPI answers a body it cannot parse (not UTF-8, nested too deep, an integer literal too
+    # long for Python) with 400; API.md says malformed JSON is a 422 like any other.
+    if error.status_code == 400 and error.detail == "There was an error parsing the body":
+        detail = [{"loc": ["body"], "msg": _("The body is not valid JSON (check its encoding, nesting and numbers)."), "type": "json_invalid"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+    return await http_exception_handler(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(InvalidInput, on_invalid_input)
     app.add_exception_handler(SessionNotFound, on_session_not_found)

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
+from app.api.requests import JSONRoute
 from app.api.responses import ArrayJSONResponse
 from app.api.schemas import (
     ConfigOverrides,
@@ -25,7 +26,7 @@ from app.deps import SessionsDep
 from app.i18n import _
 from app.presets import PRESETS
 
-router = APIRouter(prefix="/api/v1", tags=["sessions"], default_response_class=ArrayJSONResponse)
+router = APIRouter(prefix="/api/v1", tags=["sessions"], default_response_class=ArrayJSONResponse, route_class=JSONRoute)
 
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No such session"}}
 INVALID = {422: {"model": ValidationErrorOut, "description": "Malformed JSON or a wrong field; `loc` names it"}}
@@ -100,12 +101,12 @@ def update_session(session_id: str, body: PatchRequest, sessions: SessionsDep, v
     return ArrayJSONResponse(sessions.patch(session_id, optimizer=optimizer, edits=edits, **view.options))
 
 
-@router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **INVALID})
+@router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **REFUSED, **INVALID})
 def predict_outputs(session_id: str, body: PredictRequest, sessions: SessionsDep) -> ArrayJSONResponse:
     return ArrayJSONResponse({"outputs": sessions.predict(session_id, body.inputs)})
 
 
-@router.get("/sessions/{session_id}/gradcheck", response_model=None, responses={200: {"model": GradcheckOut}, **NOT_FOUND, **INVALID})
+@router.get("/sessions/{session_id}/gradcheck", response_model=None, responses={200: {"model": GradcheckOut}, **NOT_FOUND, **REFUSED, **INVALID})
 def check_gradients(
     session_id: str,
     sessions: SessionsDep,

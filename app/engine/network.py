@@ -40,8 +40,9 @@ class Network:
 
     def __post_init__(self):
         views = split_flat(self.flat, self.sizes)
-        self.W: list[np.ndarray | None] = [None, *views[0::2]]
-        self.b: list[np.ndarray | None] = [None, *views[1::2]]
+        # tuples: W[l] = ... would silently detach a layer from `flat`; write W[l][...] = ... instead
+        self.W: tuple[np.ndarray | None, ...] = (None, *views[0::2])
+        self.b: tuple[np.ndarray | None, ...] = (None, *views[1::2])
 
     @property
     def L(self) -> int:

@@ -98,20 +98,26 @@ class Runtime:
         optimizer = self.stepper.optimizer
         if self.current.get("update_optimizer") or self.optimizer_config(optimizer) != config:
             optimizer = make_optimizer(config)
-            if self.stepper.optimizer.name == optimizer.name:  # new hyper-parameters keep momentum / moments
+            if optimizer.name == self.stepper.optimizer.name and not self.current.get("fresh_optimizer"):
+                # new hyper-parameters keep momentum / Adam's moments
                 optimizer.load_state(self.stepper.optimizer.state())
             self.stepper.optimizer = optimizer
+        self.iteration_index = iteration
+        checkpoint_id = self._new_checkpoint(optimizer, keep_checkpoint)
+        self.current = {"checkpoint": checkpoint_id, "steps": 0, "optimizer": config}
+        self.batch_rows, x, y = self.schedule.batch(iteration, self.stored.inputs, self.stored.targets)
+        self.stepper.begin(x, y)
+
+    def _new_checkpoint(self, optimizer: Optimizer, keep: bool = True) -> int:
+        """A checkpoint of the network as it is now, at the start of iteration_index."""
         checkpoint_id = self.next_checkpoint
         self.next_checkpoint += 1
-        if keep_checkpoint:
-            stored = ckpt.encode(self.network, optimizer, iteration)
+        if keep:
+            stored = ckpt.encode(self.network, optimizer, self.iteration_index)
             self.checkpoints[checkpoint_id] = self.new_checkpoints[checkpoint_id] = stored
         else:
             self.unkept_checkpoints.add(checkpoint_id)
-        self.current = {"checkpoint": checkpoint_id, "steps": 0, "optimizer": config}
-        self.iteration_index = iteration
-        self.batch_rows, x, y = self.schedule.batch(iteration, self.stored.inputs, self.stored.targets)
-        self.stepper.begin(x, y)
+        return checkpoint_id
 
     @staticmethod
     def optimizer_config(optimizer: Optimizer) -> dict:
@@ -159,10 +165,17 @@ class Runtime:
         self.current = self.undo.pop()
         self._restore()
 
-    def edit_parameters(self, edits: list[dict]) -> None:
+    def patch(self, optimizer: dict | None, edits: list[dict] | None) -> None:
+        """A PATCH: one step of the undo history, whatever it changes."""
+        self.undo.append(dict(self.current))
+        if optimizer is not None:
+            self._set_optimizer(optimizer)
+        if edits:
+            self._edit_parameters(edits)
+
+    def _edit_parameters(self, edits: list[dict]) -> None:
         """Sets weights/biases and restarts the iteration at forward 1 (same batch; after an
         update, the next one)."""
-        self.undo.append(dict(self.current))
         for edit in edits:
             if edit["from"] is None:
                 self.network.b[edit["layer"]][edit["to"]] = edit["value"]
@@ -170,17 +183,27 @@ class Runtime:
                 self.network.W[edit["layer"]][edit["to"], edit["from"]] = edit["value"]
         self._begin_iteration(self.iterations_finished)
 
-    def set_optimizer(self, config: dict) -> None:
-        self.undo.append(dict(self.current))
-        if self.stepper.next_step is None and "update_optimizer" not in self.current:
-            self.current["update_optimizer"] = self.current["optimizer"]
+    def _set_optimizer(self, config: dict) -> None:
+        """New hyper-parameters keep the optimizer's state; a new name starts it afresh."""
+        renamed = config["name"] != self.current["optimizer"]["name"]
+        if self.stepper.next_step is None:
+            # this iteration's update replays with the optimizer that ran it; the next one starts
+            # from its state, unless the name changed (even if changed back since)
+            self.current.setdefault("update_optimizer", self.current["optimizer"])
+            self.current["optimizer"] = config
+            if renamed:
+                self.current["fresh_optimizer"] = True
+            return
         self.current["optimizer"] = config
-        if self.stepper.next_step is not None:  # the coming update uses the new optimizer
-            previous = self.stepper.optimizer
-            optimizer = make_optimizer(config)
-            if previous.name == optimizer.name:
-                optimizer.load_state(previous.state())
-            self.stepper.optimizer = optimizer
+        optimizer = make_optimizer(config)
+        if renamed:
+            # the checkpoint's state belongs to the old optimizer: a new checkpoint, same
+            # parameters (no update has run yet) with the fresh state, replays to the same values
+            checkpoint_id = self._new_checkpoint(optimizer)
+            self.current["checkpoint"] = checkpoint_id
+        else:
+            optimizer.load_state(self.stepper.optimizer.state())
+        self.stepper.optimizer = optimizer
 
     def reset(self) -> None:
         self.undo.clear()
@@ -193,10 +216,11 @@ class Runtime:
     @property
     def undo_checkpoints(self) -> int:
         """How many iterations' checkpoints the undo history may use: enough for UNDO_STEPS steps
-        up to FULL_UNDO_PARAMETERS parameters; beyond, the current iteration and the last update
-        only, because a checkpoint of a big network costs megabytes to write each iteration."""
+        up to FULL_UNDO_PARAMETERS parameters; beyond, the current iteration and the whole
+        iteration before it (its update included) only, because a checkpoint of a big network
+        costs megabytes to write each iteration."""
         if self.parameter_count > FULL_UNDO_PARAMETERS:
-            return 2
+            return 3
         return -(-UNDO_STEPS // self.steps_per_iteration) + 1
 
     def trimmed_undo(self) -> list[dict]:

@@ -39,6 +39,13 @@ def _refusal(error: NonFiniteError) -> StepRefused:
     )
 
 
+def _finite_or_refused(arrays: list[np.ndarray], message: str) -> list[np.ndarray]:
+    """Answers the arrays if every value is finite; JSON has no inf or NaN to show them with."""
+    if all(np.isfinite(a).all() for a in arrays):
+        return arrays
+    raise StepRefused(message)
+
+
 class SessionService:
     def __init__(self, store: SessionStore):
         self.store = store
@@ -154,10 +161,8 @@ class SessionService:
 
     def patch(self, session_id: str, optimizer: dict | None = None, edits: list[dict] | None = None, **view) -> dict:
         def run(runtime: Runtime) -> None:
-            if optimizer is not None:
-                runtime.set_optimizer(self._merged_optimizer(runtime.current["optimizer"], optimizer))
-            if edits:
-                runtime.edit_parameters(self._checked_edits(runtime, edits))
+            merged = self._merged_optimizer(runtime.current["optimizer"], optimizer) if optimizer is not None else None
+            runtime.patch(merged, self._checked_edits(runtime, edits) if edits else None)
 
         return self._change(session_id, run, **view)
 
@@ -192,31 +197,57 @@ class SessionService:
     # --- reading the network -----------------------------------------------------------------------
 
     def _checked_inputs(self, runtime: Runtime, inputs, field: str = "inputs") -> np.ndarray:
-        x = np.asarray(inputs, dtype=np.float64)
         n_in = runtime.sizes[0]
-        if x.ndim != 2 or x.shape[1] != n_in or not 1 <= x.shape[0] <= MAX_ROWS:
-            raise InvalidInput.at([field], _("{field} must be 1 to {rows} rows of {n} numbers (the input layer's size)").format(field=field, rows=MAX_ROWS, n=n_in))
-        return x
+        rows_ok = isinstance(inputs, np.ndarray) and inputs.ndim == 2 and inputs.shape[1] == n_in
+        if not isinstance(inputs, np.ndarray):
+            rows_ok = all(isinstance(row, (list, tuple)) and len(row) == n_in for row in inputs)
+        if not rows_ok or not 1 <= len(inputs) <= MAX_ROWS:
+            raise InvalidInput.at(
+                [field],
+                _("{field} must be 1 to {rows} rows of {n} numbers each (the input layer's size)").format(field=field, rows=MAX_ROWS, n=n_in),
+            )
+        return np.asarray(inputs, dtype=np.float64)
 
     def predict(self, session_id: str, inputs) -> np.ndarray:
-        runtime = self._load(session_id)
-        return runtime.network.predict(self._checked_inputs(runtime, inputs))
+        return self.layer_outputs(session_id, inputs)[-1]
 
     def layer_outputs(self, session_id: str, inputs) -> list[np.ndarray]:
         """a_0..a_L for any inputs at the current parameters (the pages' heatmaps)."""
         runtime = self._load(session_id)
-        return runtime.network.forward(self._checked_inputs(runtime, inputs))
+        with np.errstate(all="ignore"):
+            outputs = runtime.network.forward(self._checked_inputs(runtime, inputs))
+        return _finite_or_refused(
+            outputs,
+            _("These inputs make the network's values overflow (infinite or NaN): use smaller inputs, "
+              "or lower the weights (reset, or edit them)."),
+        )
 
     def gradcheck(self, session_id: str, eps: float = 1e-5) -> dict:
         runtime = self._load(session_id)
         trace = runtime.stepper.trace
-        return gradcheck(runtime.network, runtime.loss, trace.x, trace.y, eps, runtime.config["seed"])
+        with np.errstate(all="ignore"):
+            try:
+                result = gradcheck(runtime.network, runtime.loss, trace.x, trace.y, eps, runtime.config["seed"])
+            except NonFiniteError as error:
+                raise _refusal(error) from None
+        values = [[e["analytic"], e["numeric"], e["rel_error"]] for e in result["entries"]]
+        _finite_or_refused([np.array(values)], _(
+            "The loss overflows within eps of the current parameters, so central differences are "
+            "not finite: use a smaller eps, lower the learning rate and step back, or reset."
+        ))
+        return result
 
     def numeric_partial(self, session_id: str, layer: int, to: int, from_: int | None, eps: float = 1e-5) -> dict:
         runtime = self._load(session_id)
         self._checked_edits(runtime, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
         trace = runtime.stepper.trace
-        return central_difference(PerturbedLoss(runtime.network, runtime.loss, trace.x, trace.y), layer, to, from_, eps)
+        with np.errstate(all="ignore"):
+            result = central_difference(PerturbedLoss(runtime.network, runtime.loss, trace.x, trace.y), layer, to, from_, eps)
+        _finite_or_refused([np.array([result["loss_plus"], result["loss_minus"], result["numeric"]])], _(
+            "The loss overflows within eps of this parameter, so the central difference is not finite: "
+            "use a smaller eps, step back, or reset."
+        ))
+        return result
 
     def export(self, session_id: str) -> dict:
         return export_config(self._load(session_id))
