@@ -13,7 +13,6 @@ BLOW_UP = 1e12
 @dataclass(frozen=True)
 class Loss2D:
     key: str
-    label: str  # plain-text formula for the select (the same in every language)
     hessian: np.ndarray  # f = p^T H p / 2, so grad = H p
 
     def value(self, p: np.ndarray) -> np.ndarray:
@@ -35,8 +34,8 @@ class Loss2D:
 LOSSES: dict[str, Loss2D] = {
     loss.key: loss
     for loss in (
-        Loss2D("bowl", "(x² + y²) / 2", np.array([[1.0, 0.0], [0.0, 1.0]])),
-        Loss2D("valley", "(x² + 10y²) / 2", np.array([[1.0, 0.0], [0.0, 10.0]])),
+        Loss2D("bowl", np.array([[1.0, 0.0], [0.0, 1.0]])),
+        Loss2D("valley", np.array([[1.0, 0.0], [0.0, 10.0]])),
     )
 }
 

@@ -50,11 +50,6 @@ def tick_label(value: float, step: float) -> str:
     return "0" if float(text) == 0 else text
 
 
-def points(px, py) -> str:
-    """'x,y x,y ...' for a polygon/polyline points attribute."""
-    return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(np.ravel(px), np.ravel(py)))
-
-
 def path_d(px, py) -> str:
     """SVG path data through the points; a non-finite point breaks the line."""
     parts: list[str] = []
@@ -131,12 +126,6 @@ class Axes:
     @property
     def y_label_y(self) -> float:
         return self.top - 8
-
-    def clip(self, value, axis: str = "x"):
-        """Clamp pixel positions to the frame (plus a margin) so far-off points stay drawable."""
-        if axis == "x":
-            return np.clip(value, self.left - 40, self.right + 40)
-        return np.clip(value, self.top - 40, self.bottom + 40)
 
     def path(self, xs, ys) -> str:
         return path_d(self.x(xs), self.y(ys))

@@ -12,7 +12,6 @@ from app.lesson.mathml import Node, call, frac, mi, mn, mo, row, sup
 @dataclass(frozen=True)
 class Surface:
     key: str
-    label: str  # plain-text formula for the select (the same in every language)
     fn: Callable
     dfdx: Callable
     dfdy: Callable
@@ -29,7 +28,6 @@ SURFACES: dict[str, Surface] = {
     for s in (
         Surface(
             "bowl",
-            "x² + y²",
             lambda x, y: x * x + y * y,
             lambda x, y: 2 * x + 0 * y,
             lambda x, y: 2 * y + 0 * x,
@@ -39,7 +37,6 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             "tilted",
-            "x² + xy + 2y²",
             lambda x, y: x * x + x * y + 2 * y * y,
             lambda x, y: 2 * x + y,
             lambda x, y: x + 4 * y,
@@ -49,7 +46,6 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             "wave",
-            "sin x + y²/2",
             lambda x, y: np.sin(x) + y * y / 2,
             lambda x, y: np.cos(x) + 0 * y,
             lambda x, y: y + 0 * x,
