@@ -49,6 +49,8 @@ CREATE_CASES = [
     ("loss-unknown", config(loss="hinge"), "loss"),
     ("bce-without-sigmoid", config(activations=["tanh", "tanh"], loss="bce"), "activations"),
     ("cross-entropy-without-softmax", config(loss="cross_entropy"), "activations"),
+    ("bce-on-sine-targets-below-0", config(layers=[1, 3, 1], loss="bce", data=data(dataset="sine")), ("loss", "data", "dataset", "activations")),
+    ("xor-with-3-inputs", config(layers=[3, 3, 1]), ("layers", "dataset")),
     ("bce-targets-outside-0-1", config(loss="bce", data={"inputs": [[0, 0]], "targets": [[2.0]]}), "targets"),
     ("optimizer-unknown", config(optimizer={"name": "rmsprop"}), "optimizer"),
     ("optimizer-no-name", config(optimizer={"learning_rate": 0.1}), "optimizer"),

@@ -88,6 +88,16 @@ def test_config_defaults_are_filled_in(client):
     assert create(client, {**doc["config"], "seed": 1})["layers"] != doc["layers"]
 
 
+def test_softmax_output_with_mse_is_a_valid_config(client):
+    """API.md limits softmax to the output layer and ties bce to sigmoid and cross_entropy to
+    softmax; nothing forbids mse on a softmax output, so it is not a 422."""
+    response = client.post(f"{API}/sessions", json={"layers": [2, 3, 3], "activations": ["tanh", "softmax"], "loss": "mse",
+                                                   "data": {"dataset": "gauss", "samples": 30}})
+    assert response.status_code == 201, response.text
+    grads = client.get(f"{API}/sessions/{response.json()['id']}/gradcheck").json()
+    assert grads["max_rel_error"] < 1e-6
+
+
 def test_session_ids_are_distinct_and_url_safe(client):
     ids = {create(client, {"preset": "xor"})["id"] for _ in range(5)}
     assert len(ids) == 5

@@ -19,6 +19,7 @@ OUTPUTS = [
     ("leaky_relu", "mse"),
     ("sigmoid", "bce"),
     ("softmax", "cross_entropy"),
+    ("softmax", "mse"),  # allowed by API.md: softmax is output-only, mse takes any output
 ]
 
 

@@ -96,3 +96,18 @@ def test_a_large_network_survives_a_restart(tmp_path):
         fresh = make_service(db)
         for _ in range(1000):
             fresh.back(sid, view="compact")
+
+
+def test_stored_checkpoints_stay_bounded(tmp_path):
+    """Only the checkpoints that reset and the undo history need are kept: the file stays small."""
+    service = make_service(tmp_path / "s.sqlite3")
+    sid = service.create(xor_config(layers=[2, 2, 1]))["id"]  # 6 steps an iteration
+    for _ in range(5):
+        service.train(sid, 40)
+    service.step(sid, count=100)
+    rows = service.store._connection().execute("SELECT checkpoint_id FROM checkpoints WHERE session_id = ?", (sid,)).fetchall()
+    assert 0 in {r[0] for r in rows}  # the initial parameters, for reset
+    assert len(rows) <= 64 // 6 + 3
+    service.reset(sid)
+    rows = service.store._connection().execute("SELECT checkpoint_id FROM checkpoints WHERE session_id = ?", (sid,)).fetchall()
+    assert [r[0] for r in rows] == [0]
