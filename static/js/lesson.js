@@ -36,6 +36,16 @@
     }
   });
 
+  // Screen readers hear the one-line summary of the new figure, not the whole figure again.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const announcer = document.getElementById("lesson-announcer");
+    if (!announcer || !(event.target instanceof Element)) return;
+    const sentences = Array.from(event.target.querySelectorAll("[data-announce]"), function (el) {
+      return el.textContent.replace(/\s+/g, " ").trim();
+    });
+    announcer.textContent = sentences.join(" ");
+  });
+
   // Gradient descent: Step adds steps, Run adds one step at a time until it is pressed again.
   let runTimer = null;
 

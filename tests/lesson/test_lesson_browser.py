@@ -119,3 +119,10 @@ def test_descent_run_steps_until_pressed_again(page):
     assert page.input_value("#steps-input") == stopped_at
     assert page.get_attribute("#descent-verdict", "data-verdict") == "oscillates"
     assert page.locator("#descent-table tbody tr").last.locator("th").inner_text() == stopped_at
+
+
+def test_the_new_summary_is_announced_to_screen_readers(page):
+    page.goto("/learn/chain-rule?x=0.5")
+    assert page.inner_text("#lesson-announcer") == ""
+    page.locator("#x-input").fill("1")
+    page.wait_for_function("() => document.querySelector('#lesson-announcer').textContent.includes('x = 1')")
