@@ -126,3 +126,20 @@ def test_the_new_summary_is_announced_to_screen_readers(page):
     assert page.inner_text("#lesson-announcer") == ""
     page.locator("#x-input").fill("1")
     page.wait_for_function("() => document.querySelector('#lesson-announcer').textContent.includes('x = 1')")
+
+
+def test_without_javascript_the_forms_still_work(browser, live_server):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/learn/derivative?fn=2x2&x0=1.5&dx_exp=0")
+        page.select_option("#fn-input", "x3")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url(re.compile(r".*fn=x3"))
+        assert "F'(x0) = 6.75" in page.inner_text("#derivative-summary")  # 3 * 1.5^2
+        page.goto("/learn/descent?loss=bowl&lr=0.3&sx=-4&sy=2&steps=2")
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_url(re.compile(r".*steps=3$"))
+        assert page.input_value("#steps-input") == "3"
+    finally:
+        context.close()
