@@ -32,7 +32,9 @@ MIN_RADIUS_FOR_MAPS = 14.0
 MAX_UNITS_WITH_MAPS = 64
 EDGE_WIDTH = (0.6, 5.0)  # clamped: the thinnest stays visible, the widest does not swamp
 GRAD_WIDTH = (0.8, 4.0)
-MAX_EDGES_WITH_HIT_AREAS = 400  # wide invisible click targets double the markup: small nets only
+# Up to this many edges each gets a tooltip, a tab stop and a wide invisible click target; beyond,
+# the markup (and the time to send and swap it) would grow by half for little use.
+MAX_DETAILED_EDGES = 400
 
 
 @dataclass(slots=True)
@@ -303,6 +305,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
             )
         )
 
+    detailed = sum(len(positions[l]) * len(positions[l - 1]) for l in range(1, last + 1)) <= MAX_DETAILED_EDGES
     edges: list[EdgeView] = []
     for l in range(1, last + 1):
         to_units = list(positions[l])
@@ -310,36 +313,27 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
         W = np.asarray(layers[l]["W"], dtype=float)[np.ix_(to_units, from_units)]
         strokes = colors.diverging_hex_many(W / weight_scale)
         widths = np.round(_scaled(W, weight_scale, *EDGE_WIDTH), 2).tolist()
-        grad = grads[l]
-        if grad is not None:
-            G = np.asarray(grad, dtype=float)[np.ix_(to_units, from_units)]
-            grad_widths = np.round(_scaled(G, grad_scale, *GRAD_WIDTH), 2).tolist()
+        w_rows = W.tolist()
+        G = None if grads[l] is None else np.asarray(grads[l], dtype=float)[np.ix_(to_units, from_units)]
+        g_rows = G.tolist() if G is not None else None
+        grad_widths = np.round(_scaled(G, grad_scale, *GRAD_WIDTH), 2).tolist() if G is not None else None
         x1 = round(xs[l - 1] + r, 1)
         x2 = round(xs[l] - r, 1)
+        y_from = [positions[l - 1][i] for i in from_units]
         for row, j in enumerate(to_units):
             y2 = positions[l][j]
             for col, i in enumerate(from_units):
-                w = float(W[row, col])
-                g = float(G[row, col]) if grad is not None else None
-                title = f"w = {fmt(w)}" if g is None else f"w = {fmt(w)}, \u2202L/\u2202w = {fmt(g)}"
-                edges.append(
-                    EdgeView(
-                        layer=l,
-                        to=j,
-                        from_=i,
-                        x1=x1,
-                        y1=positions[l - 1][i],
-                        x2=x2,
-                        y2=y2,
-                        stroke=strokes[row * len(from_units) + col],
-                        width=widths[row][col],
-                        data_w=repr(w),
-                        data_grad="" if g is None else repr(g),
-                        title=title,
-                        grad_stroke=None if g is None else (colors.GRAD_POSITIVE if g >= 0 else colors.GRAD_NEGATIVE),
-                        grad_width=grad_widths[row][col] if g is not None else 0.0,
-                    )
-                )
+                w = w_rows[row][col]
+                g = g_rows[row][col] if g_rows is not None else None
+                title = ""
+                if detailed:  # 2 numbers formatted per edge cost more than the rest: small nets only
+                    title = f"w = {fmt(w)}" if g is None else f"w = {fmt(w)}, \u2202L/\u2202w = {fmt(g)}"
+                edges.append(EdgeView(
+                    l, j, i, x1, y_from[col], x2, y2, strokes[row * len(from_units) + col], widths[row][col],
+                    repr(w), "" if g is None else repr(g), title,
+                    None if g is None else (colors.GRAD_POSITIVE if g >= 0 else colors.GRAD_NEGATIVE),
+                    grad_widths[row][col] if g is not None else 0.0,
+                ))
 
     return NetworkView(
         width=WIDTH,
@@ -352,7 +346,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
         active_layer=active_layer,
         show_numbers=show_numbers,
         value_font=round(min(max(r * 0.48, 9.0), 16.0), 1),
-        hit_areas=len(edges) <= MAX_EDGES_WITH_HIT_AREAS,
+        hit_areas=detailed,
         summarized=not readable,
         focus=focus,
         batch_rows=batch_rows(doc),

@@ -5,6 +5,9 @@ The grid goes through service.layer_outputs once and every map comes from that o
 """
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +22,7 @@ PAD = 0.1  # extra room around the data, as a fraction of its range
 MAX_POINTS = 400
 CURVE_POINTS = 80
 MAX_HIDDEN_MAPS = 64
+UNIT_MAP_STRIDE = 2  # a unit's thumbnail is 12x12: a third of the bytes, and it is drawn small anyway
 
 
 @dataclass
@@ -46,10 +50,10 @@ def _extent(values: np.ndarray) -> tuple[float, float]:
     return lo - PAD * span, hi + PAD * span
 
 
-def _map_rgb(values: np.ndarray, activation: str) -> np.ndarray:
-    """(GRID*GRID,) activations -> (GRID, GRID, 3), row 0 at the top (largest x2)."""
+def _map_rgb(values: np.ndarray, activation: str, stride: int = 1) -> np.ndarray:
+    """(GRID*GRID,) activations -> (GRID/stride, GRID/stride, 3), row 0 at the top (largest x2)."""
     rgb = colors.diverging_rgb(colors.activation_t(values, activation))
-    return rgb.reshape(GRID, GRID, 3)[::-1]
+    return np.ascontiguousarray(rgb.reshape(GRID, GRID, 3)[::-stride, ::stride])
 
 
 def _class_rgb(probabilities: np.ndarray) -> np.ndarray:
@@ -68,8 +72,58 @@ def _point_fill(target: np.ndarray) -> str:
     return colors.CLASS_COLORS[int(target.argmax()) % len(colors.CLASS_COLORS)]
 
 
+class _PlotCache:
+    """The last plots by (parameters, batch) digest: a forward, loss or backward step leaves both
+    unchanged, so the maps are not recomputed on every step. Bounded, and only a cache: a miss
+    recomputes the same result."""
+
+    SIZE = 64
+
+    def __init__(self):
+        self._plots: OrderedDict[bytes, PlanePlot] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(doc: dict) -> bytes:
+        digest = hashlib.blake2b(str(doc["id"]).encode(), digest_size=20)
+        for layer in doc["layers"][1:]:
+            digest.update(np.ascontiguousarray(layer["W"], dtype=float).tobytes())
+            digest.update(np.ascontiguousarray(layer["b"], dtype=float).tobytes())
+        for name in ("inputs", "targets"):
+            digest.update(np.ascontiguousarray(doc["batch"][name], dtype=float).tobytes())
+        return digest.digest()
+
+    def get(self, key: bytes) -> PlanePlot | None:
+        with self._lock:
+            plot = self._plots.get(key)
+            if plot is not None:
+                self._plots.move_to_end(key)
+            return plot
+
+    def put(self, key: bytes, plot: PlanePlot) -> None:
+        with self._lock:
+            self._plots[key] = plot
+            while len(self._plots) > self.SIZE:
+                self._plots.popitem(last=False)
+
+
+_cache = _PlotCache()
+
+
 def plane_plot(doc: dict, layer_outputs) -> PlanePlot:
     """layer_outputs: inputs (rows, n_in) -> [a_0, ..., a_L] (the service's, bound to the session)."""
+    batch = doc.get("batch")
+    if not batch or batch.get("inputs") is None:
+        return PlanePlot("none")
+    key = _cache.key(doc)
+    plot = _cache.get(key)
+    if plot is None:
+        plot = _plane_plot(doc, layer_outputs)
+        _cache.put(key, plot)
+    return plot
+
+
+def _plane_plot(doc: dict, layer_outputs) -> PlanePlot:
     sizes = [int(layer["size"]) for layer in doc["layers"]]
     batch = doc.get("batch")
     if not batch or batch.get("inputs") is None:
@@ -96,7 +150,7 @@ def _boundary(doc, sizes, inputs, targets, layer_outputs) -> PlanePlot:
         for l in range(1, len(sizes) - 1):
             a = np.asarray(outputs[l])
             for j in range(sizes[l]):
-                unit_maps[(l, j)] = png_data_uri(_map_rgb(a[:, j], activations[l]))
+                unit_maps[(l, j)] = png_data_uri(_map_rgb(a[:, j], activations[l], UNIT_MAP_STRIDE))
     shown = inputs[:MAX_POINTS]
     points = [
         PointView(

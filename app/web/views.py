@@ -14,6 +14,7 @@ from app.web.layout import build_network_view
 from app.web.narration import narrate
 from app.web.plots import plane_plot
 from app.web.status import status_view
+from app.web.svg_edges import edges_svg
 
 
 @dataclass(slots=True)
@@ -31,6 +32,7 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "doc": doc,
         "session_id": session_id,
         "net": net,
+        "edges_svg": edges_svg,
         "narration": narrate(doc, net.focus, before),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),

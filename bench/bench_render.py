@@ -1,0 +1,108 @@
+"""Render benchmark of the visualizer (issue 3). Not a test: prints a table for the README.
+
+1. Server time per step fragment (POST /s/{id}/step through the whole app in-process: service,
+   layout, narration, templates), and the render part alone (panels + templates for a ready
+   Session document), for 2-8-8-8-1 on XOR and for the largest drawn size, 8 weight layers of 16.
+2. Click to swapped DOM in headless Chromium: from the click on Step to the frame after htmx's
+   swap of the network, median over 30 clicks.
+
+Targets (issue 3): fragments under 10 ms on the server, click to updated picture under 100 ms.
+Run: .venv/bin/python bench/bench_render.py
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from live import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: E402
+
+from app.main import create_app  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from app.web.templating import templates  # noqa: E402
+from app.web.views import session_panels  # noqa: E402
+
+STEPS = 60
+CLICKS = 30
+
+
+def configs() -> dict[str, dict]:
+    rng = np.random.default_rng(0)
+    wide = {"layers": [16] * 9, "activations": ["tanh"] * 7 + ["sigmoid"], "loss": "mse",
+            "optimizer": {"name": "sgd", "learning_rate": 0.1},
+            "data": {"inputs": rng.normal(size=(32, 16)).tolist(), "targets": rng.random(size=(32, 16)).round().tolist()}}
+    small = {"layers": [2, 8, 8, 8, 1], "activations": ["tanh", "tanh", "tanh", "sigmoid"], "loss": "mse",
+             "optimizer": {"name": "sgd", "learning_rate": 0.3}, "data": {"dataset": "xor", "samples": 200, "noise": 0.1}}
+    return {"2-8-8-8-1 (xor, 200 rows)": small, "16x9: 8 weight layers of 16": wide}
+
+
+def ms(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds) * 1000:7.2f}"
+
+
+def server_times(client: TestClient, service, body: dict) -> tuple[str, str, str, int, int]:
+    session_id = client.post("/api/v1/sessions", json=body).json()["id"]
+    route, render, sizes = [], [], []
+    for _ in range(STEPS):
+        started = time.perf_counter()
+        response = client.post(f"/s/{session_id}/step", headers={"HX-Request": "true"})
+        route.append(time.perf_counter() - started)
+        sizes.append(len(response.content))
+        doc = service.get(session_id)
+        started = time.perf_counter()
+        context = session_panels(service, doc, 0)
+        context["params_changed"] = doc["last_step"]["phase"] == "update"
+        templates.get_template("partials/stage_update.html").render(context)
+        render.append(time.perf_counter() - started)
+    edges = sum(a * b for a, b in zip(body["layers"], body["layers"][1:]))
+    return ms(route), ms(render), f"{statistics.median(sizes) / 1024:6.1f}", edges, max(sizes)
+
+
+CLICK_AND_WAIT = """async () => {
+  const started = performance.now();
+  const swapped = new Promise(resolve => document.body.addEventListener('htmx:afterSwap', function done(event) {
+    if (event.detail.target && event.detail.target.id === 'network-panel' || document.getElementById('network-panel') !== panel) {
+      document.body.removeEventListener('htmx:afterSwap', done);
+      requestAnimationFrame(() => resolve(performance.now() - started));
+    }
+  }));
+  const panel = document.getElementById('network-panel');
+  document.getElementById('btn-step').click();
+  return await swapped;
+}"""
+
+
+def browser_times(body: dict) -> str:
+    from playwright.sync_api import sync_playwright
+
+    with live_server() as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        session_id = httpx.post(base + "/api/v1/sessions", json=body).json()["id"]
+        page.goto(f"{base}/s/{session_id}")
+        times = [page.evaluate(CLICK_AND_WAIT) / 1000 for _ in range(CLICKS)]
+        browser.close()
+    return ms(times)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(db_path=Path(tmp) / "bench.sqlite3"))
+        with TestClient(app) as client:
+            rows = [(name, *server_times(client, app.state.sessions, body)) for name, body in configs().items()]
+    print(f"server: median over {STEPS} steps; browser: median over {CLICKS} clicks on Step\n")
+    print(f"{'network':30} {'edges':>6} {'route ms':>9} {'render ms':>9} {'KB/frag':>8} {'click->DOM ms':>14}")
+    for (name, route, render, kb, edges, _biggest), body in zip(rows, configs().values()):
+        print(f"{name:30} {edges:6d} {route:>9} {render:>9} {kb:>8} {browser_times(body):>14}")
+
+
+if __name__ == "__main__":
+    main()
