@@ -20,6 +20,7 @@ MAX_UNITS = 1024
 MAX_PARAMETERS = 1_000_000
 MAX_BATCH_VALUES = 1_000_000  # batch rows x the sum of the layer sizes
 MAX_ROWS = 10_000
+PROBABILITY_LOSSES = ("bce", "cross_entropy")  # their targets are probabilities
 MAX_SEED = 2**53  # the largest integer every JSON client keeps exact
 
 ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
@@ -168,8 +169,6 @@ def _check_limits(config: dict) -> None:
                 loss=config["loss"], required=required, actual=activations[-1]
             ),
         )
-    if activations[-1] == "softmax" and config["loss"] != "cross_entropy":
-        raise InvalidInput.at(["loss"], _("a softmax output goes with loss cross_entropy, not {loss}").format(loss=config["loss"]))
     parameters = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, L + 1))
     if parameters > MAX_PARAMETERS:
         raise InvalidInput.at(
@@ -238,6 +237,13 @@ def _check_data(config: dict, sizes: list[int]) -> int:
             datasets.validate(data["dataset"], data["samples"], data["noise"], data["seed"], n_out, n_inputs=n_in)
         except datasets.DatasetError as error:
             raise InvalidInput.at(error.field.split("."), error.message) from None
+        if config["loss"] in PROBABILITY_LOSSES and datasets.class_count(data["dataset"], n_out) is None:
+            raise InvalidInput.at(
+                ["loss"],
+                _("loss {loss} needs targets between 0 and 1, but {dataset} is a regression with targets around -1 to 1: use loss mse").format(
+                    loss=config["loss"], dataset=data["dataset"]
+                ),
+            )
         return data["samples"]
     inputs, targets = data["inputs"], data["targets"]
     if len(inputs) != len(targets):
@@ -249,7 +255,7 @@ def _check_data(config: dict, sizes: list[int]) -> int:
                     ["data", field, r],
                     _("data.{field}[{r}] has {n} values; layer {layer} has {width} units").format(field=field, r=r, n=len(row), layer=layer, width=width),
                 )
-    if config["loss"] in ("bce", "cross_entropy"):
+    if config["loss"] in PROBABILITY_LOSSES:
         for r, row in enumerate(targets):
             if any(not 0.0 <= v <= 1.0 for v in row):
                 raise InvalidInput.at(

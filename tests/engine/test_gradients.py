@@ -33,7 +33,7 @@ def random_case(seed: int, hidden: str, output: str, loss: str):
     acts = [hidden] * (depth - 1) + [output]
     net = init_network(sizes, acts, "normal", seed)
     for l in range(1, depth + 1):  # biases away from 0, so relu units are not all on a kink
-        net.b[l] = rng.normal(0, 0.5, size=sizes[l])
+        net.b[l][:] = rng.normal(0, 0.5, size=sizes[l])  # in place: b[l] is a view of net.flat
     x = rng.normal(0, 1, size=(batch, sizes[0]))
     if loss == "mse":
         y = rng.normal(0, 1, size=(batch, sizes[-1]))

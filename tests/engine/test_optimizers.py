@@ -12,7 +12,7 @@ def run(config, grads, p0=0.0):
     opt = make_optimizer(config)
     seen = []
     for g in grads:
-        opt.update([p], [np.array([g])])
+        opt.update(p, np.array([g]))  # the flat parameter vector and its gradient
         seen.append(float(p[0]))
     return seen
 
@@ -61,9 +61,9 @@ def test_optimizer_state_round_trip_resumes_exactly():
         p = np.array([0.0])
         first = make_optimizer(config)
         for g in grads[:2]:
-            first.update([p], [np.array([g])])
+            first.update(p, np.array([g]))
         second = make_optimizer(config)
         second.load_state(first.state())
         for g in grads[2:]:
-            second.update([p], [np.array([g])])
+            second.update(p, np.array([g]))
         assert float(p[0]) == straight[-1]

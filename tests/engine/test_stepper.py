@@ -34,7 +34,7 @@ def test_stepping_layer_by_layer_equals_one_whole_iteration(sizes, acts, loss):
     rng = np.random.default_rng(11)
     net = init_network(sizes, acts, "normal", seed=3)
     for l in range(1, len(sizes)):
-        net.b[l] = rng.normal(size=sizes[l])
+        net.b[l][:] = rng.normal(size=sizes[l])  # in place: b[l] is a view of net.flat
     x = rng.normal(size=(5, sizes[0]))
     y = rng.dirichlet(np.ones(sizes[-1]), size=5) if loss == "cross_entropy" else rng.uniform(size=(5, sizes[-1]))
     W = [None] + [w.copy() for w in net.W[1:]]
@@ -90,3 +90,40 @@ def test_update_overflow_raises_non_finite_error():
     with pytest.raises(NonFiniteError) as error:
         stepper.step()
     assert error.value.step.phase == "update"
+
+
+@pytest.mark.parametrize("optimizer", [{"name": "sgd", "learning_rate": 0.2, "momentum": 0.9}, {"name": "adam", "learning_rate": 0.01}])
+def test_run_iteration_equals_stepping_bit_for_bit(optimizer):
+    """train's fast inner iterations do step()'s arithmetic: the same parameters, loss and state."""
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(6, 3)), rng.dirichlet(np.ones(3), size=6)
+    stepped = init_network([3, 5, 4, 3], ["tanh", "relu", "softmax"], "he", seed=1)
+    fast = stepped.copy()
+    a = Stepper(stepped, get_loss("cross_entropy"), make_optimizer(optimizer), x, y)
+    b = Stepper(fast, get_loss("cross_entropy"), make_optimizer(optimizer), x, y)
+    for _ in range(4):
+        a.run(len(a.cycle))
+        b.run_iteration()
+        assert a.trace.loss == b.trace.loss
+        assert np.array_equal(stepped.flat, fast.flat)
+        for name in a.optimizer.state_vectors:
+            assert np.array_equal(getattr(a.optimizer, name), getattr(b.optimizer, name))
+        a.begin(x, y)
+        b.begin(x, y)
+    # and from the middle of an iteration
+    a.run(3)
+    b.run(3)
+    a.run(len(a.cycle) - 3)
+    b.run_iteration()
+    assert np.array_equal(stepped.flat, fast.flat) and b.next_step is None
+
+
+def test_network_parameters_are_views_of_one_vector():
+    net = init_network([2, 3, 1], ["tanh", "sigmoid"], "xavier", seed=0)
+    assert net.flat.shape == (13,) and net.parameter_count() == 13
+    net.W[2][0, 1] = 7.0
+    net.b[1][2] = -3.0
+    assert net.flat[9 + 1] == 7.0 and net.flat[6 + 2] == -3.0
+    copy = net.copy()
+    copy.W[1][0, 0] = 99.0
+    assert net.W[1][0, 0] != 99.0
