@@ -1,4 +1,5 @@
-// The lesson pages: live slider readouts, 422 answers shown in place, and the descent Step/Run buttons.
+// The lesson pages: live slider readouts, a screen-reader summary after each update, and the
+// descent Step/Run buttons.
 // Everything else (the request, the swap, the address bar) is htmx on the form; without this file
 // the form still works through its submit button.
 (function () {
@@ -26,14 +27,6 @@
     const text = readoutText(input);
     if (output) output.textContent = text;
     input.setAttribute("aria-valuetext", text);
-  });
-
-  // A wrong value answers 422 with the figure and a note naming the field: show it, don't drop it.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr && event.detail.xhr.status === 422) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
   });
 
   // Screen readers hear the one-line summary of the new figure, not the whole figure again.
