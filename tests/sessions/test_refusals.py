@@ -100,3 +100,31 @@ def test_huge_learning_rate_on_big_weights(service):
     error = refused(service, sid, lambda: service.train(sid, 3))
     assert error.step is not None and str(error.step.get("layer", "")) in error.message
     assert json.loads(json.dumps(error.step)) == error.step
+
+
+def test_train_refuses_what_stepping_refuses(service):
+    """A tanh unit whose z overflows to inf still outputs 1, so nothing downstream turns
+    non-finite; forward 1 is refused when stepped, and must be refused inside train too
+    (API.md: a step that would produce a non-finite number is not applied), not only when it
+    falls in train's last, step-by-step iterations."""
+    n = 20  # one row of 1e200 among 19 of 0.5, batches of one: seed 0 takes row 0 at iterations 10 and 21
+    config = {
+        "layers": [1, 1, 1],
+        "activations": ["tanh", "linear"],
+        "loss": "mse",
+        "batch_size": 1,
+        "seed": 0,
+        "weights": [[[1e200]], [[0.5]]],
+        "biases": [[0.0], [0.0]],
+        "data": {"inputs": [[1e200]] + [[0.5]] * (n - 1), "targets": [[0.0]] * n},
+    }
+    from app.engine.batches import BatchSchedule
+
+    assert [k for k in range(44) if BatchSchedule(n, 1, 0).indices(k)[0] == 0] == [10, 21]
+    stepped = service.create(config)["id"]
+    trained = service.create(config)["id"]
+    service.step(stepped, until="update")
+    service.step(trained, until="update")
+    with pytest.raises(StepRefused):  # iterations 1..35 one step at a time: forward 1 of iteration 10
+        service.step(stepped, count=6 * 35)
+    refused(service, trained, lambda: service.train(trained, 35))
