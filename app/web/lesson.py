@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from app.i18n import _
 from app.web import lesson_chain_rule, lesson_derivative, lesson_descent, lesson_exercise, lesson_gradient, lesson_partial
 from app.web.lesson_pages import PAGES
-from app.web.lesson_params import parse_query
 from app.web.lesson_render import redirect_to, render_lesson, wants_fragment
 from app.web.templating import templates
 
@@ -48,15 +47,10 @@ def show_chain_rule(request: Request):
 
 @router.get("/learn/descent", name="show_descent")
 def show_descent(request: Request):
-    advance = request.query_params.get("advance")
-    if advance is not None and not wants_fragment(request):
-        # the Step / Run buttons without JavaScript: add the steps, then show the canonical URL
-        values, errors = parse_query(request.query_params, lesson_descent.FIELDS)
-        extra, extra_errors = parse_query(request.query_params, (lesson_descent.ADVANCE,))
-        if not errors and not extra_errors:
-            steps = lesson_descent.STEPS
-            values["steps"] = min(steps.hi, max(steps.lo, values["steps"] + extra["advance"]))
-            return redirect_to("/learn/descent", values, lesson_descent.FIELDS, request.query_params.get("lang"))
+    advanced = None if wants_fragment(request) else lesson_descent.advanced(request.query_params)
+    if advanced is not None:
+        # the Step / Run buttons without JavaScript: show the state with the steps added, at its own URL
+        return redirect_to("/learn/descent", advanced, lesson_descent.FIELDS, request.query_params.get("lang"))
     return render_lesson(request, "descent", lesson_descent.FIELDS, lesson_descent.build)
 
 

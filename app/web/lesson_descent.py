@@ -10,7 +10,7 @@ from app.lesson.contour import contour_lines
 from app.lesson.descent import LOSSES, VIEW, axis_factors, run_descent
 from app.lesson.scale import Tick, clip_segment, decade_label, decade_ticks, make_axes
 from app.web.lesson_format import num
-from app.web.lesson_params import ChoiceField, NumberField
+from app.web.lesson_params import ChoiceField, NumberField, parse_query
 
 LOSS = ChoiceField(
     "loss", lazy("Loss surface"), {"bowl": lazy("Bowl: (x² + y²) / 2"), "valley": lazy("Valley: (x² + 10y²) / 2")}, "valley"
@@ -31,6 +31,18 @@ VERDICTS = {
     "stalls": lazy("Bounces forever: along {axes} each step lands exactly opposite, as far from the minimum as before, so that part of the loss never shrinks."),
     "diverges": lazy("Diverges: the steps overshoot more each time and the loss grows without bound. Lower the learning rate below {limit}."),
 }
+
+
+def advanced(query_params) -> dict | None:
+    """The values with `advance` steps added (clamped to 0..100), or None without a valid advance."""
+    if query_params.get("advance") is None:
+        return None
+    values, errors = parse_query(query_params, FIELDS)
+    extra, extra_errors = parse_query(query_params, (ADVANCE,))
+    if errors or extra_errors:
+        return None
+    values["steps"] = min(STEPS.hi, max(STEPS.lo, values["steps"] + extra["advance"]))
+    return values
 
 
 def path_view(axes, path: np.ndarray) -> dict:
