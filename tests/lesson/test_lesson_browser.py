@@ -143,3 +143,14 @@ def test_without_javascript_the_forms_still_work(browser, live_server):
         assert page.input_value("#steps-input") == "3"
     finally:
         context.close()
+
+
+def test_the_language_switch_keeps_the_view_the_sliders_made(page):
+    page.goto("/learn/chain-rule?x=0.5")
+    page.locator("#x-input").fill("1.5")
+    page.wait_for_url(re.compile(r".*x=1\.5"))
+    page.wait_for_function("() => document.querySelector(\".lang-switch input[name='next']\").value.includes('x=1.5')")
+    page.select_option("#lang-select", "zh_CN")
+    page.locator(".lang-switch button[type='submit']").click()
+    page.wait_for_function("() => document.querySelector('h1').innerText.includes('链式法则')")
+    assert page.inner_text("#chain-product") == "-2.846953858"
