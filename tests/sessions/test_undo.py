@@ -109,3 +109,31 @@ def test_undo_history_survives_a_restart(tmp_path):
     assert_same(restarted.get(sid), states[-1])
     for expected in reversed(states[:-1]):
         assert_same(restarted.back(sid), expected)
+
+
+def test_64_patches_are_64_undo_steps(service):
+    """Each edit restarts the iteration (a new checkpoint); the undo window still holds 64 of them."""
+    sid = service.create(xor_config(layers=[2, 2, 1]))["id"]
+    service.step(sid, count=3)
+    states = [service.get(sid)]
+    for k in range(64):
+        if k % 2:
+            states.append(service.patch(sid, edits=[{"layer": 1, "to": k % 2, "from": k % 2, "value": k / 10}]))
+        else:
+            states.append(service.patch(sid, optimizer={"name": "sgd" if k % 4 else "adam"}))
+    for expected in reversed(states[:-1]):
+        assert_same(service.back(sid), expected)
+
+
+def test_64_mixed_steps_and_patches_undone_exactly(service):
+    sid = service.create(xor_config(layers=[2, 2, 1], optimizer={"name": "sgd", "learning_rate": 0.3, "momentum": 0.5}))["id"]
+    states = [service.get(sid)]
+    for k in range(70):
+        if k % 5 == 4:
+            states.append(service.patch(sid, edits=[{"layer": 2, "to": 0, "from": None, "value": k / 50}]))
+        elif k % 7 == 6:
+            states.append(service.patch(sid, optimizer={"learning_rate": 0.1 + k / 100}))
+        else:
+            states.append(service.step(sid))
+    for expected in reversed(states[-65:-1]):
+        assert_same(service.back(sid), expected)
