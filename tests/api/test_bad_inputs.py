@@ -263,3 +263,26 @@ def test_explicit_data_at_the_row_limit_is_accepted(raw_client):
     response = raw_client.post(f"{API}/sessions", json=body, params={"view": "compact"})
     assert response.status_code == 201
     assert response.json()["config"]["data"]["inputs"][-1] == body["data"]["inputs"][-1]
+
+
+EXACT_LOCS = [
+    ({"optimizer": {"name": "sgd", "learning_rate": -1}}, ["body", "optimizer", "learning_rate"]),
+    ({"optimizer": {"name": "adam", "beta1": 2}}, ["body", "optimizer", "beta1"]),
+    ({"data": {"dataset": "xor", "noise": -1}}, ["body", "data", "noise"]),
+    ({"data": {"dataset": "mnist"}}, ["body", "data", "dataset"]),
+    ({"data": {"inputs": [["a", 0]], "targets": [[0]]}}, ["body", "data", "inputs", 0, 0]),
+    ({"activations": ["tanh", "swish"]}, ["body", "activations", 1]),
+    ({"batch_size": "x"}, ["body", "batch_size"]),
+    ({"weights": [[["a"]]]}, ["body", "weights", 0, 0, 0]),
+]
+
+
+@pytest.mark.parametrize("change,loc", EXACT_LOCS, ids=[str(loc[1:]) for _c, loc in EXACT_LOCS])
+def test_loc_is_the_path_in_the_body_the_caller_sent(raw_client, change, loc):
+    """No pydantic union labels ("generated", "sgd", "literal[...]") in a loc: a client walks
+    the loc through its own body to highlight the field."""
+    response = raw_client.post(f"{API}/sessions", json={**BASE, **change})
+    assert response.status_code == 422
+    locs = [item["loc"] for item in response.json()["detail"]]
+    assert loc in locs
+    assert all(got == loc[: len(got)] for got in locs), locs  # every other loc is a prefix of it
