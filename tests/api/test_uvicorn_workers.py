@@ -21,34 +21,48 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def two_workers(tmp_path):
+def start_uvicorn(db, *extra) -> tuple[subprocess.Popen, str]:
+    """uvicorn app.main:app on a free loopback port, in its own process group; waits until it answers."""
     port = _free_port()
-    env = {**os.environ, "BPLAB_DB": str(tmp_path / "sessions.sqlite3")}
+    env = {**os.environ, "BPLAB_DB": str(db)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "app.main:app", *extra, "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/presets", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start: " + process.stderr.read().decode()[-2000:] if process.poll() is not None else "timeout")
-            time.sleep(0.1)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # the master and its two workers, all ours
+    while True:
         try:
+            if httpx.get(base + "/api/v1/presets", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process, signal.SIGKILL)
+            raise RuntimeError("uvicorn did not start: " + process.stderr.read().decode()[-2000:])
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    """Signals the process group we started (uvicorn and its workers), then reaps it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, sig)
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    process, base = start_uvicorn(tmp_path / "sessions.sqlite3", "--workers", "2")
+    try:
+        yield base
+    finally:
+        stop(process)
 
 
 def test_40_concurrent_steps_on_two_workers(two_workers):
@@ -70,3 +84,24 @@ def test_40_concurrent_steps_on_two_workers(two_workers):
         reference = client.post("/api/v1/sessions", json={"preset": "xor"}).json()["id"]
         expected = client.post(f"/api/v1/sessions/{reference}/step", json={"count": 40}).json()
         assert doc["layers"] == expected["layers"] and doc["history"] == expected["history"]
+
+
+def test_a_killed_server_loses_nothing_it_answered(tmp_path):
+    """kill -9 the server: after a restart on the same file, the session is exactly as last answered."""
+    db = tmp_path / "sessions.sqlite3"
+    process, base = start_uvicorn(db)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            sid = client.post("/api/v1/sessions", json={"preset": "circle"}).json()["id"]
+            client.post(f"/api/v1/sessions/{sid}/train", json={"iterations": 30})
+            last = client.post(f"/api/v1/sessions/{sid}/step", json={"count": 3}).json()
+    finally:
+        stop(process, signal.SIGKILL)
+    process, base = start_uvicorn(db)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert client.get(f"/api/v1/sessions/{sid}").json() == last
+            back = client.post(f"/api/v1/sessions/{sid}/back")
+            assert back.status_code == 200 and back.json()["last_step"] == {"phase": "forward", "layer": 2}
+    finally:
+        stop(process)
