@@ -32,6 +32,8 @@ def main() -> None:
     with live_server() as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(base + "/")
+        shoot(page, "home")
         session = new_session(base, {"preset": "worked-example"})
         page.goto(f"{base}/s/{session}")
         shoot(page, "0-ready")

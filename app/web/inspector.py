@@ -143,7 +143,7 @@ def unit_view(doc: dict, layer: int, unit: int, focus: int,
     grad = target["grad"]
     z = _arr(target["z"])
     z_value = None if z is None else float(z[focus, unit])
-    f_prime = None if z is None else float(get_activation(target["activation"]).grad(z[focus:focus + 1, unit:unit + 1])[0, 0])
+    f_prime = None if z is None else float(get_activation(target["activation"]).grad(z[focus:focus + 1])[0, unit])
     dA = _arr(grad["a"])
     delta = _arr(grad["z"])
     b = float(_arr(target["b"])[unit])

@@ -20,6 +20,7 @@ MARGIN_RIGHT = 150  # room for y_hat / y beside the output units
 TOP = 64  # column titles and the flow arrow
 BOTTOM = 16
 USABLE_HEIGHT = 500
+MAX_SLOT_GAP = 120
 
 # Readable up to 8 weight layers of 16 units; beyond, layers are cut to their first and last units.
 READABLE_LAYERS = 8
@@ -120,11 +121,8 @@ class FlowView:
     anchor: str = "start"
 
     def __post_init__(self):
-        """The label sits past the arrow's head, on the side it points to."""
-        rightwards = self.x2 >= self.x1
-        self.anchor = "start" if rightwards else "end"
-        self.label_x = round(self.x2 + (10 if rightwards else -10), 1)
-        self.label_y = round(self.y + 4, 1)
+        """The label sits above the middle of the arrow: it never runs off the drawing."""
+        self.anchor, self.label_x, self.label_y = "middle", round((self.x1 + self.x2) / 2, 1), round(self.y - 8, 1)
 
 
 @dataclass(slots=True)
@@ -202,8 +200,8 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
     slots = [drawn_units(size, cap) for size in sizes]
     max_slots = max(len(s) for s in slots)
 
-    slot_gap = USABLE_HEIGHT / max_slots
-    height = TOP + BOTTOM + USABLE_HEIGHT
+    slot_gap = min(USABLE_HEIGHT / max_slots, MAX_SLOT_GAP)  # few units: a wide, low drawing
+    height = round(TOP + BOTTOM + slot_gap * max_slots, 1)
     col_gap = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / last
     r = round(min(slot_gap * 0.36, col_gap * 0.16, 34.0), 1)
     show_numbers = r >= MIN_RADIUS_FOR_NUMBERS
@@ -358,13 +356,13 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
 
 def _flow(phase: str, layer: int | None, xs: list[float], last: int) -> FlowView | None:
     """The arrow above the drawing that says which way the last step went."""
-    y = 20.0
+    y = 26.0
     if phase == "forward":
         return FlowView("forward", xs[layer - 1], xs[layer], y, _("forward \u2192 layer %(layer)d") % {"layer": layer})
     if phase == "backward":
         return FlowView("backward", xs[layer], xs[layer - 1], y, _("\u2190 backward through layer %(layer)d") % {"layer": layer})
     if phase == "loss":
-        return FlowView("loss", xs[last], round(xs[last] + 110, 1), y, _("loss"))
+        return FlowView("loss", round(xs[last] - 60, 1), round(xs[last] + 60, 1), y, _("loss"))
     if phase == "update":
         return FlowView("update", xs[0], xs[last], y, _("update: every weight and bias"))
     return None

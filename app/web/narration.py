@@ -142,9 +142,10 @@ def _loss(doc: dict, focus: int) -> Narration:
     y = _arr(doc["batch"]["targets"]) if doc.get("batch") else None
     rows, outs = (y_hat.shape if y_hat is not None else (0, 0))
     y_hat_sym, y_sym = mi("\u0177"), mi("y")
+    worked: list[Markup] = []  # the terms with their numbers, for one row of few outputs
     if name == "mse":
         sentences = [_("Loss: the mean squared error, the average of (\u0177 \u2212 y)\u00b2 over the %(count)d numbers "
-                       "of the output (%(rows)d rows \u00d7 %(outs)d units): L = %(value)s.")
+                       "of the output (batch rows \u00d7 output units = %(rows)d \u00d7 %(outs)d): L = %(value)s.")
                      % {"count": rows * outs, "rows": rows, "outs": outs, "value": fmt(value, 6)}]
         generic = [mi("L"), mo("="), mfrac(mn("1"), mrow(mi("B"), mo("\u00b7"), mi("n"))), mo("\u2211"),
                    msup(mrow(mo("("), y_hat_sym, mo("\u2212"), y_sym, mo(")")), mn("2"))]
@@ -154,7 +155,7 @@ def _loss(doc: dict, focus: int) -> Narration:
                 if terms:
                     terms.append(mo("+"))
                 terms.append(msup(mrow(mo("("), mn(y_hat[0, k]), mo("\u2212"), mn(y[0, k]), mo(")")), mn("2")))
-            generic += [mo("="), mfrac(mn("1"), mn(str(outs))), mrow(mo("["), *terms, mo("]"))]
+            worked = [mfrac(mn("1"), mn(str(outs))), mrow(mo("["), *terms, mo("]"))]
     elif name == "bce":
         sentences = [_("Loss: binary cross-entropy, the average of \u2212[y log \u0177 + (1 \u2212 y) log(1 \u2212 \u0177)] "
                        "over the %(count)d outputs of the batch: L = %(value)s.") % {"count": rows * outs, "value": fmt(value, 6)}]
@@ -166,7 +167,9 @@ def _loss(doc: dict, focus: int) -> Narration:
                        "L = %(value)s.") % {"rows": rows, "value": fmt(value, 6)}]
         generic = [mi("L"), mo("="), mo("\u2212"), mfrac(mn("1"), mi("B")), mo("\u2211"), mo("\u2211"),
                    msub(mi("y"), mi("k")), mi("log", True), msub(y_hat_sym, mi("k"))]
-    formulas = [math(*generic, mo("="), mn(value, 6), label=f"L = {fmt(value, 6)}")]
+    formulas = [math(*generic, label="L")]
+    worked_out = [mo("="), *worked] if worked else []
+    formulas.append(math(*worked_out, mo("="), mn(value, 6), label=f"L = {fmt(value, 6)}"))
     if y is not None and y_hat is not None:
         sentences.append(_("For sample %(row)d the output is \u0177 = %(y_hat)s and the target is y = %(y)s.")
                          % {"row": focus, "y_hat": _vector(y_hat[focus]), "y": _vector(y[focus])})
@@ -189,7 +192,7 @@ def _backward(doc: dict, l: int, focus: int) -> Narration:
     dA = _arr(grad["a"])[focus]
     delta = _arr(grad["z"])[focus]
     z = _arr(layer["z"])[focus]
-    f_prime = get_activation(activation).grad(z)
+    f_prime = get_activation(activation).grad(z[None, :])[0]  # a (1, n) row: softmax works on rows
     prev_a = _arr(layers[l - 1]["a"])
     dW = _arr(grad["W"])
     rows = prev_a.shape[0]
@@ -286,11 +289,10 @@ def _update(doc: dict, before: dict | None) -> Narration:
         old = old_parameter(doc, before, l, 0, 0)
         g = layers[l]["grad"]["W"]
         if plain_sgd and old is not None and g is not None:
-            formulas.append(math(
-                weight(l, 0, 0), mo("\u2190"), weight(l, 0, 0), mo("\u2212"), mi("\u03b7"),
-                partial(mi("L"), weight(l, 0, 0)), mo("="), num(old), mo("\u2212"), num(lr), mo("\u00d7"),
-                num(float(_arr(g)[0, 0])), mo("="), mn(new, 8), label=f"w = {fmt(new, 8)}",
-            ))
+            formulas.append(math(weight(l, 0, 0), mo("\u2190"), weight(l, 0, 0), mo("\u2212"), mi("\u03b7"),
+                                 partial(mi("L"), weight(l, 0, 0)), label="w <- w - lr * dL/dw"))
+            formulas.append(math(mo("="), num(old), mo("\u2212"), num(lr), mo("\u00d7"), num(float(_arr(g)[0, 0])),
+                                 mo("="), mn(new, 8), label=f"w = {fmt(new, 8)}"))
         elif old is not None:
             formulas.append(math(weight(l, 0, 0), mo(":"), mn(old, 8), mo("\u2192"), mn(new, 8),
                                  label=f"w = {fmt(new, 8)}"))

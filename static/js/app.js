@@ -46,7 +46,12 @@
     var readout = document.getElementById("readout");
     if (!hook || !readout) return;
     var title = hook.querySelector("title");
-    readout.textContent = title ? title.textContent : "";
+    if (title) {
+      readout.textContent = title.textContent;
+    } else if (hook.dataset.w) { // big networks send no tooltips: read the hooks
+      readout.textContent = "w = " + Number(hook.dataset.w).toPrecision(4) +
+        (hook.dataset.grad ? ", \u2202L/\u2202w = " + Number(hook.dataset.grad).toPrecision(4) : "");
+    }
   }
 
   document.addEventListener("keydown", function (event) {

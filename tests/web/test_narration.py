@@ -32,7 +32,7 @@ def test_forward_1_shows_the_weighted_sum_and_the_sigmoid():
 
 def test_loss_shows_the_value_and_its_terms():
     narration = narrate(doc_after(3))
-    formula = str(narration.formulas[0])
+    formula = str(narration.formulas[1])
     assert numbers_in(formula)[-1] == "0.298371"
     assert "<mn>0.75137</mn><mo>−</mo><mn>0.01</mn>" in formula
     assert "L = 0.298371" in narration.sentences[0]
@@ -58,7 +58,7 @@ def test_backward_1_sends_delta_back_through_the_weights():
 
 def test_update_shows_old_and_new_weight():
     narration = narrate(doc_after(6))
-    w5 = str(narration.formulas[0])
+    w5 = str(narration.formulas[1])
     assert numbers_in(w5)[-4:] == ["0.4", "0.5", "0.082167", "0.35891648"]
     assert "Iteration 1 is done; its loss 0.298371 joins the curve." in narration.sentences
 
@@ -89,3 +89,23 @@ def test_narration_is_translated():
         current_locale.reset(token)
     assert narration.title == "前向传播：第 1 层"
     assert "激活函数 sigmoid" in narration.sentences[0]
+
+
+def test_every_loss_and_activation_narrates_without_gaps():
+    """bce and cross-entropy, tanh/relu/linear/softmax: each step narrates with its numbers."""
+    from tests.web.test_layout import random_doc
+
+    for loss, activation in (("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mse", "linear"), ("mse", "tanh")):
+        doc = random_doc([3, 4, 2])
+        doc["loss"] = {"name": loss, "value": 0.5}
+        doc["layers"][2]["activation"] = activation
+        doc["config"]["optimizer"] = {"name": "adam", "learning_rate": 0.01}
+        doc["config"]["layers"] = [3, 4, 2]
+        doc["history"] = [{"iteration": 1, "loss": 0.5}]
+        doc["iteration"] = 1
+        for step in ({"phase": "forward", "layer": 2}, {"phase": "loss"}, {"phase": "backward", "layer": 2},
+                     {"phase": "backward", "layer": 1}, {"phase": "update"}):
+            doc["last_step"] = step
+            narration = narrate(doc, focus=2)
+            assert narration.sentences and narration.formulas
+            assert "<mo>=</mo><mo>=</mo>" not in "".join(map(str, narration.formulas))
