@@ -148,3 +148,32 @@ def test_openapi_declares_every_answer(client):
     assert "201" in paths["/api/v1/sessions"]["post"]["responses"]
     assert "200" not in paths["/api/v1/sessions"]["post"]["responses"]
     assert "200" not in paths["/api/v1/sessions/{session_id}"]["delete"]["responses"]
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_api_messages_follow_the_language(client):
+    zh = {"Accept-Language": "zh-CN"}
+    missing = client.get(f"{API}/sessions/nope", headers=zh).json()["detail"]
+    assert _has_chinese(missing) and "nope" in missing
+    assert not _has_chinese(client.get(f"{API}/sessions/nope").json()["detail"])
+    sid = create(client, {"preset": "xor"})["id"]
+    assert _has_chinese(client.post(f"{API}/sessions/{sid}/back", params={"lang": "zh_CN"}).json()["detail"])
+    bad = {"layers": [2, 3, 1], "activations": ["tanh"], "loss": "mse", "data": {"dataset": "xor"}}
+    detail = client.post(f"{API}/sessions", json=bad, headers=zh).json()["detail"]
+    assert detail[0]["loc"] == ["body", "activations"] and _has_chinese(detail[0]["msg"])
+    overflow = {"layers": [1, 1], "activations": "linear", "loss": "mse", "weights": [[[1e200]]], "biases": [[0]],
+                "data": {"inputs": [[1e200]], "targets": [[0.0]]}}
+    sid = create(client, overflow)["id"]
+    refused = client.post(f"{API}/sessions/{sid}/step", headers=zh)
+    assert refused.status_code == 409 and _has_chinese(refused.json()["detail"]) and "forward 1" in refused.json()["detail"]
+
+
+def test_answers_are_json(client):
+    sid = create(client, {"preset": "xor"})["id"]
+    for response in (client.get(f"{API}/sessions/{sid}"), client.get(f"{API}/sessions/nope"), client.post(f"{API}/sessions", content=b"{"),
+                     client.post(f"{API}/sessions/{sid}/back"), client.get(f"{API}/presets"), client.get(f"{API}/sessions/{sid}/gradcheck")):
+        assert response.headers["content-type"].startswith("application/json")
+        response.json()

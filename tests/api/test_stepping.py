@@ -114,6 +114,8 @@ def test_epochs_count_with_mini_batches(client):
     assert sorted(sum(seen[:4], [])) == list(range(10)) == sorted(sum(seen[4:8], []))
     assert seen[:4] != seen[4:8]
     assert doc["batch"]["inputs"] == np.array(config["data"]["inputs"])[seen[8]].tolist()
+    reset = client.post(f"{API}/sessions/{sid}/reset").json()  # shows iteration 0's batch again
+    assert reset["batch"]["indices"] == seen[0] and reset["epoch"] == 0 and reset["layers"][0]["a"] == reset["batch"]["inputs"]
     full = create(client, {**config, "batch_size": None})["id"]
     doc = client.post(f"{API}/sessions/{full}/train", json={"iterations": 3}).json()
     assert doc["epoch"] == doc["iteration"] == 3 and doc["batch"]["indices"] == list(range(10))
