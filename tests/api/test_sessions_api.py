@@ -177,3 +177,32 @@ def test_answers_are_json(client):
                      client.post(f"{API}/sessions/{sid}/back"), client.get(f"{API}/presets"), client.get(f"{API}/sessions/{sid}/gradcheck")):
         assert response.headers["content-type"].startswith("application/json")
         response.json()
+
+
+def _schemas(client):
+    document = client.get("/openapi.json").json()
+    for (method, path), codes in EXPECTED_CODES.items():
+        yield method, path, document["paths"][path][method]["responses"]
+
+
+def test_openapi_answer_schemas_are_the_models_alone(client):
+    """A success answer is its model, not also `type: string` (which would make it no valid value)."""
+    wrong = []
+    for method, path, responses in _schemas(client):
+        for code, answer in responses.items():
+            schema = answer.get("content", {}).get("application/json", {}).get("schema")
+            if schema is not None and "$ref" in schema and set(schema) != {"$ref"}:
+                wrong.append((method, path, code, schema))
+    assert not wrong, wrong
+
+
+def test_openapi_422_is_the_shape_the_api_sends(client):
+    """Every 422 is answered as {"detail": [{"loc", "msg", "type"}]} (no echoed input): the
+    document says so for every endpoint, not FastAPI's HTTPValidationError."""
+    wrong = []
+    for method, path, responses in _schemas(client):
+        if "422" in responses:
+            ref = responses["422"]["content"]["application/json"]["schema"].get("$ref", "")
+            if not ref.endswith("/ValidationErrorOut"):
+                wrong.append((method, path, ref))
+    assert not wrong, wrong
