@@ -180,8 +180,8 @@ def _scaled(values: np.ndarray, scale: float, low: float, high: float) -> np.nda
 def _layer_title(layer: int, last: int) -> str:
     if layer == 0:
         return _("Input")
-    if layer == last:
-        return _("Output (layer %(layer)d)") % {"layer": layer}
+    if layer == last:  # many columns leave no room for the long title
+        return _("Output (layer %(layer)d)") % {"layer": layer} if last <= 5 else _("Output")
     return _("Layer %(layer)d") % {"layer": layer}
 
 
