@@ -58,3 +58,33 @@ def test_4_processes_stepping_one_session_apply_every_step(tmp_path):
     sequential = service.create(CONFIG)["id"]
     assert_same(result, service.step(sequential, count=40))
     assert result["undo_available"] == 40
+
+
+def test_a_read_racing_a_delete_is_not_found_not_a_crash(tmp_path):
+    """GET takes no lock: a DELETE may commit right after GET read the session row. The read
+    then answers from its snapshot or says not found, never fails (the API would answer 500).
+    Here the DELETE is made to land in that gap; worked-example has explicit weights, which
+    the document reads from the initial checkpoint."""
+    from app.sessions.errors import SessionNotFound
+
+    service = make_service(tmp_path / "s.sqlite3")
+    for read in (service.get, service.export):
+        sid = service.create({"preset": "worked-example"})["id"]
+        service.train(sid, 2)
+        real_load = service.store.load
+
+        def load_then_deleted(session_id, wanted, real_load=real_load):
+            loaded = real_load(session_id, wanted)
+            service.store.delete(session_id)  # the concurrent DELETE commits here
+            return loaded
+
+        service.store.load = load_then_deleted
+        try:
+            try:
+                doc = read(sid)
+            except SessionNotFound:
+                pass
+            else:
+                assert doc["config"]["weights"] is not None
+        finally:
+            service.store.load = real_load
