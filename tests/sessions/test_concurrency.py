@@ -46,7 +46,7 @@ def test_4_processes_stepping_one_session_apply_every_step(tmp_path):
     db = tmp_path / "s.sqlite3"
     service = make_service(db)
     sid = service.create(CONFIG)["id"]
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
     processes = [context.Process(target=_steps_in_own_process, args=(str(db), sid, 10)) for _ in range(4)]
     for p in processes:
         p.start()
