@@ -84,6 +84,11 @@
     if (hook) inspect(hook);
   });
 
+  // The language list switches on its own; its button stays for pages without JavaScript.
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "lang-select" && event.target.form) event.target.form.submit();
+  });
+
   document.addEventListener("mouseover", function (event) { showReadout(event.target); });
   document.addEventListener("focusin", function (event) { showReadout(event.target); });
 
@@ -93,15 +98,22 @@
     if (elt.classList && elt.classList.contains("train-continue") && trainStopped) event.detail.parameters.stop = "1";
   });
 
-  // A request that never got an answer (server down, network gone) is said in the message area.
-  document.addEventListener("htmx:sendError", function () {
+  // A request without a usable answer (server down, or a server error) is said in the message area.
+  function sayFailure(text) {
     var messages = document.getElementById("messages");
-    var lab = document.querySelector(".lab");
-    if (!messages || !lab) return;
+    if (!messages || !text) return;
     var line = document.createElement("p");
     line.className = "message message-error";
-    line.textContent = lab.dataset.offline || "";
+    line.textContent = text;
     messages.replaceChildren(line);
+  }
+  document.addEventListener("htmx:sendError", function () {
+    var lab = document.querySelector(".lab");
+    if (lab) sayFailure(lab.dataset.offline);
+  });
+  document.addEventListener("htmx:responseError", function () {
+    var lab = document.querySelector(".lab");
+    if (lab) sayFailure(lab.dataset.failed);
   });
 
   document.addEventListener("htmx:afterSettle", markSelected);

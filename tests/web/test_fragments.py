@@ -253,3 +253,28 @@ def test_htmx_gets_refusals_as_200_message_fragments(client, worked):
     assert response.status_code == 200
     assert response.headers["X-Refused-Status"] == "409" and response.headers["HX-Retarget"] == "#messages"
     assert 'data-status="409"' in response.text and "Refused:" in response.text
+
+
+def test_regression_data_gets_a_fitted_curve(client):
+    session_id = create(client, {"preset": "sine"})
+    html = client.get(f"/s/{session_id}").text
+    assert "Fitted curve" in html
+    points = re.search(r'<polyline class="fit" points="([^"]+)"', html).group(1).split()
+    assert len(points) == 80
+
+
+def test_two_input_data_gets_a_boundary_map_and_unit_maps(client):
+    session_id = create(client, {"preset": "xor"})
+    html = client.get(f"/s/{session_id}").text
+    assert "Decision boundary" in html
+    assert re.search(r'<image href="data:image/png;base64,[A-Za-z0-9+/=]+" x="0" y="0"', html)
+    assert len(re.findall(r'<image class="unit-map"', html)) == 2  # one per hidden unit
+
+
+def test_reset_returns_to_iteration_zero(client, worked):
+    client.post(f"/s/{worked}/iteration")
+    html = client.post(f"/s/{worked}/reset").text
+    session = api(client, worked)
+    assert session["iteration"] == 0 and session["layers"][2]["W"][0][0] == 0.40
+    assert 'data-iteration="0" data-position="0"' in html
+    assert_hooks_match_api(html, session)
