@@ -128,3 +128,27 @@ def test_train_refuses_what_stepping_refuses(service):
     with pytest.raises(StepRefused):  # iterations 1..35 one step at a time: forward 1 of iteration 10
         service.step(stepped, count=6 * 35)
     refused(service, trained, lambda: service.train(trained, 35))
+
+
+def test_train_refuses_an_infinite_output_grad_that_stepping_refuses(service):
+    """A saturated softmax (a = 0 exactly on the target class) has grad.a = -y/a = -inf at
+    backward 1 while the fused delta stays finite: stepping refuses it, so train must too."""
+    n = 20  # row 0 saturates; seed 0 takes it at iterations 10, 21 and 44
+    config = {
+        "layers": [1, 2],
+        "activations": "softmax",
+        "loss": "cross_entropy",
+        "batch_size": 1,
+        "seed": 0,
+        "weights": [[[800.0], [0.0]]],
+        "biases": [[0.0, 0.0]],
+        "data": {"inputs": [[-1.0]] + [[0.0]] * (n - 1), "targets": [[1.0, 0.0]] + [[0.5, 0.5]] * (n - 1)},
+    }
+    stepped = service.create(config)["id"]
+    trained = service.create(config)["id"]
+    service.step(stepped, until="update")
+    service.step(trained, until="update")
+    with pytest.raises(StepRefused) as error:  # 4 steps an iteration: iterations 1..40
+        service.step(stepped, count=4 * 40)
+    assert error.value.step == {"phase": "backward", "layer": 1}
+    refused(service, trained, lambda: service.train(trained, 40))
