@@ -1,8 +1,9 @@
 """Render benchmark of the visualizer (issue 3). Not a test: prints a table for the README.
 
-1. Server time per step fragment (POST /s/{id}/step through the whole app in-process: service,
-   layout, narration, templates), and the render part alone (panels + templates for a ready
-   Session document), for 2-8-8-8-1 on XOR and for the largest drawn size, 8 weight layers of 16.
+1. Server time per step fragment: "route" is POST /s/{id}/step through the whole app in-process
+   (the service loads, steps and saves the session in SQLite, then the page parts are rendered);
+   "render" is the rendering alone (layout, narration, plots, templates of the parts that step
+   changed), for 2-8-8-8-1 on XOR and for the largest drawn size, 8 weight layers of 16.
 2. Click to swapped DOM in headless Chromium: from the click on Step to the frame after htmx's
    swap of the network, median over 30 clicks.
 
@@ -28,7 +29,7 @@ from live import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.web.templating import templates  # noqa: E402
-from app.web.views import session_panels  # noqa: E402
+from app.web.views import session_panels, stage_parts  # noqa: E402
 
 STEPS = 60
 CLICKS = 30
@@ -52,15 +53,17 @@ def server_times(client: TestClient, service, body: dict) -> tuple[str, str, str
     session_id = client.post("/api/v1/sessions", json=body).json()["id"]
     route, render, sizes = [], [], []
     for _ in range(STEPS):
+        before = service.get(session_id, view="compact")
         started = time.perf_counter()
         response = client.post(f"/s/{session_id}/step", headers={"HX-Request": "true"})
         route.append(time.perf_counter() - started)
         sizes.append(len(response.content))
         doc = service.get(session_id)
-        started = time.perf_counter()
-        context = session_panels(service, doc, 0)
-        context["params_changed"] = doc["last_step"]["phase"] == "update"
-        templates.get_template("partials/stage_update.html").render(context)
+        started = time.perf_counter()  # what the route does after the service answered
+        parts = stage_parts(before, doc)
+        context = session_panels(service, doc, 0, before, parts=parts)
+        context["params_changed"] = parts.plots
+        templates.get_template("partials/stage_light.html").render(context)
         render.append(time.perf_counter() - started)
     edges = sum(a * b for a, b in zip(body["layers"], body["layers"][1:]))
     return ms(route), ms(render), f"{statistics.median(sizes) / 1024:6.1f}", edges, max(sizes)

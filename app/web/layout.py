@@ -190,7 +190,16 @@ def _column_subtitle(size: int, activation: str | None) -> str:
     return units if activation is None else f"{units} \u00b7 {activation}"
 
 
-def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int], str] | None = None) -> NetworkView:
+def grad_scale_of(doc: dict) -> float:
+    """The largest |dL/dw| computed so far: the widest gradient stroke (1.0 before any)."""
+    grads = [np.asarray(layer["grad"]["W"]) for layer in doc["layers"][1:] if layer["grad"]["W"] is not None]
+    return max((float(np.max(np.abs(g))) for g in grads), default=0.0) or 1.0
+
+
+def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int], str] | None = None,
+                       edge_layers=None) -> NetworkView:
+    """edge_layers: the layers whose edges to build (None: all); a step that changes no weight
+    needs only the edges of the layer whose gradients it computed."""
     layers = doc["layers"]
     sizes = [int(layer["size"]) for layer in layers]
     last = len(sizes) - 1
@@ -217,8 +226,8 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
 
     weight_scale = max(float(np.max(np.abs(np.asarray(layer["W"])))) for layer in layers[1:]) or 1.0
     grads = [None] + [layer["grad"]["W"] for layer in layers[1:]]
-    computed_grads = [np.asarray(g) for g in grads if g is not None]
-    grad_scale = max((float(np.max(np.abs(g))) for g in computed_grads), default=0.0) or 1.0
+    computed_grads = any(g is not None for g in grads)
+    grad_scale = grad_scale_of(doc)
 
     targets = _row(doc.get("batch", {}).get("targets") if doc.get("batch") else None, focus)
     unit_maps = unit_maps or {}
@@ -305,7 +314,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
 
     detailed = sum(len(positions[l]) * len(positions[l - 1]) for l in range(1, last + 1)) <= MAX_DETAILED_EDGES
     edges: list[EdgeView] = []
-    for l in range(1, last + 1):
+    for l in range(1, last + 1) if edge_layers is None else sorted(edge_layers):
         to_units = list(positions[l])
         from_units = list(positions[l - 1])
         W = np.asarray(layers[l]["W"], dtype=float)[np.ix_(to_units, from_units)]

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
 from app.web.events import STEP_DONE
 from app.web.templating import templates
-from app.web.views import Message, error_message, session_panels
+from app.web.views import Message, StageParts, error_message, session_panels
 
 SERVICE_ERRORS = (SessionNotFound, StepRefused, InvalidInput)
 STATUS_OF = {SessionNotFound: 404, StepRefused: 409, InvalidInput: 422}
@@ -43,10 +43,15 @@ def error_response(request: Request, error: Exception) -> HTMLResponse:
 
 
 def stage_response(request: Request, service, doc: dict, focus: int, before: dict | None = None,
-                   params_changed: bool = True, extra: dict | None = None) -> HTMLResponse:
-    """What a step changes: the network (the swap target) and, out of band, narration, status,
-    the message area and, when parameters or history changed, the loss curve and the data plot.
+                   params_changed: bool = True, parts: StageParts | None = None) -> HTMLResponse:
+    """What a step changes. With `parts` (one step): only the parts of the drawing it changed, as
+    out-of-band swaps (HX-Reswap: none); else the whole network panel, the swap target. Both add
+    narration, status and the message area, and the loss curve and data plot when they changed.
     HX-Trigger tells far panels (the inspector) to fetch themselves again."""
-    context = session_panels(service, doc, focus, before)
-    context.update(params_changed=params_changed, **(extra or {}))
-    return render(request, "partials/stage_update.html", context, headers={"HX-Trigger": STEP_DONE})
+    context = session_panels(service, doc, focus, before, parts=parts)
+    context.update(params_changed=params_changed if parts is None else parts.plots)
+    headers = {"HX-Trigger": STEP_DONE}
+    if parts is not None:
+        headers["HX-Reswap"] = "none"
+        return render(request, "partials/stage_light.html", context, headers=headers)
+    return render(request, "partials/stage_update.html", context, headers=headers)

@@ -9,7 +9,7 @@ from app.deps import SessionsDep
 from app.web.events import STEP_DONE
 from app.web.forms import FormDep, int_field
 from app.web.rendering import SERVICE_ERRORS, error_response, render, stage_response
-from app.web.views import error_message, session_panels
+from app.web.views import error_message, session_panels, stage_parts
 
 router = APIRouter(prefix="/s/{session_id}", include_in_schema=False)
 
@@ -25,7 +25,7 @@ def step_session(request: Request, session_id: str, service: SessionsDep, form: 
         doc = service.step(session_id)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, focus, before, params_changed=doc["last_step"]["phase"] == "update")
+    return stage_response(request, service, doc, focus, before, parts=stage_parts(before, doc))
 
 
 @router.post("/iteration", name="finish_iteration")

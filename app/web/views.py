@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from app.i18n import _
 from app.web.charts import loss_curve_view
 from app.web.events import EVENTS
-from app.web.layout import build_network_view
+from app.web.layout import build_network_view, grad_scale_of
 from app.web.narration import narrate
 from app.web.plots import plane_plot
 from app.web.status import status_view
-from app.web.svg_edges import edges_svg
+from app.web.svg_edges import edges_svg, hits_svg
 
 
 @dataclass(slots=True)
@@ -23,16 +23,48 @@ class Message:
     text: str
 
 
-def session_panels(service, doc: dict, focus: int, before: dict | None = None, projector: bool = False) -> dict:
+@dataclass(slots=True)
+class StageParts:
+    """What one step changed in the drawing, so that its answer re-sends only that: the units and
+    the frame always, the edge groups of `edge_layers` (weights or gradients changed), the plots."""
+    edge_layers: list[int]
+    plots: bool
+
+
+def stage_parts(before: dict | None, after: dict) -> StageParts | None:
+    """The parts a single step changed, from the session just before and after it; None (send
+    everything) when the two are not one step apart, e.g. another tab stepped in between."""
+    step = after.get("last_step")
+    if before is None or not step or before.get("next_step") != step:
+        return None
+    every_layer = list(range(1, len(after["layers"])))
+    phase = step["phase"]
+    if phase == "update":
+        return StageParts(every_layer, plots=True)
+    if phase == "forward" and step["layer"] == 1:  # clears last iteration's gradients, may take a new batch
+        had_grads = any(layer["grad"]["W"] is not None for layer in before["layers"][1:])
+        new_batch = after["config"].get("batch_size") is not None  # mini-batches: other points
+        return StageParts(every_layer if had_grads else [], plots=new_batch)
+    if phase == "backward":  # a new largest gradient rescales the dashed lines already drawn
+        first = all(layer["grad"]["W"] is None for layer in before["layers"][1:])
+        same_scale = first or grad_scale_of(before) == grad_scale_of(after)
+        return StageParts([step["layer"]] if same_scale else every_layer, plots=False)
+    return StageParts([], plots=False)
+
+
+def session_panels(service, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
+                   parts: StageParts | None = None) -> dict:
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot."""
     session_id = doc["id"]
     plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs))
-    net = build_network_view(doc, focus, plot.unit_maps)
+    net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
     return {
         "doc": doc,
         "session_id": session_id,
         "net": net,
         "edges_svg": edges_svg,
+        "hits_svg": hits_svg,
+        "parts": parts,
         "narration": narrate(doc, net.focus, before),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),

@@ -93,24 +93,43 @@ def test_build_form_errors_are_shown_on_the_form(client):
     assert response.status_code == 422 and 'class="message message-error"' in response.text
 
 
+def edge_layers_in(html: str) -> list[int]:
+    return [int(l) for l in re.findall(r'<g id="edges-(\d+)" class="edge-layer"', html)]
+
+
 def test_a_whole_iteration_of_step_fragments_agrees_with_the_api(client, worked):
-    expected_phases = ["forward", "forward", "loss", "backward", "backward", "update"]
-    for index, phase in enumerate(expected_phases):
+    """Each step answers only what it changed (units always, the edge groups whose numbers
+    changed), out of band; the page after each step has every hook equal to the API."""
+    expected = [("forward", []), ("forward", []), ("loss", []), ("backward", [2]), ("backward", [1]), ("update", [1, 2])]
+    for index, (phase, edge_layers) in enumerate(expected):
         response = client.post(f"/s/{worked}/step", data={"focus": "0"}, headers={"HX-Request": "true"})
         assert response.status_code == 200
-        assert response.headers["HX-Trigger"] == "step-done"
+        assert response.headers["HX-Trigger"] == "step-done" and response.headers["HX-Reswap"] == "none"
         html = response.text
-        assert html.lstrip().startswith('<div id="network-panel"')
+        assert html.startswith("<template><svg>")
+        assert f'<g id="net-frame" data-phase="{phase}"' in html
+        assert '<g id="net-units" class="units" hx-swap-oob="true">' in html
+        assert edge_layers_in(html) == edge_layers
         assert '<section id="narration" class="panel narration phase-%s"' % phase in html
         assert 'id="status" class="status" hx-swap-oob="true"' in html
         assert f'data-position="{index + 1}"' in html
         assert ('id="loss-curve"' in html) == (phase == "update")  # far panels only when they change
         session = api(client, worked)
-        assert_hooks_match_api(html, session)
+        units = hooks(html, "unit")
+        assert len(units) == 6
+        for (l, j), data in units.items():
+            a = session["layers"][int(l)]["a"]
+            assert data["a"] == ("" if a is None else repr(a[0][int(j)]))
+        for (l, j, i), data in hooks(html, "edge").items():
+            assert data["grad"] == ("" if session["layers"][int(l)]["grad"]["W"] is None
+                                    else repr(session["layers"][int(l)]["grad"]["W"][int(j)][int(i)]))
+        assert_hooks_match_api(client.get(f"/s/{worked}").text, session)
     assert "<mn>0.35891648</mn>" in html  # the update's narration: w5 0.40 -> 0.35891648
     assert f'data-w="{session["layers"][2]["W"][0][0]!r}"' in html
     assert session["layers"][2]["W"][0][0] == pytest.approx(MAZUR_W5_AFTER_UPDATE, abs=1e-8)
     assert 'data-count="1"' in html  # the loss curve has its first point
+    forward_1 = client.post(f"/s/{worked}/step").text  # clears the gradients: every group again
+    assert edge_layers_in(forward_1) == [1, 2] and 'data-grad="0.' not in forward_1
 
 
 def test_forward_1_narration_has_the_worked_example_numbers(client, worked):
