@@ -28,6 +28,7 @@ from live import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: E402
 
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.web.status import state_token  # noqa: E402
 from app.web.templating import templates  # noqa: E402
 from app.web.views import session_panels, stage_parts  # noqa: E402
 
@@ -54,8 +55,9 @@ def server_times(client: TestClient, service, body: dict) -> tuple[str, str, str
     route, render, sizes = [], [], []
     for _ in range(STEPS):
         before = service.get(session_id, view="compact")
+        seen = state_token(before)  # what the page sends: it is up to date, so it gets only the changes
         started = time.perf_counter()
-        response = client.post(f"/s/{session_id}/step", headers={"HX-Request": "true"})
+        response = client.post(f"/s/{session_id}/step", data={"seen": seen}, headers={"HX-Request": "true"})
         route.append(time.perf_counter() - started)
         sizes.append(len(response.content))
         doc = service.get(session_id)

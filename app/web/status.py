@@ -40,6 +40,16 @@ class StatusView:
     rows: int
     focus: int
     max_focus: int
+    token: str
+
+
+def state_token(doc: dict) -> str:
+    """A short name of where a session stands (iteration, step of the cycle, undo depth): the page
+    sends back the one it shows, so a step answers with only its changes when it is up to date."""
+    last = doc.get("last_step")
+    steps = cycle(len(doc["layers"]) - 1)
+    position = steps.index(last) + 1 if last in steps else 0
+    return f"{doc['iteration']}.{position}.{int(doc.get('undo_available', 0))}"
 
 
 def status_view(doc: dict, focus: int) -> StatusView:
@@ -55,4 +65,5 @@ def status_view(doc: dict, focus: int) -> StatusView:
         next_phase=(doc.get("next_step") or {}).get("phase", ""),
         loss=fmt(loss, 6) if loss is not None else "",
         undo=int(doc.get("undo_available", 0)), rows=rows, focus=clamp_focus(doc, focus), max_focus=max(rows - 1, 0),
+        token=state_token(doc),
     )

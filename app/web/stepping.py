@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request
 from app.deps import SessionsDep
 from app.web.events import STEP_DONE
 from app.web.forms import FormDep, int_field
+from app.web.layout import MAX_DETAILED_EDGES
 from app.web.rendering import SERVICE_ERRORS, error_response, render, stage_response
-from app.web.views import error_message, session_panels, stage_parts
+from app.web.status import state_token
+from app.web.views import StageParts, error_message, session_panels, stage_parts
 
 router = APIRouter(prefix="/s/{session_id}", include_in_schema=False)
 
@@ -25,7 +27,9 @@ def step_session(request: Request, session_id: str, service: SessionsDep, form: 
         doc = service.step(session_id)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, focus, before, parts=stage_parts(before, doc))
+    # only the changed parts when the page shows the state the step started from (not another tab's)
+    up_to_date = form.get("seen") == state_token(before)
+    return stage_response(request, service, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
 
 
 @router.post("/iteration", name="finish_iteration")
@@ -84,15 +88,21 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
             doc = service.get(session_id)
         except SERVICE_ERRORS:
             return error_response(request, caught)
+    running = remaining > 0 and not stopped and error is None
+    sizes = doc["config"]["layers"]
+    small = sum(a * b for a, b in zip(sizes, sizes[1:])) <= MAX_DETAILED_EDGES
     train = {
         "total": total,
         "done": total - remaining,
         "remaining": remaining,
         "chunk": chunk,
-        "running": remaining > 0 and not stopped and error is None,
+        "running": running,
         "stopped": stopped or error is not None,
+        # while it runs, a big drawing waits for the end: each slice sends the curve, not 2,000 edges
+        "show_network": small or not running,
     }
-    context = session_panels(service, doc, focus)
+    parts = None if train["show_network"] else StageParts([], plots=True)
+    context = session_panels(service, doc, focus, parts=parts)
     context.update(params_changed=True, train=train)
     if error is not None:
         context["messages"] = [error_message(error)]

@@ -101,8 +101,10 @@ def test_a_whole_iteration_of_step_fragments_agrees_with_the_api(client, worked)
     """Each step answers only what it changed (units always, the edge groups whose numbers
     changed), out of band; the page after each step has every hook equal to the API."""
     expected = [("forward", []), ("forward", []), ("loss", []), ("backward", [2]), ("backward", [1]), ("update", [1, 2])]
+    html = client.get(f"/s/{worked}").text
     for index, (phase, edge_layers) in enumerate(expected):
-        response = client.post(f"/s/{worked}/step", data={"focus": "0"}, headers={"HX-Request": "true"})
+        seen = seen_token(html)
+        response = client.post(f"/s/{worked}/step", data={"focus": "0", "seen": seen}, headers={"HX-Request": "true"})
         assert response.status_code == 200
         assert response.headers["HX-Trigger"] == "step-done" and response.headers["HX-Reswap"] == "none"
         html = response.text
@@ -128,8 +130,22 @@ def test_a_whole_iteration_of_step_fragments_agrees_with_the_api(client, worked)
     assert f'data-w="{session["layers"][2]["W"][0][0]!r}"' in html
     assert session["layers"][2]["W"][0][0] == pytest.approx(MAZUR_W5_AFTER_UPDATE, abs=1e-8)
     assert 'data-count="1"' in html  # the loss curve has its first point
-    forward_1 = client.post(f"/s/{worked}/step").text  # clears the gradients: every group again
+    forward_1 = client.post(f"/s/{worked}/step", data={"seen": seen_token(html)}).text  # clears the gradients
     assert edge_layers_in(forward_1) == [1, 2] and 'data-grad="0.' not in forward_1
+
+
+def seen_token(html: str) -> str:
+    return re.search(r'id="seen" name="seen" value="([^"]+)"', html).group(1)
+
+
+def test_a_page_behind_the_session_gets_the_whole_drawing(client, worked):
+    """Another tab stepped meanwhile: the answer is the whole panel, not patches of a stale picture."""
+    seen = seen_token(client.get(f"/s/{worked}").text)
+    client.post(f"/api/v1/sessions/{worked}/step")  # the other tab
+    response = client.post(f"/s/{worked}/step", data={"seen": seen}, headers={"HX-Request": "true"})
+    assert "HX-Reswap" not in response.headers
+    assert response.text.lstrip().startswith('<div id="network-panel"')
+    assert_hooks_match_api(response.text, api(client, worked))
 
 
 def test_forward_1_narration_has_the_worked_example_numbers(client, worked):
