@@ -5,7 +5,7 @@ from fastapi.staticfiles import StaticFiles
 from app.api.errors import install_error_handlers
 from app.api.routes import router as api_router
 from app.docs import router as docs_router
-from app.middleware import LocaleMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodySizeLimitMiddleware, LocaleMiddleware, SecurityHeadersMiddleware
 from app.sessions.service import SessionService
 from app.sessions.store import SessionStore
 from app.settings import Settings, load_settings
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
     app.mount("/static/vendor/htmx", StaticFiles(directory=settings.htmx_dir, check_dir=False), name="htmx")
     app.mount(
         "/static/vendor/swagger-ui",

@@ -10,6 +10,8 @@ DEFAULT_DB = PROJECT_ROOT / "data" / "sessions.sqlite3"
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
+    # above the largest config API.md allows, written as JSON; a bigger body is a 413
+    max_body_bytes: int = 256 * 2**20
     static_dir: Path = PROJECT_ROOT / "static"
     templates_dir: Path = PROJECT_ROOT / "templates"
     locales_dir: Path = PROJECT_ROOT / "locales"

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import _
+from app.sessions.config import field_path
 from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
 
 
@@ -20,7 +21,7 @@ def _safe(value):
 
 async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     detail = [
-        {"loc": [_safe(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        {"loc": [_safe(p) for p in field_path(e.get("loc", ()))], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
         for e in error.errors()
     ]
     return JSONResponse({"detail": detail}, status_code=422)

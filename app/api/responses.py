@@ -6,11 +6,10 @@ answer, and turning a batch's arrays into lists costs more than the training ste
 from typing import Any
 
 import orjson
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 
-class ArrayJSONResponse(Response):
-    media_type = "application/json"
+class ArrayJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)

@@ -65,7 +65,7 @@ def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> Array
     return ArrayJSONResponse(sessions.get(session_id, **view.options))
 
 
-@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND})
+@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **INVALID})
 def delete_session(session_id: str, sessions: SessionsDep) -> Response:
     sessions.delete(session_id)
     return Response(status_code=204)
@@ -115,6 +115,6 @@ def check_gradients(
     return ArrayJSONResponse(sessions.gradcheck(session_id, eps))
 
 
-@router.get("/sessions/{session_id}/export", response_model=None, responses={200: {"model": Config}, **NOT_FOUND})
+@router.get("/sessions/{session_id}/export", response_model=None, responses={200: {"model": Config}, **NOT_FOUND, **INVALID})
 def export_session(session_id: str, sessions: SessionsDep) -> ArrayJSONResponse:
     return ArrayJSONResponse(sessions.export(session_id))

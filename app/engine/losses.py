@@ -82,6 +82,13 @@ class CrossEntropy(Loss):
     def fuses_with(self, activation):
         return activation.name == self.requires_output
 
+    def grad_is_finite(self, y_hat, y) -> bool:
+        """Whether grad() would be finite: -y/a is infinite only where a softmax output
+        underflowed to 0 under a positive target."""
+        if (y_hat != 0.0).all():
+            return True
+        return not ((y_hat == 0.0) & (y > 0.0)).any()
+
     def output_delta(self, activation, z, y_hat, y, dA):
         # through softmax the product of -y/a and the Jacobian simplifies to (a sum(y) - y)/B,
         # which stays finite where a has underflowed to 0

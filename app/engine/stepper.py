@@ -79,9 +79,10 @@ class Stepper:
             self.step()
 
     def run_iteration(self) -> None:
-        """The rest of the cycle, checking only what outlives the iteration (the loss, the
-        parameters, the optimizer state) and skipping values only a page shows: for train's
-        inner iterations, which are never shown. The arithmetic is step()'s own."""
+        """The rest of the cycle for train's inner iterations, which are never shown: it skips
+        the values only a page shows (the fused output dA) and the checks that cannot fail when
+        the loss, the parameters and the optimizer state are finite, and refuses exactly what
+        step() refuses. The arithmetic is step()'s own."""
         self.thorough = False
         try:
             for step in self.cycle[self.done : -1]:
@@ -95,8 +96,7 @@ class Stepper:
         l, net, trace = step.layer, self.network, self.trace
         z = trace.a[l - 1] @ net.W[l].T  # (B, n_out)
         z += net.b[l]
-        if self.thorough:
-            _require_finite(step, z=z)  # every activation maps finite z to finite a
+        _require_finite(step, z=z)  # every activation maps finite z to finite a (tanh(inf) = 1 would hide it)
         trace.z[l], trace.a[l] = z, net.activations[l].fn(z)
 
     def compute_loss(self, step: Step) -> None:
@@ -111,7 +111,12 @@ class Stepper:
         activation = net.activations[l]
         if l == net.L:
             fused = self.loss.fuses_with(activation)
-            dA = self.loss.grad(trace.a[l], trace.y) if self.thorough or not fused else None  # (B, n_L)
+            if self.thorough or not fused:
+                dA = self.loss.grad(trace.a[l], trace.y)  # (B, n_L)
+            else:  # dA is skipped, but where it would be infinite the step is refused all the same
+                dA = None
+                if not self.loss.grad_is_finite(trace.a[l], trace.y):
+                    raise NonFiniteError(step, "dA")
             delta = self.loss.output_delta(activation, trace.z[l], trace.a[l], trace.y, dA)
         else:
             dA = trace.delta[l + 1] @ net.W[l + 1]  # (B, n_l)
@@ -120,6 +125,8 @@ class Stepper:
         db = _sum(delta, axis=0, out=self._db[l])
         if self.thorough:
             _require_finite(step, dA=dA, dW=dW, db=db)  # db sums delta: it is finite only if delta is
+        elif dA is not None:  # relu's zeros could hide an infinite dA; dW and db show in the update
+            _require_finite(step, dA=dA)
         trace.dA[l], trace.delta[l], trace.dW[l], trace.db[l] = dA, delta, dW, db
 
     def update(self, step: Step) -> None:

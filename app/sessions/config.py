@@ -118,13 +118,14 @@ class ConfigOverrides(Strict):
 _BRANCH_LABELS = {"generated", "explicit", "sgd", "adam", "str", "function-after"}
 
 
-def _field_path(loc: tuple) -> list:
+def field_path(loc) -> list:
+    """An error location with pydantic's union branch labels ("sgd", "literal[...]") left out."""
     return [part for part in loc if not (isinstance(part, str) and (part in _BRANCH_LABELS or "[" in part))]
 
 
 def pydantic_errors(error: ValidationError, prefix: tuple = ("body",)) -> list[dict]:
     """FastAPI's error shape without `input` and `ctx`, which may hold NaN and can't be encoded."""
-    return [{"loc": [*prefix, *_field_path(e["loc"])], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return [{"loc": [*prefix, *field_path(e["loc"])], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
 
 
 def applied_config(body: dict) -> dict:
@@ -161,6 +162,11 @@ def _check_limits(config: dict) -> None:
                     i=l - 1, name=name
                 ),
             )
+    if activations[-1] == "softmax" and sizes[-1] < 2:
+        raise InvalidInput.at(
+            ["layers", L],
+            _("a softmax over 1 unit is always 1, so nothing can be learned: give the output layer 2 or more units, or use sigmoid"),
+        )
     required = LOSSES[config["loss"]].requires_output
     if required and activations[-1] != required:
         raise InvalidInput.at(

@@ -22,6 +22,7 @@ from app.sessions.store import StoredCheckpoint, StoredSession
 
 UNDO_STEPS = 64
 FULL_UNDO_PARAMETERS = 10_000  # up to this size, UNDO_STEPS steps can be undone
+LARGE_UNDO_CHECKPOINTS = 16  # beyond it, a bound on what undo may keep (edits write one each)
 INITIAL_CHECKPOINT = 0  # the parameters reset goes back to; never deleted
 FROM_CHECKPOINT = "initial-checkpoint"  # a config field whose values live in checkpoint 0
 EXPLICIT_DATA = "stored-arrays"  # explicit data whose values live in the session's arrays
@@ -104,7 +105,7 @@ class Runtime:
             self.stepper.optimizer = optimizer
         self.iteration_index = iteration
         checkpoint_id = self._new_checkpoint(optimizer, keep_checkpoint)
-        self.current = {"checkpoint": checkpoint_id, "steps": 0, "optimizer": config}
+        self.current = {"checkpoint": checkpoint_id, "iteration": iteration, "steps": 0, "optimizer": config}
         self.batch_rows, x, y = self.schedule.batch(iteration, self.stored.inputs, self.stored.targets)
         self.stepper.begin(x, y)
 
@@ -140,7 +141,7 @@ class Runtime:
     def run_steps(self, count: int) -> None:
         """`count` steps; only the steps the undo window can reach keep a checkpoint."""
         for index in range(count):
-            self.step(keep_checkpoint=index >= count - (self.undo_checkpoints + 1) * self.steps_per_iteration)
+            self.step(keep_checkpoint=index >= count - (self.undo_iterations + 1) * self.steps_per_iteration)
 
     def train(self, iterations: int) -> None:
         """Whole iterations; one in progress is finished first and counts as the first.
@@ -151,7 +152,7 @@ class Runtime:
         if self.stepper.next_step is not None:
             self.run_steps(self.steps_per_iteration - self.stepper.done)
             iterations -= 1
-        fast = max(0, iterations - self.undo_checkpoints - 1)  # iterations undo can't reach
+        fast = max(0, iterations - self.undo_iterations - 1)  # iterations undo can't reach
         for _ in range(fast):
             self._begin_iteration(self.iteration_index + 1, keep_checkpoint=False)
             self.stepper.run_iteration()
@@ -208,34 +209,40 @@ class Runtime:
     def reset(self) -> None:
         self.undo.clear()
         self.history.clear()
-        self.current = {"checkpoint": INITIAL_CHECKPOINT, "steps": 0, "optimizer": self.current["optimizer"]}
+        self.current = {"checkpoint": INITIAL_CHECKPOINT, "iteration": 0, "steps": 0, "optimizer": self.current["optimizer"]}
         self._restore()
 
     # --- what is stored ------------------------------------------------------------------------
 
     @property
-    def undo_checkpoints(self) -> int:
-        """How many iterations' checkpoints the undo history may use: enough for UNDO_STEPS steps
-        up to FULL_UNDO_PARAMETERS parameters; beyond, the current iteration and the whole
-        iteration before it (its update included) only, because a checkpoint of a big network
-        costs megabytes to write each iteration."""
-        if self.parameter_count > FULL_UNDO_PARAMETERS:
-            return 3
-        return -(-UNDO_STEPS // self.steps_per_iteration) + 1
+    def large(self) -> bool:
+        """Over FULL_UNDO_PARAMETERS a checkpoint costs megabytes, so undo keeps less."""
+        return self.parameter_count > FULL_UNDO_PARAMETERS
+
+    @property
+    def undo_iterations(self) -> int:
+        """How many of the latest iterations' checkpoints undo uses: enough for UNDO_STEPS steps,
+        or for a large network the current iteration and the whole one before it: its update, its
+        steps, and the finished iteration it started from."""
+        return 3 if self.large else -(-UNDO_STEPS // self.steps_per_iteration) + 1
 
     def trimmed_undo(self) -> list[dict]:
-        """The newest entries that stay within UNDO_STEPS and undo_checkpoints checkpoints."""
+        """The newest UNDO_STEPS entries; for a large network only those of the current and the
+        previous iteration, and at most LARGE_UNDO_CHECKPOINTS checkpoints (edits make one each)."""
         undo = self.undo[-UNDO_STEPS:]
+        oldest_iteration = self.current["iteration"] - self.undo_iterations + 1
         checkpoints_used = {self.current["checkpoint"]}
         cut = len(undo)
         while cut > 0:
-            checkpoint_id = undo[cut - 1]["checkpoint"]
-            if checkpoint_id in self.unkept_checkpoints:
+            entry = undo[cut - 1]
+            if entry["checkpoint"] in self.unkept_checkpoints:
                 break
-            if checkpoint_id not in checkpoints_used:
-                if len(checkpoints_used) == self.undo_checkpoints:
+            if self.large:
+                if entry["iteration"] < oldest_iteration:
                     break
-                checkpoints_used.add(checkpoint_id)
+                checkpoints_used.add(entry["checkpoint"])
+                if len(checkpoints_used) > LARGE_UNDO_CHECKPOINTS:
+                    break
             cut -= 1
         return undo[cut:]
 

@@ -53,14 +53,23 @@ class SessionService:
     # --- loading and saving ----------------------------------------------------------------------
 
     def _load(self, session_id: str) -> Runtime:
-        def wanted(cursor: dict) -> list[int]:
-            return [cursor["current"]["checkpoint"]]
+        def wanted(stored: StoredSession) -> list[int]:
+            # explicit weights in the config are read from the initial checkpoint: same snapshot
+            initial = [INITIAL_CHECKPOINT] if FROM_CHECKPOINT in (stored.config["weights"], stored.config["biases"]) else []
+            return [stored.cursor["current"]["checkpoint"], *initial]
 
         loaded = self.store.load(session_id, wanted) if isinstance(session_id, str) else None
         if loaded is None:
             raise SessionNotFound(session_id)
         stored, checkpoints = loaded
-        return Runtime(stored, checkpoints, lambda cid: self.store.load_checkpoint(session_id, cid))
+
+        def fetch(checkpoint_id: int):
+            checkpoint = self.store.load_checkpoint(session_id, checkpoint_id)
+            if checkpoint is None:  # deleted by a request that ran meanwhile
+                raise SessionNotFound(session_id)
+            return checkpoint
+
+        return Runtime(stored, checkpoints, fetch)
 
     def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None) -> dict:
         """Runs `change` on a private copy under the session's lock; saves it only if it succeeded."""
@@ -87,7 +96,7 @@ class SessionService:
             "data": config["data"] if "dataset" in config["data"] else EXPLICIT_DATA,
         }
         cursor = {
-            "current": {"checkpoint": INITIAL_CHECKPOINT, "steps": 0, "optimizer": config["optimizer"]},
+            "current": {"checkpoint": INITIAL_CHECKPOINT, "iteration": 0, "steps": 0, "optimizer": config["optimizer"]},
             "undo": [],
             "next_checkpoint": INITIAL_CHECKPOINT + 1,
         }

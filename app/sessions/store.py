@@ -137,7 +137,7 @@ class SessionStore:
                 np.frombuffer(row[3], dtype=np.float64).reshape(-1, config["layers"][0]),
                 np.frombuffer(row[4], dtype=np.float64).reshape(-1, config["layers"][-1]),
             )
-            wanted = sorted(set(checkpoint_ids(session.cursor)))
+            wanted = sorted(set(checkpoint_ids(session)))
             checkpoints = {}
             for checkpoint_id in wanted:
                 meta, arrays = db.execute(
@@ -147,13 +147,14 @@ class SessionStore:
                 checkpoints[checkpoint_id] = StoredCheckpoint(json.loads(meta), arrays)
         return session, checkpoints
 
-    def load_checkpoint(self, session_id: str, checkpoint_id: int) -> StoredCheckpoint:
+    def load_checkpoint(self, session_id: str, checkpoint_id: int) -> StoredCheckpoint | None:
+        """None when the session was deleted meanwhile."""
         with self._transaction() as db:
-            meta, arrays = db.execute(
+            row = db.execute(
                 "SELECT meta, arrays FROM checkpoints WHERE session_id = ? AND checkpoint_id = ?",
                 (session_id, checkpoint_id),
             ).fetchone()
-        return StoredCheckpoint(json.loads(meta), arrays)
+        return StoredCheckpoint(json.loads(row[0]), row[1]) if row else None
 
     def save(self, session: StoredSession, new_checkpoints: dict[int, StoredCheckpoint], keep: set[int]) -> None:
         """Writes the row and the new checkpoints, and drops the checkpoints no state refers to."""

@@ -1,0 +1,14 @@
+"""A body over the size limit is refused before it is read whole."""
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+
+def test_an_oversized_body_is_413_with_a_message(tmp_path):
+    with TestClient(create_app(Settings(db_path=tmp_path / "s.sqlite3", max_body_bytes=1000))) as client:
+        answer = client.post("/api/v1/sessions", content=b"[" + b"0," * 600 + b"0]", headers={"content-type": "application/json"})
+        assert answer.status_code == 413
+        assert "MiB" in answer.json()["detail"]
+        small = client.post("/api/v1/sessions", json={"preset": "xor"})
+        assert small.status_code == 201
