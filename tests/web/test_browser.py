@@ -191,3 +191,20 @@ def test_projector_mode_hides_editing(page, live_server):
     assert page.get_attribute("body", "class") == "projector"
     assert not page.is_visible("#train-form")
     assert page.is_visible("#btn-step")
+
+
+def test_sample_in_focus_changes_the_numbers_and_the_url(page, live_server):
+    session_id = new_session(live_server, "xor")
+    httpx.post(f"{live_server}/api/v1/sessions/{session_id}/step", json={"count": 2})
+    page.goto(f"/s/{session_id}")
+    page.fill("#focus", "2")
+    page.press("#focus", "Enter")
+    page.wait_for_selector("#network[data-focus='2']", state="attached")
+    assert page.url.endswith(f"/s/{session_id}?focus=2")
+    assert_drawing_matches_api(page, api(live_server, session_id), focus=2)
+    page.keyboard.press("Escape")
+    page.click("#btn-step")  # the next step keeps the sample in focus
+    wait_position(page, 3)
+    assert_drawing_matches_api(page, api(live_server, session_id), focus=2)
+    page.reload()
+    assert page.get_attribute("#network", "data-focus") == "2"
