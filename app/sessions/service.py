@@ -76,7 +76,8 @@ class SessionService:
         with self.store.locked(session_id):
             runtime = self._load(session_id)
             try:
-                change(runtime)
+                with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
+                    change(runtime)
             except NonFiniteError as error:
                 raise _refusal(error) from None
             self.store.save(*runtime.to_stored())
