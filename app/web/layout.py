@@ -196,6 +196,139 @@ def grad_scale_of(doc: dict) -> float:
     return max((float(np.max(np.abs(g))) for g in grads), default=0.0) or 1.0
 
 
+@dataclass(slots=True)
+class Geometry:
+    """Where things go: one column per layer, one slot per drawn unit (or ellipsis)."""
+    slots: list[list[int | None]]
+    slot_gap: float
+    height: float
+    r: float
+    xs: list[float]
+
+    def y(self, layer: int, slot: int) -> float:
+        offset = (max(len(s) for s in self.slots) - len(self.slots[layer])) * self.slot_gap / 2
+        return round(TOP + offset + (slot + 0.5) * self.slot_gap, 1)
+
+
+def geometry(sizes: list[int]) -> Geometry:
+    last = len(sizes) - 1
+    cap = READABLE_UNITS if last <= READABLE_LAYERS else SUMMARY_UNITS
+    slots = [drawn_units(size, cap) for size in sizes]
+    max_slots = max(len(s) for s in slots)
+    slot_gap = min(USABLE_HEIGHT / max_slots, MAX_SLOT_GAP)  # few units: a wide, low drawing
+    col_gap = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / last
+    return Geometry(
+        slots=slots,
+        slot_gap=slot_gap,
+        height=round(TOP + BOTTOM + slot_gap * max_slots, 1),
+        r=round(min(slot_gap * 0.36, col_gap * 0.16, 34.0), 1),
+        xs=[round(MARGIN_LEFT + l * col_gap, 1) for l in range(last + 1)],
+    )
+
+
+def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, t_row, fills,
+          weight_scale: float, targets, map_uri: str | None) -> UnitView:
+    layer = doc["layers"][l]
+    r = geo.r
+    show_numbers = r >= MIN_RADIUS_FOR_NUMBERS
+    a_value = None if a_row is None else float(a_row[j])
+    unit = UnitView(
+        layer=l, unit=j, x=x, y=y, r=r,
+        fill=fills[j] if fills else "#ffffff",
+        text_fill=colors.text_color_on(float(t_row[j])) if (t_row is not None and not map_uri) else "#111111",
+        label=fmt(a_value, 3) if (show_numbers and a_value is not None) else "",
+        data_a=attr(a_value),
+        title=_("Layer %(layer)d, unit %(unit)d: a = %(a)s") % {"layer": l, "unit": j, "a": fmt(a_value)},
+    )
+    if l >= 1:
+        b = float(np.asarray(layer["b"], dtype=float)[j])
+        size = round(max(6.0, r * 0.5), 1)
+        unit.bias = BiasView(
+            x=round(x - r - size * 0.3, 1), y=round(y - r - size * 0.3, 1), size=size,
+            fill=colors.diverging_hex(b / weight_scale), data_b=attr(b),
+            label=("b " + fmt(b, 3)) if show_numbers else "", label_x=x, label_y=round(y + r + 11, 1),
+        )
+    if l == len(doc["layers"]) - 1 and targets is not None:
+        unit.output = OutputView(
+            x=round(x + r + 8, 1), y_hat_y=round(y - 2, 1), target_y=round(y + 13, 1),
+            y_hat="\u0177 " + fmt(a_value, 4), target="y " + fmt(float(targets[j]), 4),
+        )
+    if map_uri:
+        unit.map_uri = map_uri
+        unit.map_size = round(r * 1.44, 1)
+        unit.map_x = round(x - r * 0.72, 1)
+        unit.map_y = round(y - r * 0.72, 1)
+    return unit
+
+
+def _layer_units(doc: dict, l: int, geo: Geometry, focus: int, weight_scale: float, targets,
+                 unit_maps: dict) -> tuple[list[UnitView], dict[int, float], list[tuple[float, float]]]:
+    """The drawn units of layer l, their y by unit index, and where the ellipsis goes."""
+    activation = doc["layers"][l].get("activation")
+    a_row = _row(doc["layers"][l].get("a"), focus)
+    t_row = colors.activation_t(a_row, activation) if a_row is not None else None
+    fills = colors.diverging_hex_many(t_row) if t_row is not None else None
+    units, y_by_unit, ellipses = [], {}, []
+    x = geo.xs[l]
+    for slot, j in enumerate(geo.slots[l]):
+        y = geo.y(l, slot)
+        if j is None:
+            ellipses.append((x, y))
+            continue
+        y_by_unit[j] = y
+        map_uri = unit_maps.get((l, j)) if geo.r >= MIN_RADIUS_FOR_MAPS else None
+        units.append(_unit(doc, l, j, x, y, geo, a_row, t_row, fills, weight_scale, targets, map_uri))
+    return units, y_by_unit, ellipses
+
+
+def _column(doc: dict, l: int, geo: Geometry, shown: int, ellipses, phase: str, active_layer: int | None) -> ColumnView:
+    size = int(doc["layers"][l]["size"])
+    last = len(doc["layers"]) - 1
+    highlight = None
+    if active_layer == l and phase in ("forward", "backward", "loss"):
+        top_y = geo.y(l, 0) - geo.slot_gap / 2
+        highlight = (round(geo.xs[l] - geo.r - 8, 1), round(top_y, 1), round(2 * geo.r + 16, 1),
+                     round(geo.slot_gap * len(geo.slots[l]), 1))
+    return ColumnView(
+        layer=l, x=geo.xs[l], title=_layer_title(l, last),
+        subtitle=_column_subtitle(size, doc["layers"][l].get("activation")),
+        note=_("%(shown)d of %(size)d units shown") % {"shown": shown, "size": size} if shown < size else "",
+        ellipses=ellipses, note_y=round(geo.height - 2, 1), highlight=highlight,
+    )
+
+
+def _layer_edges(doc: dict, l: int, geo: Geometry, positions: list[dict[int, float]], weight_scale: float,
+                 grad_scale: float, detailed: bool) -> list[EdgeView]:
+    """The drawn edges into layer l, vectorised per layer: colours and widths from the clamped scales."""
+    to_units, from_units = list(positions[l]), list(positions[l - 1])
+    W = np.asarray(doc["layers"][l]["W"], dtype=float)[np.ix_(to_units, from_units)]
+    strokes = colors.diverging_hex_many(W / weight_scale)
+    widths = np.round(_scaled(W, weight_scale, *EDGE_WIDTH), 2).tolist()
+    w_rows = W.tolist()
+    grad = doc["layers"][l]["grad"]["W"]
+    G = None if grad is None else np.asarray(grad, dtype=float)[np.ix_(to_units, from_units)]
+    g_rows = None if G is None else G.tolist()
+    grad_widths = None if G is None else np.round(_scaled(G, grad_scale, *GRAD_WIDTH), 2).tolist()
+    x1, x2 = round(geo.xs[l - 1] + geo.r, 1), round(geo.xs[l] - geo.r, 1)
+    y_from = [positions[l - 1][i] for i in from_units]
+    edges = []
+    for row, j in enumerate(to_units):
+        y2 = positions[l][j]
+        for col, i in enumerate(from_units):
+            w = w_rows[row][col]
+            g = None if g_rows is None else g_rows[row][col]
+            title = ""
+            if detailed:  # 2 numbers formatted per edge cost more than the rest: small nets only
+                title = f"w = {fmt(w)}" if g is None else f"w = {fmt(w)}, \u2202L/\u2202w = {fmt(g)}"
+            edges.append(EdgeView(
+                l, j, i, x1, y_from[col], x2, y2, strokes[row * len(from_units) + col], widths[row][col],
+                repr(w), "" if g is None else repr(g), title,
+                None if g is None else (colors.GRAD_POSITIVE if g >= 0 else colors.GRAD_NEGATIVE),
+                0.0 if g is None else grad_widths[row][col],
+            ))
+    return edges
+
+
 def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int], str] | None = None,
                        edge_layers=None) -> NetworkView:
     """edge_layers: the layers whose edges to build (None: all); a step that changes no weight
@@ -204,161 +337,45 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
     sizes = [int(layer["size"]) for layer in layers]
     last = len(sizes) - 1
     focus = clamp_focus(doc, focus)
-    readable = last <= READABLE_LAYERS and max(sizes) <= READABLE_UNITS
-    cap = READABLE_UNITS if last <= READABLE_LAYERS else SUMMARY_UNITS
-    slots = [drawn_units(size, cap) for size in sizes]
-    max_slots = max(len(s) for s in slots)
-
-    slot_gap = min(USABLE_HEIGHT / max_slots, MAX_SLOT_GAP)  # few units: a wide, low drawing
-    height = round(TOP + BOTTOM + slot_gap * max_slots, 1)
-    col_gap = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / last
-    r = round(min(slot_gap * 0.36, col_gap * 0.16, 34.0), 1)
-    show_numbers = r >= MIN_RADIUS_FOR_NUMBERS
-    xs = [round(MARGIN_LEFT + l * col_gap, 1) for l in range(last + 1)]
-
-    def y_of(layer: int, slot: int) -> float:
-        offset = (max_slots - len(slots[layer])) * slot_gap / 2
-        return round(TOP + offset + (slot + 0.5) * slot_gap, 1)
-
+    geo = geometry(sizes)
     last_step = doc.get("last_step") or {}
     phase = last_step.get("phase", "")
     active_layer = last_step.get("layer", last if phase == "loss" else None)
-
     weight_scale = max(float(np.max(np.abs(np.asarray(layer["W"])))) for layer in layers[1:]) or 1.0
-    grads = [None] + [layer["grad"]["W"] for layer in layers[1:]]
-    computed_grads = any(g is not None for g in grads)
     grad_scale = grad_scale_of(doc)
-
-    targets = _row(doc.get("batch", {}).get("targets") if doc.get("batch") else None, focus)
-    unit_maps = unit_maps or {}
+    targets = _row(doc["batch"].get("targets") if doc.get("batch") else None, focus)
 
     columns: list[ColumnView] = []
     units: list[UnitView] = []
     positions: list[dict[int, float]] = []
-    for l, layer in enumerate(layers):
-        activation = layer.get("activation")
-        a_row = _row(layer.get("a"), focus)
-        t_row = colors.activation_t(a_row, activation) if a_row is not None else None
-        fills = colors.diverging_hex_many(t_row) if t_row is not None else None
-        bias = np.asarray(layer["b"], dtype=float) if l >= 1 else None
-        bias_fills = colors.diverging_hex_many(bias / weight_scale) if bias is not None else None
-        y_by_unit: dict[int, float] = {}
-        ellipses = []
-        for slot, j in enumerate(slots[l]):
-            y = y_of(l, slot)
-            if j is None:
-                ellipses.append((xs[l], y))
-                continue
-            y_by_unit[j] = y
-            has_map = bool(unit_maps.get((l, j))) and r >= MIN_RADIUS_FOR_MAPS
-            a_value = None if a_row is None else float(a_row[j])
-            label = fmt(a_value, 3) if (show_numbers and a_value is not None) else ""
-            unit = UnitView(
-                layer=l,
-                unit=j,
-                x=xs[l],
-                y=y,
-                r=r,
-                fill=fills[j] if fills else "#ffffff",
-                text_fill=colors.text_color_on(float(t_row[j])) if (t_row is not None and not has_map) else "#111111",
-                label=label,
-                data_a=attr(a_value),
-                title=_("Layer %(layer)d, unit %(unit)d: a = %(a)s") % {"layer": l, "unit": j, "a": fmt(a_value)},
-            )
-            if bias is not None:
-                size = round(max(6.0, r * 0.5), 1)
-                unit.bias = BiasView(
-                    x=round(xs[l] - r - size * 0.3, 1),
-                    y=round(y - r - size * 0.3, 1),
-                    size=size,
-                    fill=bias_fills[j],
-                    data_b=attr(bias[j]),
-                    label=("b " + fmt(bias[j], 3)) if show_numbers else "",
-                    label_x=xs[l],
-                    label_y=round(y + r + 11, 1),
-                )
-            if l == last and targets is not None:
-                unit.output = OutputView(
-                    x=round(xs[l] + r + 8, 1),
-                    y_hat_y=round(y - 2, 1),
-                    target_y=round(y + 13, 1),
-                    y_hat="\u0177 " + fmt(a_value, 4),
-                    target="y " + fmt(float(targets[j]), 4),
-                )
-            if has_map:
-                unit.map_uri = unit_maps[(l, j)]
-                unit.map_size = round(r * 1.44, 1)
-                unit.map_x = round(xs[l] - r * 0.72, 1)
-                unit.map_y = round(y - r * 0.72, 1)
-            units.append(unit)
+    for l in range(last + 1):
+        layer_units, y_by_unit, ellipses = _layer_units(doc, l, geo, focus, weight_scale, targets, unit_maps or {})
+        units += layer_units
         positions.append(y_by_unit)
-        note = ""
-        if None in slots[l]:
-            note = _("%(shown)d of %(size)d units shown") % {"shown": len(y_by_unit), "size": sizes[l]}
-        highlight = None
-        if active_layer == l and phase in ("forward", "backward", "loss"):
-            top_y = y_of(l, 0) - slot_gap / 2
-            highlight = (round(xs[l] - r - 8, 1), round(top_y, 1), round(2 * r + 16, 1), round(slot_gap * len(slots[l]), 1))
-        columns.append(
-            ColumnView(
-                layer=l,
-                x=xs[l],
-                title=_layer_title(l, last),
-                subtitle=_column_subtitle(sizes[l], activation),
-                note=note,
-                ellipses=ellipses,
-                note_y=round(height - 2, 1),
-                highlight=highlight,
-            )
-        )
+        columns.append(_column(doc, l, geo, len(y_by_unit), ellipses, phase, active_layer))
 
     detailed = sum(len(positions[l]) * len(positions[l - 1]) for l in range(1, last + 1)) <= MAX_DETAILED_EDGES
     edges: list[EdgeView] = []
     for l in range(1, last + 1) if edge_layers is None else sorted(edge_layers):
-        to_units = list(positions[l])
-        from_units = list(positions[l - 1])
-        W = np.asarray(layers[l]["W"], dtype=float)[np.ix_(to_units, from_units)]
-        strokes = colors.diverging_hex_many(W / weight_scale)
-        widths = np.round(_scaled(W, weight_scale, *EDGE_WIDTH), 2).tolist()
-        w_rows = W.tolist()
-        G = None if grads[l] is None else np.asarray(grads[l], dtype=float)[np.ix_(to_units, from_units)]
-        g_rows = G.tolist() if G is not None else None
-        grad_widths = np.round(_scaled(G, grad_scale, *GRAD_WIDTH), 2).tolist() if G is not None else None
-        x1 = round(xs[l - 1] + r, 1)
-        x2 = round(xs[l] - r, 1)
-        y_from = [positions[l - 1][i] for i in from_units]
-        for row, j in enumerate(to_units):
-            y2 = positions[l][j]
-            for col, i in enumerate(from_units):
-                w = w_rows[row][col]
-                g = g_rows[row][col] if g_rows is not None else None
-                title = ""
-                if detailed:  # 2 numbers formatted per edge cost more than the rest: small nets only
-                    title = f"w = {fmt(w)}" if g is None else f"w = {fmt(w)}, \u2202L/\u2202w = {fmt(g)}"
-                edges.append(EdgeView(
-                    l, j, i, x1, y_from[col], x2, y2, strokes[row * len(from_units) + col], widths[row][col],
-                    repr(w), "" if g is None else repr(g), title,
-                    None if g is None else (colors.GRAD_POSITIVE if g >= 0 else colors.GRAD_NEGATIVE),
-                    grad_widths[row][col] if g is not None else 0.0,
-                ))
+        edges += _layer_edges(doc, l, geo, positions, weight_scale, grad_scale, detailed)
 
     return NetworkView(
         width=WIDTH,
-        height=height,
+        height=geo.height,
         columns=columns,
         units=units,
         edges=edges,
-        flow=_flow(phase, active_layer, xs, last),
+        flow=_flow(phase, active_layer, geo.xs, last),
         phase=phase,
         active_layer=active_layer,
-        show_numbers=show_numbers,
-        value_font=round(min(max(r * 0.48, 9.0), 16.0), 1),
+        show_numbers=geo.r >= MIN_RADIUS_FOR_NUMBERS,
+        value_font=round(min(max(geo.r * 0.48, 9.0), 16.0), 1),
         hit_areas=detailed,
-        summarized=not readable,
+        summarized=not (last <= READABLE_LAYERS and max(sizes) <= READABLE_UNITS),
         focus=focus,
         batch_rows=batch_rows(doc),
         weight_scale=fmt(weight_scale, 3),
-        grad_scale=fmt(grad_scale, 3) if computed_grads else "",
+        grad_scale=fmt(grad_scale, 3) if any(layer["grad"]["W"] is not None for layer in layers[1:]) else "",
         with_maps=any(u.map_uri for u in units),
     )
 
