@@ -232,6 +232,13 @@ class SessionService:
               "or lower the weights (reset, or edit them)."),
         )
 
+    def dataset(self, session_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every row of the session's data (inputs, targets), not only the batch."""
+        loaded = self.store.load(session_id, lambda stored: []) if isinstance(session_id, str) else None
+        if loaded is None:
+            raise SessionNotFound(session_id)
+        return loaded[0].inputs, loaded[0].targets
+
     def gradcheck(self, session_id: str, eps: float = 1e-5) -> dict:
         runtime = self._load(session_id)
         trace = runtime.stepper.trace

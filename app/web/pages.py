@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 # what the build form starts with: a small net that learns XOR in a few hundred iterations
 FORM_DEFAULTS = {
-    "layers": "2, 4, 1", "hidden_activation": "tanh", "output_activation": "sigmoid", "loss": "mse",
+    "layers": "2, 4, 1", "hidden_activation": "tanh", "output_activation": "sigmoid", "activations": "", "loss": "mse",
     "optimizer": "sgd", "learning_rate": "0.5", "momentum": "0", "batch_size": "", "dataset": "xor",
     "samples": "200", "noise": "0.1", "data_seed": "0", "seed": "0", "init": "xavier",
 }
@@ -69,9 +69,12 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
     if optimizer["name"] == "sgd":
         optimizer["momentum"] = number("momentum")
     batch_text = form.get("batch_size", "").strip()
+    # one per weight layer when given; else the hidden one repeated, then the output one
+    per_layer = [name for name in re.split(r"[,\s]+", form.get("activations", "").strip()) if name]
+    activations = per_layer or [form.get("hidden_activation", "tanh")] * (len(layers) - 2) + [form.get("output_activation", "sigmoid")]
     body = {
         "layers": layers,
-        "activations": [form.get("hidden_activation", "tanh")] * (len(layers) - 2) + [form.get("output_activation", "sigmoid")],
+        "activations": activations,
         "loss": form.get("loss", "mse"),
         "optimizer": optimizer,
         "batch_size": number("batch_size", int) if batch_text else None,

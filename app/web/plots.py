@@ -30,6 +30,7 @@ class PointView:
     cx: float
     cy: float
     fill: str
+    in_batch: bool = False  # the rows the current iteration trains on are outlined
 
 
 @dataclass
@@ -84,7 +85,7 @@ class _PlotCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(doc: dict) -> bytes:
+    def key(doc: dict) -> bytes:  # the session id stands for its data, which never changes
         digest = hashlib.blake2b(str(doc["id"]).encode(), digest_size=20)
         for layer in doc["layers"][1:]:
             digest.update(np.ascontiguousarray(layer["W"], dtype=float).tobytes())
@@ -110,34 +111,35 @@ class _PlotCache:
 _cache = _PlotCache()
 
 
-def plane_plot(doc: dict, layer_outputs) -> PlanePlot:
-    """layer_outputs: inputs (rows, n_in) -> [a_0, ..., a_L] (the service's, bound to the session)."""
+def plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
+    """layer_outputs: inputs (rows, n_in) -> [a_0, ..., a_L]; dataset: () -> (inputs, targets) of
+    every row (both the service's, bound to the session)."""
     batch = doc.get("batch")
     if not batch or batch.get("inputs") is None:
         return PlanePlot("none")
     key = _cache.key(doc)
     plot = _cache.get(key)
     if plot is None:
-        plot = _plane_plot(doc, layer_outputs)
+        plot = _plane_plot(doc, layer_outputs, dataset)
         _cache.put(key, plot)
     return plot
 
 
-def _plane_plot(doc: dict, layer_outputs) -> PlanePlot:
+def _plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
     sizes = [int(layer["size"]) for layer in doc["layers"]]
-    batch = doc.get("batch")
-    if not batch or batch.get("inputs") is None:
+    if not (sizes[0] == 2 or (sizes[0] == 1 and sizes[-1] == 1)):
         return PlanePlot("none")
-    inputs = np.asarray(batch["inputs"], dtype=float)
-    targets = np.asarray(batch["targets"], dtype=float)
+    # every row, on axes that stay put from batch to batch; the batch's rows come first
+    inputs, targets = dataset()
+    in_batch = np.zeros(len(inputs), dtype=bool)
+    in_batch[np.asarray(doc["batch"]["indices"], dtype=int)] = True
+    order = np.argsort(~in_batch, kind="stable")[:MAX_POINTS]
     if sizes[0] == 2:
-        return _boundary(doc, sizes, inputs, targets, layer_outputs)
-    if sizes[0] == 1 and sizes[-1] == 1:
-        return _regression(inputs, targets, layer_outputs)
-    return PlanePlot("none")
+        return _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch)
+    return _regression(inputs, targets, layer_outputs, order, in_batch)
 
 
-def _boundary(doc, sizes, inputs, targets, layer_outputs) -> PlanePlot:
+def _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch) -> PlanePlot:
     (x_lo, x_hi), (y_lo, y_hi) = _extent(inputs[:, 0]), _extent(inputs[:, 1])
     gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, GRID), np.linspace(y_lo, y_hi, GRID))
     grid = np.column_stack([gx.ravel(), gy.ravel()])  # (GRID*GRID, 2), row-major from the bottom
@@ -151,20 +153,20 @@ def _boundary(doc, sizes, inputs, targets, layer_outputs) -> PlanePlot:
             a = np.asarray(outputs[l])
             for j in range(sizes[l]):
                 unit_maps[(l, j)] = png_data_uri(_map_rgb(a[:, j], activations[l], UNIT_MAP_STRIDE))
-    shown = inputs[:MAX_POINTS]
     points = [
         PointView(
-            round(float((x - x_lo) / (x_hi - x_lo) * SIZE), 1),
-            round(float(SIZE - (y - y_lo) / (y_hi - y_lo) * SIZE), 1),
-            _point_fill(target),
+            round(float((inputs[i, 0] - x_lo) / (x_hi - x_lo) * SIZE), 1),
+            round(float(SIZE - (inputs[i, 1] - y_lo) / (y_hi - y_lo) * SIZE), 1),
+            _point_fill(targets[i]),
+            bool(in_batch[i]),
         )
-        for (x, y), target in zip(shown, targets[:MAX_POINTS])
+        for i in order
     ]
     return PlanePlot("boundary", image_uri=png_data_uri(image), points=points,
                      x_range=(fmt(x_lo, 2), fmt(x_hi, 2)), y_range=(fmt(y_lo, 2), fmt(y_hi, 2)), unit_maps=unit_maps)
 
 
-def _regression(inputs, targets, layer_outputs) -> PlanePlot:
+def _regression(inputs, targets, layer_outputs, order, in_batch) -> PlanePlot:
     x_lo, x_hi = _extent(inputs[:, 0])
     xs = np.linspace(x_lo, x_hi, CURVE_POINTS)
     fitted = np.asarray(layer_outputs(xs[:, None])[-1])[:, 0]
@@ -178,7 +180,8 @@ def _regression(inputs, targets, layer_outputs) -> PlanePlot:
         return SIZE - (y - y_lo) / (y_hi - y_lo) * SIZE
 
     curve = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, fitted))
-    points = [PointView(round(float(px(x)), 1), round(float(py(y)), 1), colors.to_hex(colors.POSITIVE))
-              for x, y in zip(inputs[:MAX_POINTS, 0], targets[:MAX_POINTS, 0])]
+    points = [PointView(round(float(px(inputs[i, 0])), 1), round(float(py(targets[i, 0])), 1),
+                        colors.to_hex(colors.POSITIVE), bool(in_batch[i]))
+              for i in order]
     return PlanePlot("regression", points=points, curve=curve,
                      x_range=(fmt(x_lo, 2), fmt(x_hi, 2)), y_range=(fmt(y_lo, 2), fmt(y_hi, 2)))

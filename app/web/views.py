@@ -56,7 +56,7 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
                    parts: StageParts | None = None) -> dict:
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot."""
     session_id = doc["id"]
-    plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs))
+    plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs), lambda: service.dataset(session_id))
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
     return {
         "doc": doc,

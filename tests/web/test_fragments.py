@@ -313,3 +313,16 @@ def test_reset_returns_to_iteration_zero(client, worked):
     assert session["iteration"] == 0 and session["layers"][2]["W"][0][0] == 0.40
     assert 'data-iteration="0" data-position="0"' in html
     assert_hooks_match_api(html, session)
+
+
+def test_the_build_form_takes_one_activation_per_layer(client):
+    answer = client.post(
+        "/s",
+        data={"layers": "2, 5, 4, 3", "activations": "relu, tanh, softmax", "loss": "cross_entropy",
+              "optimizer": "sgd", "learning_rate": "0.1", "dataset": "spiral", "samples": "90"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    session_id = answer.headers["location"].rsplit("/", 1)[-1]
+    config = client.get(f"/api/v1/sessions/{session_id}").json()["config"]
+    assert config["activations"] == ["relu", "tanh", "softmax"] and config["layers"] == [2, 5, 4, 3]
