@@ -148,3 +148,11 @@ def test_flat_points_and_zero_losses_still_draw(client):
     assert "the gradient is zero" in client.get("/learn/gradient?surface=bowl&x=0&y=0").text
     html = client.get("/learn/descent?loss=bowl&sx=0&sy=0&steps=5").text
     assert 'data-verdict="converges"' in html
+
+
+def test_the_visualizer_link_opens_a_page(client):
+    from app.web.lesson import VISUALIZER_URL
+
+    response = client.get(VISUALIZER_URL)
+    assert response.status_code == 200
+    assert "<!doctype html>" in response.text.lower()
