@@ -25,11 +25,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.sessions = SessionService(SessionStore(settings.db_path))
+    app.state.sessions = SessionService(SessionStore(settings.db_path), settings.session_days)
     install_error_handlers(app)
+    # the last added runs first: the locale is known before anything answers
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(LocaleMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(LocaleMiddleware)
     app.mount("/static/vendor/htmx", StaticFiles(directory=settings.htmx_dir, check_dir=False), name="htmx")
     app.mount(
         "/static/vendor/swagger-ui",

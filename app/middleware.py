@@ -85,19 +85,27 @@ class BodySizeLimitMiddleware:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
-                raise _BodyTooLarge
+                raise BodyTooLarge(self.limit)
             return message
 
         try:
             await self.app(scope, counting_receive, send)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             await self._refuse(send)
 
     async def _refuse(self, send):
-        body = json.dumps({"detail": i18n.gettext("The request body is over {n} MiB: send less data.").format(n=self.limit // 2**20)}).encode()
+        body = json.dumps({"detail": body_too_large_message(self.limit)}).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised while the app reads a body that grew past the limit (sent without Content-Length)."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
+def body_too_large_message(limit: int) -> str:
+    return i18n.gettext("The request body is over {n} MiB: send less data.").format(n=limit // 2**20)

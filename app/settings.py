@@ -12,13 +12,16 @@ class Settings:
     db_path: Path
     # above the largest config API.md allows, written as JSON; a bigger body is a 413
     max_body_bytes: int = 256 * 2**20
+    # sessions nobody has touched for this many days are deleted (0 keeps them forever)
+    session_days: float = 30.0
     static_dir: Path = PROJECT_ROOT / "static"
-    templates_dir: Path = PROJECT_ROOT / "templates"
-    locales_dir: Path = PROJECT_ROOT / "locales"
     # htmx comes from npm (package-lock.json) and is served by the app itself: classrooms are offline.
     htmx_dir: Path = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
     swagger_ui_dir: Path = PROJECT_ROOT / "node_modules" / "swagger-ui-dist"
 
 
 def load_settings() -> Settings:
-    return Settings(db_path=Path(os.environ.get("BPLAB_DB") or DEFAULT_DB))
+    return Settings(
+        db_path=Path(os.environ.get("BPLAB_DB") or DEFAULT_DB),
+        session_days=float(os.environ.get("BPLAB_SESSION_DAYS") or 30),
+    )

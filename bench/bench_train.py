@@ -108,17 +108,18 @@ def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, 
             diff = a[L] - y
             loss = (diff * diff).mean()
             delta = (2.0 / diff.size) * diff * ACT[names[-1]][1](z[L], a[L])
+        grads = [None] * (L + 1)
         for l in range(L, 0, -1):
             if l < L:
                 delta = (delta @ W[l + 1]) * ACT[names[l - 1]][1](z[l], a[l])
-            dW = delta.T @ a[l - 1]
-            db = delta.sum(axis=0)
-            if l < L:
-                pass
-            W[l] -= lr * dW  # safe: W[l] is not used again below this layer
-            b[l] -= lr * db
+            grads[l] = (delta.T @ a[l - 1], delta.sum(axis=0))
+        for l in range(1, L + 1):  # the update after the whole backward pass, as backprop is defined
+            W[l] -= lr * grads[l][0]
+            b[l] -= lr * grads[l][1]
         del loss
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    minimal_loop.final_weights = W  # for the check that both loops did the same arithmetic
+    return elapsed
 
 
 def engine_loop(config: dict, applied: dict, inputs, targets, Ws, bs, iterations: int) -> float:
@@ -132,7 +133,9 @@ def engine_loop(config: dict, applied: dict, inputs, targets, Ws, bs, iterations
         _rows, x, y = schedule.batch(it, inputs, targets)
         stepper.begin(x, y)
         stepper.run_iteration()
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    engine_loop.final_weights = network.W
+    return elapsed
 
 
 def median_time(run, repeats=REPEATS) -> float:
@@ -155,6 +158,8 @@ def main() -> None:
             applied = created["config"]
             minimal = median_time(lambda: minimal_loop(config, inputs, targets, Ws, bs, iterations))
             engine = median_time(lambda: engine_loop(config, applied, inputs, targets, Ws, bs, iterations))
+            same = max(float(np.abs(m - e).max()) for m, e in zip(minimal_loop.final_weights[1:], engine_loop.final_weights[1:]))
+            assert same < 1e-9, f"{name}: the loops disagree by {same}"
 
             def train_request():
                 session = client.post("/api/v1/sessions", json=config).json()["id"]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import _
+from app.middleware import BodyTooLarge, body_too_large_message
 from app.sessions.config import field_path
 from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
 
@@ -46,6 +47,8 @@ async def on_step_refused(request: Request, error: StepRefused) -> JSONResponse:
 async def on_http_error(request: Request, error: StarletteHTTPException) -> Response:
     # FastAPI answers a body it cannot parse (not UTF-8, nested too deep, an integer literal too
     # long for Python) with 400; API.md says malformed JSON is a 422 like any other.
+    if isinstance(error.__cause__, BodyTooLarge):  # streamed past the limit while FastAPI read it
+        return JSONResponse({"detail": body_too_large_message(error.__cause__.limit)}, status_code=413)
     if error.status_code == 400 and error.detail == "There was an error parsing the body":
         detail = [{"loc": ["body"], "msg": _("The body is not valid JSON (check its encoding, nesting and numbers)."), "type": "json_invalid"}]
         return JSONResponse({"detail": detail}, status_code=422)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from app.sessions.config import Config, ConfigOverrides  # noqa: F401  (re-exported for the routes)
+from app.sessions.config import MAX_ROWS, MAX_UNITS, Config, ConfigOverrides  # noqa: F401  (re-exported for the routes)
 
 Matrix = list[list[float]]
 
@@ -65,7 +65,7 @@ class PatchRequest(Strict):
 
 
 class PredictRequest(Strict):
-    inputs: Annotated[list[Annotated[list[FiniteFloat], Field(min_length=1, max_length=1024)]], Field(min_length=1, max_length=10_000)]
+    inputs: Annotated[list[Annotated[list[FiniteFloat], Field(min_length=1, max_length=MAX_UNITS)]], Field(min_length=1, max_length=MAX_ROWS)]
 
 
 # --- answers (documentation) ------------------------------------------------------------------

@@ -75,7 +75,7 @@ class ReLU(Activation):
         return (z > 0).astype(z.dtype)
 
     def backward(self, z, a, dA):
-        return np.where(z > 0, dA, 0.0)
+        return dA * (z > 0)  # an infinite dA times 0 is NaN: refused, not hidden
 
 
 class LeakyReLU(Activation):

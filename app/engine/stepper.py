@@ -96,7 +96,8 @@ class Stepper:
         l, net, trace = step.layer, self.network, self.trace
         z = trace.a[l - 1] @ net.W[l].T  # (B, n_out)
         z += net.b[l]
-        _require_finite(step, z=z)  # every activation maps finite z to finite a (tanh(inf) = 1 would hide it)
+        if not math.isfinite(_sum(z, axis=None)):  # every activation maps finite z to finite a
+            _require_finite(step, z=z)  # (tanh(inf) = 1 would hide an overflow further on)
         trace.z[l], trace.a[l] = z, net.activations[l].fn(z)
 
     def compute_loss(self, step: Step) -> None:
@@ -125,12 +126,16 @@ class Stepper:
         db = _sum(delta, axis=0, out=self._db[l])
         if self.thorough:
             _require_finite(step, dA=dA, dW=dW, db=db)  # db sums delta: it is finite only if delta is
-        elif dA is not None:  # relu's zeros could hide an infinite dA; dW and db show in the update
-            _require_finite(step, dA=dA)
+        elif dA is not None and not math.isfinite(_sum(dA, axis=None)):
+            _require_finite(step, dA=dA)  # relu's zeros could hide it; dW and db show in the update
         trace.dA[l], trace.delta[l], trace.dW[l], trace.db[l] = dA, delta, dW, db
 
     def update(self, step: Step) -> None:
         optimizer = self.optimizer
         optimizer.update(self.network.flat, self.gradient)
-        state = {f"the optimizer's {name}": getattr(optimizer, name) for name in optimizer.state_vectors}
-        _require_finite(step, parameters=self.network.flat, **{k: v for k, v in state.items() if v is not None})
+        total = _sum(self.network.flat, axis=None)
+        for vector in optimizer.state_arrays():
+            total += _sum(vector, axis=None)
+        if not math.isfinite(total):
+            state = {f"the optimizer's {name}": getattr(optimizer, name) for name in optimizer.state_vectors}
+            _require_finite(step, parameters=self.network.flat, **{k: v for k, v in state.items() if v is not None})

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, FiniteFloat, Tag, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, FiniteFloat, Tag, ValidationError
 
 from app.engine import datasets
 from app.engine.activations import ACTIVATIONS
 from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
+from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.i18n import _
 from app.sessions.errors import InvalidInput
 
@@ -34,21 +35,39 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SGD_DEFAULTS, ADAM_DEFAULTS = OPTIMIZER_DEFAULTS["sgd"], OPTIMIZER_DEFAULTS["adam"]
+
+
 class SGDConfig(Strict):
     name: Literal["sgd"]
-    learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = 0.1
-    momentum: Annotated[FiniteFloat, Field(ge=0, lt=1)] = 0.0
+    learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = SGD_DEFAULTS["learning_rate"]
+    momentum: Annotated[FiniteFloat, Field(ge=0, lt=1)] = SGD_DEFAULTS["momentum"]
 
 
 class AdamConfig(Strict):
     name: Literal["adam"]
-    learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = 0.001
-    beta1: Annotated[FiniteFloat, Field(ge=0, lt=1)] = 0.9
-    beta2: Annotated[FiniteFloat, Field(ge=0, lt=1)] = 0.999
-    eps: Annotated[FiniteFloat, Field(gt=0, le=1)] = 1e-8
+    learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = ADAM_DEFAULTS["learning_rate"]
+    beta1: Annotated[FiniteFloat, Field(ge=0, lt=1)] = ADAM_DEFAULTS["beta1"]
+    beta2: Annotated[FiniteFloat, Field(ge=0, lt=1)] = ADAM_DEFAULTS["beta2"]
+    eps: Annotated[FiniteFloat, Field(gt=0, le=1)] = ADAM_DEFAULTS["eps"]
 
 
-OptimizerConfig = Annotated[Union[SGDConfig, AdamConfig], Field(discriminator="name")]
+def _optimizer_kind(value) -> str | None:
+    """An optimizer given without a name is the default one, sgd."""
+    name = value.get("name", "sgd") if isinstance(value, dict) else getattr(value, "name", None)
+    return name if name in ("sgd", "adam") else None
+
+
+def _default_name(value):
+    return {"name": "sgd", **value} if isinstance(value, dict) and "name" not in value else value
+
+
+OptimizerConfig = Annotated[
+    Union[Annotated[SGDConfig, Tag("sgd")], Annotated[AdamConfig, Tag("adam")]],
+    Discriminator(_optimizer_kind, custom_error_type="optimizer_name",
+                  custom_error_message="optimizer.name must be sgd or adam"),
+    BeforeValidator(_default_name),
+]
 
 
 class GeneratedData(Strict):
@@ -218,7 +237,6 @@ def _check_parameters(config: dict, sizes: list[int]) -> None:
         for l in range(1, L + 1):
             want = shape_of(l)
             entry = given[l - 1]
-            got = (len(entry), len(entry[0]) if entry and isinstance(entry[0], list) else None)
             rows_ok = len(entry) == want[0]
             cols_ok = len(want) == 1 or all(len(row) == want[1] for row in entry)
             if not (rows_ok and cols_ok):
@@ -231,7 +249,6 @@ def _check_parameters(config: dict, sizes: list[int]) -> None:
                         field=field, i=l - 1, l=l, n=want[0]
                     ),
                 )
-            del got
 
 
 def _check_data(config: dict, sizes: list[int]) -> int:

@@ -14,7 +14,7 @@ from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPO
 COMPACT = "compact"
 
 
-def applied_config(runtime: Runtime) -> dict:
+def config_as_applied(runtime: Runtime) -> dict:
     """The config as applied, with the values the store keeps out of its JSON put back."""
     config = {**runtime.config, "optimizer": runtime.current["optimizer"]}
     if config["data"] == EXPLICIT_DATA:
@@ -61,7 +61,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
     last = runtime.last_step
     return {
         "id": runtime.stored.id,
-        "config": applied_config(runtime),
+        "config": config_as_applied(runtime),
         "iteration": iterations,
         "epoch": runtime.schedule.epochs_finished(iterations),
         "last_step": last.as_dict() if last else None,
@@ -77,7 +77,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
 
 def export_config(runtime: Runtime) -> dict:
     """A Config that POST /api/v1/sessions accepts as it is: current parameters, explicit data."""
-    config = applied_config(runtime)
+    config = config_as_applied(runtime)
     network = runtime.network
     config["weights"] = [network.W[l] for l in range(1, runtime.L + 1)]
     config["biases"] = [network.b[l] for l in range(1, runtime.L + 1)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 class SessionNotFound(LookupError):
     def __init__(self, session_id: str):
-        super().__init__(f"no session {session_id!r}: it was deleted or never existed; create one with POST /api/v1/sessions")
+        super().__init__(session_id)  # the API and the pages word the message in the reader's language
         self.session_id = session_id
 
 

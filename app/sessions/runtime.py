@@ -35,6 +35,9 @@ class Runtime:
         self.sizes = tuple(self.config["layers"])
         self.L = len(self.sizes) - 1
         self.parameter_count = sum(self.sizes[l] * (self.sizes[l - 1] + 1) for l in range(1, self.L + 1))
+        batch_rows = min(stored.inputs.shape[0], self.config["batch_size"] or stored.inputs.shape[0])
+        # forward, dW and dA are each about one multiply-add per parameter and batch row
+        self.flops_per_iteration = 6 * self.parameter_count * batch_rows
         self.loss = get_loss(self.config["loss"])
         self.activations = [None] + [get_activation(name) for name in self.config["activations"]]
         self.schedule = BatchSchedule(stored.inputs.shape[0], self.config["batch_size"], self.config["seed"])
@@ -135,7 +138,6 @@ class Runtime:
         self.current["steps"] += 1
         if step.phase == UPDATE:
             self.history.append(self.stepper.trace.loss)
-            self.current.pop("update_optimizer", None)
         return step
 
     def run_steps(self, count: int) -> None:
@@ -227,9 +229,12 @@ class Runtime:
         return 3 if self.large else -(-UNDO_STEPS // self.steps_per_iteration) + 1
 
     def trimmed_undo(self) -> list[dict]:
-        """The newest UNDO_STEPS entries; for a large network only those of the current and the
-        previous iteration, and at most LARGE_UNDO_CHECKPOINTS checkpoints (edits make one each)."""
+        """The newest UNDO_STEPS entries. For a large network, only those of the current and the
+        previous iteration and at most LARGE_UNDO_CHECKPOINTS checkpoints (an edit writes one),
+        but never fewer than reach back past the last update."""
         undo = self.undo[-UNDO_STEPS:]
+        before_update = self.steps_per_iteration - 1
+        last_update = next((i for i in range(len(undo) - 1, -1, -1) if undo[i]["steps"] == before_update), len(undo))
         oldest_iteration = self.current["iteration"] - self.undo_iterations + 1
         checkpoints_used = {self.current["checkpoint"]}
         cut = len(undo)
@@ -237,11 +242,9 @@ class Runtime:
             entry = undo[cut - 1]
             if entry["checkpoint"] in self.unkept_checkpoints:
                 break
-            if self.large:
-                if entry["iteration"] < oldest_iteration:
-                    break
+            if self.large and cut - 1 < last_update:
                 checkpoints_used.add(entry["checkpoint"])
-                if len(checkpoints_used) > LARGE_UNDO_CHECKPOINTS:
+                if entry["iteration"] < oldest_iteration or len(checkpoints_used) > LARGE_UNDO_CHECKPOINTS:
                     break
             cut -= 1
         return undo[cut:]

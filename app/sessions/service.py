@@ -7,6 +7,7 @@ stored session exactly as it was.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -17,16 +18,19 @@ from app.engine.gradients import PerturbedLoss, central_difference, gradcheck
 from app.engine.network import init_network
 from app.engine.optimizers import make_optimizer
 from app.engine.stepper import NonFiniteError
-from app.i18n import _
+from app.i18n import _, lazy
 from app.presets import PRESETS, get_preset
 from app.sessions import checkpoints as ckpt
-from app.sessions.config import MAX_ROWS, AdamConfig, SGDConfig, applied_config, pydantic_errors
+from app.sessions.config import MAX_BATCH_VALUES, MAX_ROWS, AdamConfig, SGDConfig, applied_config, pydantic_errors
 from app.sessions.documents import export_config, session_document
 from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused
-from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
+from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
 from app.sessions.store import SessionStore, StoredSession
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
+# one request's work at most, in multiply-adds of the forward and backward passes: about half
+# a minute on a small server, so no request holds a session and a server thread for minutes
+WORK_BUDGET_FLOPS = 6e11
 
 
 def _refusal(error: NonFiniteError) -> StepRefused:
@@ -39,16 +43,34 @@ def _refusal(error: NonFiniteError) -> StepRefused:
     )
 
 
+_OVERFLOWING_INPUTS = lazy(
+    "These inputs make the network's values overflow (infinite or NaN): use smaller inputs, "
+    "or lower the weights (reset, or edit them)."
+)
+
+
 def _finite_or_refused(arrays: list[np.ndarray], message: str) -> list[np.ndarray]:
     """Answers the arrays if every value is finite; JSON has no inf or NaN to show them with."""
     if all(np.isfinite(a).all() for a in arrays):
         return arrays
-    raise StepRefused(message)
+    raise StepRefused(_(message))
 
 
 class SessionService:
-    def __init__(self, store: SessionStore):
+    EXPIRY_INTERVAL = 3600.0  # seconds between two sweeps for idle sessions, per process
+
+    def __init__(self, store: SessionStore, session_days: float = 0.0):
         self.store = store
+        self.idle_seconds = session_days * 86400
+        self._next_sweep = 0.0
+
+    def _sweep_idle_sessions(self) -> None:
+        """Deletes sessions idle for longer than session_days, at most once an hour: a classroom
+        server that runs for months does not keep every session forever."""
+        now = time.monotonic()
+        if self.idle_seconds > 0 and now >= self._next_sweep:
+            self._next_sweep = now + self.EXPIRY_INTERVAL
+            self.store.delete_idle(self.idle_seconds)
 
     # --- loading and saving ----------------------------------------------------------------------
 
@@ -69,11 +91,18 @@ class SessionService:
                 raise SessionNotFound(session_id)
             return checkpoint
 
-        return Runtime(stored, checkpoints, fetch)
+        try:
+            with np.errstate(all="ignore"):
+                return Runtime(stored, checkpoints, fetch)
+        except NonFiniteError:  # replayed steps succeeded once; only other arithmetic can fail them
+            raise StepRefused(_(
+                "This session's stored steps no longer replay on this server (its numbers overflow "
+                "here): reset the session, or export it and create it again."
+            )) from None
 
     def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None) -> dict:
         """Runs `change` on a private copy under the session's lock; saves it only if it succeeded."""
-        with self.store.locked(session_id):
+        with self._locked(session_id):
             runtime = self._load(session_id)
             try:
                 with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
@@ -83,10 +112,17 @@ class SessionService:
             self.store.save(*runtime.to_stored())
         return session_document(runtime, view, history)
 
+    def _locked(self, session_id: str):
+        try:
+            return self.store.locked(session_id)
+        except TimeoutError:
+            raise StepRefused(_("The session is busy with another long request (training?). Try again in a moment.")) from None
+
     # --- sessions --------------------------------------------------------------------------------
 
     def create(self, body: dict, view: str = "full", history: int | None = None) -> dict:
         config = applied_config(self._expand_preset(body))
+        self._sweep_idle_sessions()
         inputs, targets = self._dataset(config)
         network = init_network(config["layers"], config["activations"], config["init"], config["seed"], config["weights"], config["biases"])
         optimizer = make_optimizer(config["optimizer"])
@@ -109,13 +145,13 @@ class SessionService:
 
     @staticmethod
     def _expand_preset(body: dict) -> dict:
-        if not isinstance(body, dict) or "preset" not in body:
-            return body
+        if not isinstance(body, dict) or body.get("preset") is None:
+            return {k: v for k, v in body.items() if k != "preset"} if isinstance(body, dict) else body
         name = body["preset"]
         preset = get_preset(name) if isinstance(name, str) else None
         if preset is None:
             names = ", ".join(p["name"] for p in PRESETS)
-            raise InvalidInput.at(["preset"], _("unknown preset {name!r}: choose one of {names}").format(name=name, names=names))
+            raise InvalidInput.at(["preset"], _("there is no preset named \"{name}\": choose one of {names}").format(name=name, names=names))
         overrides = {k: v for k, v in body.items() if k != "preset"}
         config = {**preset["config"], **overrides}
         if "layers" in overrides:  # new layers don't fit the preset's parameters
@@ -135,14 +171,28 @@ class SessionService:
         return session_document(self._load(session_id), view, history)
 
     def delete(self, session_id: str) -> None:
-        with self.store.locked(session_id):
+        with self._locked(session_id):
             if not self.store.delete(session_id):
                 raise SessionNotFound(session_id)
 
     # --- stepping --------------------------------------------------------------------------------
 
+    @staticmethod
+    def _within_budget(runtime: Runtime, iterations: float, field: str) -> None:
+        """Refuses work that would hold the session (and a server thread) for minutes."""
+        if iterations * runtime.flops_per_iteration <= WORK_BUDGET_FLOPS:
+            return
+        most = max(1, int(WORK_BUDGET_FLOPS // runtime.flops_per_iteration))
+        raise InvalidInput.at(
+            [field],
+            _("this network is too large to train {n} iterations in one request (it would take minutes): "
+              "ask for at most {most} iterations at a time").format(n=int(iterations), most=most),
+        )
+
     def step(self, session_id: str, count: int | None = None, until: str | None = None, **view) -> dict:
         def run(runtime: Runtime) -> None:
+            if count is not None:
+                self._within_budget(runtime, count / runtime.steps_per_iteration, "count")
             if until is not None:
                 for _i in range(runtime.steps_per_iteration):
                     if runtime.step().phase == until:
@@ -153,14 +203,20 @@ class SessionService:
         return self._change(session_id, run, **view)
 
     def train(self, session_id: str, iterations: int, **view) -> dict:
-        return self._change(session_id, lambda runtime: runtime.train(iterations), **view)
+        def run(runtime: Runtime) -> None:
+            self._within_budget(runtime, iterations, "iterations")
+            runtime.train(iterations)
+
+        return self._change(session_id, run, **view)
 
     def back(self, session_id: str, **view) -> dict:
         def run(runtime: Runtime) -> None:
             if not runtime.undo:
                 raise NothingToUndo(
-                    _("There is nothing to undo: this is the first state kept (a new or reset session, "
-                      "or the oldest of the last {n} steps).").format(n=UNDO_STEPS)
+                    _("There is nothing to undo: this is the oldest state kept (a new or reset session, or as far "
+                      "back as the undo history reaches: {n} steps, fewer for networks over {p} parameters).").format(
+                        n=UNDO_STEPS, p=f"{FULL_UNDO_PARAMETERS:,}"
+                    )
                 )
             runtime.back()
 
@@ -170,6 +226,9 @@ class SessionService:
         return self._change(session_id, Runtime.reset, **view)
 
     def patch(self, session_id: str, optimizer: dict | None = None, edits: list[dict] | None = None, **view) -> dict:
+        if optimizer is None and not edits:
+            raise InvalidInput.at([], _("a PATCH changes something: give optimizer (some of its fields) and/or a non-empty list of edits"))
+
         def run(runtime: Runtime) -> None:
             merged = self._merged_optimizer(runtime.current["optimizer"], optimizer) if optimizer is not None else None
             runtime.patch(merged, self._checked_edits(runtime, edits) if edits else None)
@@ -180,7 +239,7 @@ class SessionService:
     def _merged_optimizer(current: dict, change: dict) -> dict:
         name = change.get("name", current["name"])
         if name not in OPTIMIZER_MODELS:
-            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not {name!r}").format(name=name))
+            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not \"{name}\"").format(name=name))
         merged = {**current, **change} if name == current["name"] else {**change, "name": name}
         try:
             return OPTIMIZER_MODELS[name].model_validate(merged).model_dump()
@@ -216,21 +275,27 @@ class SessionService:
                 [field],
                 _("{field} must be 1 to {rows} rows of {n} numbers each (the input layer's size)").format(field=field, rows=MAX_ROWS, n=n_in),
             )
+        if len(inputs) * sum(runtime.sizes) > MAX_BATCH_VALUES:
+            raise InvalidInput.at(
+                [field],
+                _("{rows} rows through layers {layers} make more than {limit} values: send at most {most} rows at a time").format(
+                    rows=len(inputs), layers=list(runtime.sizes), limit=f"{MAX_BATCH_VALUES:,}", most=MAX_BATCH_VALUES // sum(runtime.sizes)
+                ),
+            )
         return np.asarray(inputs, dtype=np.float64)
 
     def predict(self, session_id: str, inputs) -> np.ndarray:
-        return self.layer_outputs(session_id, inputs)[-1]
+        runtime = self._load(session_id)
+        with np.errstate(all="ignore"):
+            outputs = runtime.network.predict(self._checked_inputs(runtime, inputs))
+        return _finite_or_refused([outputs], _OVERFLOWING_INPUTS)[0]
 
     def layer_outputs(self, session_id: str, inputs) -> list[np.ndarray]:
         """a_0..a_L for any inputs at the current parameters (the pages' heatmaps)."""
         runtime = self._load(session_id)
         with np.errstate(all="ignore"):
             outputs = runtime.network.forward(self._checked_inputs(runtime, inputs))
-        return _finite_or_refused(
-            outputs,
-            _("These inputs make the network's values overflow (infinite or NaN): use smaller inputs, "
-              "or lower the weights (reset, or edit them)."),
-        )
+        return _finite_or_refused(outputs, _OVERFLOWING_INPUTS)
 
     def dataset(self, session_id: str) -> tuple[np.ndarray, np.ndarray]:
         """Every row of the session's data (inputs, targets), not only the batch."""
@@ -248,7 +313,7 @@ class SessionService:
             except NonFiniteError as error:
                 raise _refusal(error) from None
         values = [[e["analytic"], e["numeric"], e["rel_error"]] for e in result["entries"]]
-        _finite_or_refused([np.array(values)], _(
+        _finite_or_refused([np.array(values)], lazy(
             "The loss overflows within eps of the current parameters, so central differences are "
             "not finite: use a smaller eps, lower the learning rate and step back, or reset."
         ))
@@ -260,7 +325,7 @@ class SessionService:
         trace = runtime.stepper.trace
         with np.errstate(all="ignore"):
             result = central_difference(PerturbedLoss(runtime.network, runtime.loss, trace.x, trace.y), layer, to, from_, eps)
-        _finite_or_refused([np.array([result["loss_plus"], result["loss_minus"], result["numeric"]])], _(
+        _finite_or_refused([np.array([result["loss_plus"], result["loss_minus"], result["numeric"]])], lazy(
             "The loss overflows within eps of this parameter, so the central difference is not finite: "
             "use a smaller eps, step back, or reset."
         ))

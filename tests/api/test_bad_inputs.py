@@ -53,7 +53,6 @@ CREATE_CASES = [
     ("xor-with-3-inputs", config(layers=[3, 3, 1]), ("layers", "dataset")),
     ("bce-targets-outside-0-1", config(loss="bce", data={"inputs": [[0, 0]], "targets": [[2.0]]}), "targets"),
     ("optimizer-unknown", config(optimizer={"name": "rmsprop"}), "optimizer"),
-    ("optimizer-no-name", config(optimizer={"learning_rate": 0.1}), "optimizer"),
     ("optimizer-lr-negative", config(optimizer={"name": "sgd", "learning_rate": -1}), "learning_rate"),
     ("optimizer-lr-zero", config(optimizer={"name": "sgd", "learning_rate": 0}), "learning_rate"),
     ("optimizer-lr-string", config(optimizer={"name": "sgd", "learning_rate": "fast"}), "learning_rate"),

@@ -12,3 +12,16 @@ def test_an_oversized_body_is_413_with_a_message(tmp_path):
         assert "MiB" in answer.json()["detail"]
         small = client.post("/api/v1/sessions", json={"preset": "xor"})
         assert small.status_code == 201
+
+
+def test_a_streamed_oversized_body_is_413_too(tmp_path):
+    def chunks():
+        yield b'{"preset": "xor", "seed": '
+        for _ in range(200):
+            yield b"0"
+        yield b"}"
+
+    with TestClient(create_app(Settings(db_path=tmp_path / "s.sqlite3", max_body_bytes=100))) as client:
+        answer = client.post("/api/v1/sessions", content=chunks(), headers={"content-type": "application/json", "accept-language": "zh-CN"})
+        assert answer.status_code == 413
+        assert "MiB" in answer.json()["detail"] and "请求体" in answer.json()["detail"]

@@ -206,3 +206,31 @@ def test_openapi_422_is_the_shape_the_api_sends(client):
             if not ref.endswith("/ValidationErrorOut"):
                 wrong.append((method, path, ref))
     assert not wrong, wrong
+
+
+def test_an_optimizer_without_a_name_is_sgd(client):
+    """The optimizer's fields left out take their defaults; sgd is the default optimizer."""
+    config = {"layers": [2, 2, 1], "activations": "sigmoid", "loss": "mse",
+              "optimizer": {"learning_rate": 0.3}, "data": {"dataset": "xor", "samples": 8}}
+    answer = client.post("/api/v1/sessions", json=config)
+    assert answer.status_code == 201
+    assert answer.json()["config"]["optimizer"] == {"name": "sgd", "learning_rate": 0.3, "momentum": 0.0}
+
+
+def test_an_empty_patch_is_refused_and_adds_no_undo_step(client):
+    session = client.post("/api/v1/sessions", json={"preset": "xor"}).json()
+    for body in ({}, {"edits": []}):
+        answer = client.patch(f"/api/v1/sessions/{session['id']}", json=body)
+        assert answer.status_code == 422 and "PATCH" in answer.json()["detail"][0]["msg"]
+    assert client.get(f"/api/v1/sessions/{session['id']}").json()["undo_available"] == 0
+
+
+def test_training_more_than_a_request_can_hold_is_refused_with_the_most_it_can(client):
+    config = {"layers": [2, 900, 900, 1], "activations": "tanh", "loss": "mse",
+              "data": {"dataset": "circle", "samples": 500}}
+    session = client.post("/api/v1/sessions", json=config, params={"view": "compact"}).json()
+    answer = client.post(f"/api/v1/sessions/{session['id']}/train", json={"iterations": 10_000})
+    assert answer.status_code == 422
+    error = answer.json()["detail"][0]
+    assert error["loc"] == ["body", "iterations"] and "at most" in error["msg"]
+    assert client.get(f"/api/v1/sessions/{session['id']}", params={"view": "compact"}).json()["iteration"] == 0
