@@ -24,7 +24,18 @@ if [ "${#apt_packages[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
 fi
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
-npm ci --no-audit --no-fund --loglevel=error
+# Each install runs only when its lock file changed since the last one, so a server restart
+# needs no network (classrooms are often offline) and never replaces files a running server uses.
+stamp() { sha256sum "$@" | sha256sum | cut -c1-16; }
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+fi
+if [ "$(cat .venv/.bplab-installed 2>/dev/null)" != "$(stamp pyproject.toml)" ]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+  stamp pyproject.toml > .venv/.bplab-installed
+fi
+if [ "$(cat node_modules/.bplab-installed 2>/dev/null)" != "$(stamp package.json package-lock.json)" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  stamp package.json package-lock.json > node_modules/.bplab-installed
+fi
