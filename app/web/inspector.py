@@ -16,6 +16,7 @@ from app.i18n import _
 from app.web.layout import clamp_focus
 from app.web.mathml import indexed, math, mfrac, mi, mn, mo, mrow, mtext, munder, num, partial, weight
 from app.web.numbers import attr, fmt
+from app.web.idea_links import EDGE, LessonLink, translated
 
 
 @dataclass
@@ -36,6 +37,7 @@ class InspectorView:
     readings: list[Reading] = field(default_factory=list)
     ledger: list[Markup] = field(default_factory=list)
     ledger_note: str = ""
+    lessons: list[LessonLink] = field(default_factory=list)  # the lesson pages behind the ledger
     numeric: list[Markup] = field(default_factory=list)
     numeric_note: str = ""
     numeric_value: str = ""
@@ -84,7 +86,7 @@ def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
         kind="edge", layer=layer, to=to, from_=from_,
         title=_("Weight from unit %(from)d of layer %(prev)d to unit %(to)d of layer %(layer)d")
         % {"from": from_, "prev": layer - 1, "to": to, "layer": layer},
-        edit_value=attr(w), edit_label=_("New weight"),
+        edit_value=attr(w), edit_label=_("New weight"), lessons=translated(EDGE),
     )
     view.readings = [Reading("w", fmt(w, 6), "w"), Reading("\u2202L/\u2202w", fmt(analytic, 6) if analytic is not None else "", "grad")]
     view.analytic_value = attr(analytic)

@@ -17,6 +17,7 @@ from app.web.mathml import (
     indexed, math, mfrac, mi, mn, mo, mrow, msub, msup, mtext, munder, num, partial, weight,
 )
 from app.web.numbers import fmt
+from app.web.idea_links import BY_PHASE, LessonLink, translated
 
 MAX_TERMS = 4  # longer sums show their first terms, an ellipsis and the last term
 UNITS_SHOWN = 2  # formulas for the first units of a layer; the others work the same way
@@ -28,6 +29,7 @@ class Narration:
     sentences: list[str] = field(default_factory=list)
     formulas: list[Markup] = field(default_factory=list)
     phase: str = ""
+    lessons: list[LessonLink] = field(default_factory=list)  # the lesson pages of the ideas it uses
 
 
 def _arr(value) -> np.ndarray | None:
@@ -79,6 +81,7 @@ def narrate(doc: dict, focus: int = 0, before: dict | None = None) -> Narration:
     else:
         narration = _update(doc, before)
     narration.phase = phase
+    narration.lessons = translated(BY_PHASE[phase])
     rows = int(np.asarray(doc["layers"][0]["a"]).shape[0]) if doc["layers"][0].get("a") is not None else 0
     if rows > 1 and phase != "update":
         narration.sentences.append(

@@ -109,3 +109,18 @@ def test_every_loss_and_activation_narrates_without_gaps():
             narration = narrate(doc, focus=2)
             assert narration.sentences and narration.formulas
             assert "<mo>=</mo><mo>=</mo>" not in "".join(map(str, narration.formulas))
+
+
+def test_each_phase_links_the_lesson_pages_of_its_ideas():
+    from app.web.idea_links import BY_PHASE
+
+    hrefs = {phase: [link.href for link in links] for phase, links in BY_PHASE.items()}
+    assert "/learn/chain-rule" in hrefs["backward"] and "/learn/derivative" in hrefs["backward"]
+    assert "/learn/descent" in hrefs["update"] and "/learn/gradient" in hrefs["update"]
+
+
+def test_the_narration_and_the_inspector_link_to_pages_that_exist(client):
+    from app.web.idea_links import BY_PHASE, EDGE
+
+    for link in {link for links in BY_PHASE.values() for link in links} | set(EDGE):
+        assert client.get(link.href).status_code == 200, link.href
