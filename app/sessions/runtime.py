@@ -1,9 +1,11 @@
 """A stored session brought to life: its network stepped to where the cursor says.
 
-The state of a session is a cursor {checkpoint, steps, optimizer}: the iteration's starting
-checkpoint, how many of its 2L+2 steps have run, and the optimizer in force. Every value the
-session shows is recomputed from that (the same code, so bit for bit the same numbers), which
-makes undo exact and cheap to store: an undo entry is one earlier cursor.
+The state of a session is a cursor: `checkpoint` (the parameters and optimizer state the
+iteration started from), its `iteration`, how many of its 2L+2 `steps` have run, and the
+`optimizer` in force; after an update, an optimizer PATCH also records `update_optimizer` (the
+one that ran, for replay) and `fresh_optimizer` (a renamed optimizer starts from no state).
+Every value the session shows is recomputed from that (the same code, so bit for bit the same
+numbers), which makes undo exact and cheap to store: an undo entry is one earlier cursor.
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ import numpy as np
 
 from app.engine.batches import BatchSchedule
 from app.engine.losses import get_loss
-from app.engine.network import Network
 from app.engine.activations import get_activation
+from app.engine.network import Network
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.steps import UPDATE, Step
 from app.engine.stepper import Stepper
