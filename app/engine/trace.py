@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-@dataclass
+@dataclass(slots=True)
 class Trace:
     x: np.ndarray  # (B, n_0), the batch inputs
     y: np.ndarray  # (B, n_L), the batch targets

@@ -51,6 +51,7 @@ class Runtime:
         self.new_checkpoints: dict[int, StoredCheckpoint] = {}
         self.unkept_checkpoints: set[int] = set()  # started by train but too old to be undone to
         self._fetch_checkpoint = fetch_checkpoint
+        self._optimizer_config_in_use: dict | None = None
         self._restore()
 
     # --- where the session is ------------------------------------------------------------------
@@ -102,12 +103,14 @@ class Runtime:
         """A new checkpoint from the network as it is now, at step 0 of `iteration`."""
         config = self.current["optimizer"]
         optimizer = self.stepper.optimizer
-        if self.current.get("update_optimizer") or self.optimizer_config(optimizer) != config:
+        changed = config is not self._optimizer_config_in_use and self.optimizer_config(optimizer) != config
+        if self.current.get("update_optimizer") or changed:
             optimizer = make_optimizer(config)
             if optimizer.name == self.stepper.optimizer.name and not self.current.get("fresh_optimizer"):
                 # new hyper-parameters keep momentum / Adam's moments
                 optimizer.load_state(self.stepper.optimizer.state())
             self.stepper.optimizer = optimizer
+        self._optimizer_config_in_use = config  # train's next iterations skip the comparison
         self.iteration_index = iteration
         checkpoint_id = self._new_checkpoint(optimizer, keep_checkpoint)
         self.current = {"checkpoint": checkpoint_id, "iteration": iteration, "steps": 0, "optimizer": config}
