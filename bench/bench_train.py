@@ -125,6 +125,7 @@ def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, 
 def engine_loop(config: dict, applied: dict, inputs, targets, Ws, bs, iterations: int) -> float:
     network = init_network(applied["layers"], applied["activations"], weights=Ws, biases=bs)
     loss = get_loss(applied["loss"])
+    loss.prepare(targets)
     optimizer = make_optimizer(applied["optimizer"])
     schedule = BatchSchedule(len(inputs), applied["batch_size"], applied["seed"])
     start = time.perf_counter()

@@ -25,6 +25,9 @@ class Loss:
         """Whether output_delta skips dA for this output activation."""
         return False
 
+    def prepare(self, targets: np.ndarray) -> None:
+        """Called once with every target row of the data, before training on it."""
+
     def output_delta(self, activation, z, y_hat, y, dA) -> np.ndarray:
         """dL/dz of the output layer; a loss paired with its output activation may fuse the two."""
         return activation.backward(z, y_hat, dA)
@@ -89,11 +92,20 @@ class CrossEntropy(Loss):
             return True
         return not ((y_hat == 0.0) & (y > 0.0)).any()
 
+    rows_sum_to_one = False  # one-hot or probability targets: sum(y) is 1 in every row
+
+    def prepare(self, targets):
+        self.rows_sum_to_one = bool((np.add.reduce(targets, axis=1) == 1.0).all())
+
     def output_delta(self, activation, z, y_hat, y, dA):
         # through softmax the product of -y/a and the Jacobian simplifies to (a sum(y) - y)/B,
-        # which stays finite where a has underflowed to 0
-        delta = y_hat * np.add.reduce(y, axis=1, keepdims=True)  # (B, n_L)
-        delta -= y
+        # which stays finite where a has underflowed to 0; a * 1 is a exactly, so rows that sum
+        # to one skip the multiplication with the same result
+        if self.rows_sum_to_one:
+            delta = y_hat - y  # (B, n_L)
+        else:
+            delta = y_hat * np.add.reduce(y, axis=1, keepdims=True)
+            delta -= y
         delta *= 1.0 / y_hat.shape[0]
         return delta
 

@@ -80,9 +80,9 @@ class Stepper:
 
     def run_iteration(self) -> None:
         """The rest of the cycle for train's inner iterations, which are never shown: it skips
-        the values only a page shows (the fused output dA) and the checks that cannot fail when
-        the loss, the parameters and the optimizer state are finite, and refuses exactly what
-        step() refuses. The arithmetic is step()'s own."""
+        the values only a page shows (the fused output dA) and the backward checks, whose
+        failures reach the updated parameters anyway, so it refuses exactly what step() refuses
+        (maybe at a later step). The arithmetic is step()'s own."""
         self.thorough = False
         try:
             for step in self.cycle[self.done : -1]:
@@ -126,8 +126,8 @@ class Stepper:
         db = _sum(delta, axis=0, out=self._db[l])
         if self.thorough:
             _require_finite(step, dA=dA, dW=dW, db=db)  # db sums delta: it is finite only if delta is
-        elif dA is not None and not math.isfinite(_sum(dA, axis=None)):
-            _require_finite(step, dA=dA)  # relu's zeros could hide it; dW and db show in the update
+        # else: no activation's backward turns a non-finite dA into a finite delta (inf * 0 is
+        # NaN), so a non-finite dA, delta, dW or db makes the updated parameters non-finite
         trace.dA[l], trace.delta[l], trace.dW[l], trace.db[l] = dA, delta, dW, db
 
     def update(self, step: Step) -> None:

@@ -41,6 +41,7 @@ class Runtime:
         # forward, dW and dA are each about one multiply-add per parameter and batch row
         self.flops_per_iteration = 6 * self.parameter_count * batch_rows
         self.loss = get_loss(self.config["loss"])
+        self.loss.prepare(stored.targets)
         self.activations = [None] + [get_activation(name) for name in self.config["activations"]]
         self.schedule = BatchSchedule(stored.inputs.shape[0], self.config["batch_size"], self.config["seed"])
         self.current: dict = dict(stored.cursor["current"])
