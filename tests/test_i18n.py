@@ -87,3 +87,13 @@ def test_api_messages_follow_accept_language(client):
     assert answer.json()["detail"].startswith("No session")
     presets = client.get("/api/v1/presets", headers={"Accept-Language": "zh-CN"}).json()
     assert any(re.search(r"[\u4e00-\u9fff]", p["title"]) for p in presets)
+
+
+def test_validation_messages_follow_accept_language(client):
+    bad = {"layers": [2, 2000, 1], "activations": "tanh", "loss": "mse", "data": {"dataset": "xor"}}
+    english = client.post("/api/v1/sessions", json=bad, headers={"Accept-Language": "en"}).json()["detail"][0]
+    chinese = client.post("/api/v1/sessions", json=bad, headers={"Accept-Language": "zh-CN"}).json()["detail"][0]
+    assert english["loc"] == chinese["loc"] == ["body", "layers", 1]
+    assert "1024" in english["msg"] and chinese["msg"] == "必须至多为 1024"
+    unknown = client.post("/api/v1/sessions", json={**bad, "layers": [2, 3, 1], "colour": 1}, headers={"Accept-Language": "zh-CN"})
+    assert unknown.json()["detail"][0]["msg"].startswith("API 中没有这个字段")

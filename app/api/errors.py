@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import _
 from app.middleware import BodyTooLarge, body_too_large_message
+from app.sessions import validation_messages
 from app.sessions.config import field_path
 from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
 
@@ -22,7 +23,7 @@ def _safe(value):
 
 async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     detail = [
-        {"loc": [_safe(p) for p in field_path(e.get("loc", ()))], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        {"loc": [_safe(p) for p in field_path(e.get("loc", ()))], "msg": validation_messages.message(e), "type": str(e.get("type", ""))}
         for e in error.errors()
     ]
     return JSONResponse({"detail": detail}, status_code=422)

@@ -14,6 +14,7 @@ from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
 from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.i18n import _
+from app.sessions import validation_messages
 from app.sessions.errors import InvalidInput
 
 MAX_LAYERS, MIN_LAYERS = 12, 2
@@ -144,7 +145,7 @@ def field_path(loc) -> list:
 
 def pydantic_errors(error: ValidationError, prefix: tuple = ("body",)) -> list[dict]:
     """FastAPI's error shape without `input` and `ctx`, which may hold NaN and can't be encoded."""
-    return [{"loc": [*prefix, *field_path(e["loc"])], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return [{"loc": [*prefix, *field_path(e["loc"])], "msg": validation_messages.message(e), "type": e["type"]} for e in error.errors()]
 
 
 def applied_config(body: dict) -> dict:
