@@ -14,7 +14,6 @@ from app.api.schemas import (
     PatchRequest,
     PredictOut,
     PredictRequest,
-    PresetOut,
     RefusedOut,
     SessionOut,
     StepRequest,
@@ -23,8 +22,6 @@ from app.api.schemas import (
     Config,
 )
 from app.deps import SessionsDep
-from app.i18n import _
-from app.presets import PRESETS
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"], default_response_class=ArrayJSONResponse, route_class=JSONRoute)
 
@@ -46,13 +43,6 @@ class View:
 
 
 ViewDep = Annotated[View, Depends()]
-
-
-@router.get("/presets", response_model=None, responses={200: {"model": list[PresetOut]}}, tags=["presets"])
-def list_presets() -> ArrayJSONResponse:
-    return ArrayJSONResponse(
-        [{**preset, "title": _(preset["title"]), "description": _(preset["description"])} for preset in PRESETS]
-    )
 
 
 @router.post("/sessions", status_code=201, response_model=None, responses={201: SESSION, **INVALID})

@@ -5,7 +5,6 @@ cheaper than turning them into lists first.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from app.engine.network import Network
 from app.sessions import checkpoints as ckpt
