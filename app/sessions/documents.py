@@ -5,7 +5,6 @@ cheaper than turning them into lists first.
 """
 from __future__ import annotations
 
-
 from app.engine.network import Network
 from app.sessions import checkpoints as ckpt
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, Runtime
