@@ -2,6 +2,8 @@
 hooks agree with the JSON API, the inspector's numbers, reload, language, errors, training."""
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -173,6 +175,12 @@ def test_train_runs_in_chunks_with_a_growing_curve_and_finishes(page, live_serve
 
 def test_train_can_be_stopped(page, live_server):
     session_id = new_session(live_server, "xor")
+
+    def slowly(route):  # a fast machine trains 10,000 XOR iterations in two slices: slow them down
+        time.sleep(0.3)
+        route.continue_()
+
+    page.route("**/train-chunk", slowly)
     page.goto(f"/s/{session_id}")
     page.fill("#train-iterations", "10000")
     page.click("#train-form button[type='submit']")
