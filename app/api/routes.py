@@ -27,7 +27,8 @@ router = APIRouter(prefix="/api/v1", tags=["sessions"], default_response_class=A
 
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No such session"}}
 INVALID = {422: {"model": ValidationErrorOut, "description": "Malformed JSON or a wrong field; `loc` names it"}}
-REFUSED = {409: {"model": RefusedOut, "description": "Refused; the session is unchanged"}}
+REFUSED = {409: {"model": RefusedOut, "description": "Refused (a step would overflow, nothing to undo, or the session is busy): the session is unchanged"}}
+TOO_LARGE = {413: {"model": ErrorOut, "description": "The body is over the size limit (256 MiB)"}}
 SESSION = {"model": SessionOut, "description": "The session"}
 
 
@@ -45,7 +46,7 @@ class View:
 ViewDep = Annotated[View, Depends()]
 
 
-@router.post("/sessions", status_code=201, response_model=None, responses={201: SESSION, **INVALID})
+@router.post("/sessions", status_code=201, response_model=None, responses={201: SESSION, **INVALID, **TOO_LARGE})
 def create_session(body: Annotated[ConfigOverrides, Body()], sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
     return ArrayJSONResponse(sessions.create(body.model_dump(exclude_unset=True), **view.options), status_code=201)
 
@@ -55,13 +56,13 @@ def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> Array
     return ArrayJSONResponse(sessions.get(session_id, **view.options))
 
 
-@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **INVALID})
+@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **INVALID})
 def delete_session(session_id: str, sessions: SessionsDep) -> Response:
     sessions.delete(session_id)
     return Response(status_code=204)
 
 
-@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID})
+@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
 def step_session(
     session_id: str, sessions: SessionsDep, view: ViewDep, body: Annotated[StepRequest | None, Body()] = None
 ) -> ArrayJSONResponse:
@@ -74,24 +75,24 @@ def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep) -> 
     return ArrayJSONResponse(sessions.back(session_id, **view.options))
 
 
-@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID})
+@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
 def train_session(session_id: str, body: TrainRequest, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
     return ArrayJSONResponse(sessions.train(session_id, body.iterations, **view.options))
 
 
-@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **INVALID})
+@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID})
 def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
     return ArrayJSONResponse(sessions.reset(session_id, **view.options))
 
 
-@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **INVALID})
+@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
 def update_session(session_id: str, body: PatchRequest, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
     optimizer = body.optimizer.model_dump(exclude_none=True) if body.optimizer is not None else None
     edits = [edit.model_dump(by_alias=True) for edit in body.edits] if body.edits else None
     return ArrayJSONResponse(sessions.patch(session_id, optimizer=optimizer, edits=edits, **view.options))
 
 
-@router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **REFUSED, **INVALID})
+@router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
 def predict_outputs(session_id: str, body: PredictRequest, sessions: SessionsDep) -> ArrayJSONResponse:
     return ArrayJSONResponse({"outputs": sessions.predict(session_id, body.inputs)})
 
