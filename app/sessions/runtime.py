@@ -77,6 +77,14 @@ class Runtime:
     def network(self) -> Network:
         return self.stepper.network
 
+    def network_of_gradients(self) -> Network:
+        """The parameters the shown gradients were computed with: after the update, those the
+        iteration started from (its checkpoint); before it, the current ones."""
+        if self.stepper.next_step is not None:
+            return self.network
+        parameters, _state = ckpt.decode(self.checkpoint(self.current["checkpoint"]), self.parameter_count)
+        return Network(self.sizes, self.activations, parameters)
+
     def checkpoint(self, checkpoint_id: int) -> StoredCheckpoint:
         if checkpoint_id not in self.checkpoints:
             self.checkpoints[checkpoint_id] = self._fetch_checkpoint(checkpoint_id)

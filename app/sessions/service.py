@@ -320,15 +320,20 @@ class SessionService:
         return result
 
     def numeric_partial(self, session_id: str, layer: int, to: int, from_: int | None, eps: float = 1e-5) -> dict:
+        """The central difference of the batch loss for one parameter, where the session's
+        gradients were computed: the shown batch, and after an update the parameters from
+        before it (the gradients shown belong to those). "at" is that parameter's value."""
         runtime = self._load(session_id)
         self._checked_edits(runtime, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
         trace = runtime.stepper.trace
+        network = runtime.network_of_gradients()
         with np.errstate(all="ignore"):
-            result = central_difference(PerturbedLoss(runtime.network, runtime.loss, trace.x, trace.y), layer, to, from_, eps)
+            result = central_difference(PerturbedLoss(network, runtime.loss, trace.x, trace.y), layer, to, from_, eps)
         _finite_or_refused([np.array([result["loss_plus"], result["loss_minus"], result["numeric"]])], lazy(
             "The loss overflows within eps of this parameter, so the central difference is not finite: "
             "use a smaller eps, step back, or reset."
         ))
+        result["at"] = float(network.b[layer][to] if from_ is None else network.W[layer][to, from_])
         return result
 
     def export(self, session_id: str) -> dict:

@@ -31,20 +31,26 @@ def _selection(form: dict[str, str], sizes: list[int]) -> tuple[str, int, int, i
     return None
 
 
+def inspector_view(service, doc: dict, form: dict[str, str], focus: int):
+    """The inspector for the edge or unit the query names (kind, layer, to, from), or None."""
+    selection = _selection(form, [int(layer["size"]) for layer in doc["layers"]])
+    if selection is None:
+        return None
+    kind, layer, to, source = selection
+
+    def numeric(l, j, i):
+        return service.numeric_partial(doc["id"], l, j, i)
+
+    return edge_view(doc, layer, to, source, focus, numeric) if kind == "edge" else unit_view(doc, layer, to, focus, numeric)
+
+
 @router.get("/inspect", name="inspect_part")
 def inspect_part(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        doc = service.get(session_id)
-        selection = _selection(form, [int(layer["size"]) for layer in doc["layers"]])
-        if selection is None:
+        view = inspector_view(service, service.get(session_id), form, focus)
+        if view is None:
             return message_response(request, [Message("error", _("There is no such edge or unit in this network."))], 422)
-        kind, layer, to, source = selection
-
-        def numeric(l, j, i):
-            return service.numeric_partial(session_id, l, j, i)
-
-        view = edge_view(doc, layer, to, source, focus, numeric) if kind == "edge" else unit_view(doc, layer, to, focus, numeric)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
     return render(request, "partials/inspector.html", {"inspect": view, "session_id": session_id, "events": EVENTS})

@@ -50,7 +50,7 @@ def _arr(value):
     return None if value is None else np.asarray(value, dtype=float)
 
 
-def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None) -> tuple[list[Markup], str]:
+def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None, after_update: bool = False) -> tuple[list[Markup], str]:
     eps = estimate["eps"]
     definition = math(
         mfrac(mrow(mi("L"), mo("("), symbol, mo("+"), mi("\u03b5"), mo(")"), mo("\u2212"),
@@ -63,14 +63,21 @@ def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None) -> tu
         mfrac(mrow(mn(estimate["loss_plus"], 10), mo("\u2212"), mn(estimate["loss_minus"], 10)),
               mrow(mn("2"), mo("\u00d7"), mn(eps, 3))),
         mo("="), mn(estimate["numeric"], 7),
-        label=f"numeric {fmt(estimate['numeric'], 7)}",
+        label=_("central difference %(value)s") % {"value": fmt(estimate["numeric"], 7)},
     )
     note = _("A derivative is the limit of a difference quotient: nudging the parameter by \u03b5 = %(eps)s "
              "each way and re-running the batch gives nearly the same slope.") % {"eps": fmt(eps, 3)}
+    if after_update:  # the gradients shown were computed before the update, and so is this check
+        note += " " + _("The update has changed the parameter; the gradient and this check belong to its value "
+                        "before the update, %(old)s.") % {"old": fmt(estimate["at"], 6)}
     if analytic is not None:
         difference = abs(analytic - estimate["numeric"]) / max(abs(analytic) + abs(estimate["numeric"]), 1e-8)
         note += " " + _("Relative difference from backpropagation: %(diff)s.") % {"diff": fmt(difference, 2)}
     return [definition, formula], note
+
+
+def _after_update(doc: dict) -> bool:
+    return (doc.get("last_step") or {}).get("phase") == "update"
 
 
 def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
@@ -102,7 +109,7 @@ def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
         if target["activation"] == "softmax":
             view.ledger = [math(partial(mi("L"), w_sym), mo("="), partial(mi("L"), z_j), mo("\u00b7"),
                                 partial(z_j, w_sym), mo("="), num(delta, 6), mo("\u00d7"), num(a_i, 6),
-                                mo("="), mn(delta * a_i, 6), label=f"ledger {fmt(delta * a_i, 6)}")]
+                                mo("="), mn(delta * a_i, 6), label=_("chain rule %(value)s") % {"value": fmt(delta * a_i, 6)})]
             view.ledger_note = _("Softmax couples its units: \u2202L/\u2202z comes from its whole Jacobian.")
         else:
             f_prime = float(get_activation(target["activation"]).grad(_arr(target["z"])[focus, to]))
@@ -111,7 +118,7 @@ def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
                 math(partial(mi("L"), w_sym), mo("="), partial(mi("L"), a_j), mo("\u00b7"), partial(a_j, z_j),
                      mo("\u00b7"), partial(z_j, w_sym), label="dL/dw = dL/da * da/dz * dz/dw"),
                 math(mo("="), num(dA, 6), mo("\u00d7"), num(f_prime, 6), mo("\u00d7"), num(a_i, 6),
-                     mo("="), mn(product, 6), label=f"ledger {fmt(product, 6)}"),
+                     mo("="), mn(product, 6), label=_("chain rule %(value)s") % {"value": fmt(product, 6)}),
             ]
             view.readings += [Reading("\u2202L/\u2202a\u2c7c", fmt(dA, 6), "dl-da"),
                               Reading("f\u2032(z\u2c7c)", fmt(f_prime, 6), "f-prime"),
@@ -119,12 +126,12 @@ def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
         rows = a_prev.shape[0]
         if rows > 1:
             view.ledger.append(math(partial(mi("L"), w_sym), mo("="), munder(mo("\u2211"), mtext(_("rows"))),
-                                    mtext("\u2026"), mo("="), mn(analytic, 6), label=f"sum {fmt(analytic, 6)}"))
+                                    mtext("\u2026"), mo("="), mn(analytic, 6), label=_("sum over the batch %(value)s") % {"value": fmt(analytic, 6)}))
             view.ledger_note = (view.ledger_note + " " + _("The ledger is for sample %(row)d; the batch gradient "
                                 "adds up the same product over its %(rows)d rows.") % {"row": focus, "rows": rows}).strip()
     if numeric_partial is not None:
         estimate = numeric_partial(layer, to, from_)
-        view.numeric, view.numeric_note = _numeric_block(estimate, w_sym, analytic)
+        view.numeric, view.numeric_note = _numeric_block(estimate, w_sym, analytic, _after_update(doc))
         view.numeric_value = attr(estimate["numeric"])
     return view
 
@@ -171,6 +178,6 @@ def unit_view(doc: dict, layer: int, unit: int, focus: int,
     if numeric_partial is not None:
         estimate = numeric_partial(layer, unit, None)
         view.numeric, view.numeric_note = _numeric_block(
-            estimate, indexed("b", str(unit), layer), None if db is None else float(db[unit]))
+            estimate, indexed("b", str(unit), layer), None if db is None else float(db[unit]), _after_update(doc))
         view.numeric_value = attr(estimate["numeric"])
     return view

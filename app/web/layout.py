@@ -48,6 +48,7 @@ class BiasView:
     label: str
     label_x: float
     label_y: float
+    title: str = ""  # the tooltip and the accessible name
 
 
 @dataclass(slots=True)
@@ -247,6 +248,7 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, t
             x=round(x - r - size * 0.3, 1), y=round(y - r - size * 0.3, 1), size=size,
             fill=colors.diverging_hex(b / weight_scale), data_b=attr(b),
             label=("b " + fmt(b, 3)) if show_numbers else "", label_x=x, label_y=round(y + r + 11, 1),
+            title=_("Bias of unit %(unit)d of layer %(layer)d: b = %(b)s") % {"unit": j, "layer": l, "b": fmt(b, 6)},
         )
     if l == len(doc["layers"]) - 1 and targets is not None:
         unit.output = OutputView(

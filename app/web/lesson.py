@@ -14,7 +14,8 @@ from app.web.templating import templates
 router = APIRouter(include_in_schema=False)
 
 # the visualizer opens this preset from ?preset= (app/web/routes.py)
-VISUALIZER_URL = "/?preset=worked-example"
+# the worked example after backward 2, inspecting w5 (layer 2, unit 0 <- unit 0): Mazur's edge
+VISUALIZER_URL = "/open/worked-example?steps=4&kind=edge&layer=2&to=0&from=0"
 
 
 @router.get("/learn", name="show_lesson_index")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -14,6 +15,7 @@ from app.engine.network import INIT_SCHEMES
 from app.i18n import _
 from app.presets import PRESETS
 from app.web.forms import FormDep, int_field
+from app.web.inspecting import inspector_view
 from app.web.rendering import SERVICE_ERRORS, error_response, render, stage_response
 from app.web.views import Message, error_message, session_panels
 
@@ -111,7 +113,25 @@ def show_session(request: Request, session_id: str, service: SessionsDep, form: 
         return render(request, "pages/missing.html", {"messages": [error_message(error)]}, 404)
     context = session_panels(service, doc, focus, projector=projector)
     context.update(params_changed=True, body_class="projector" if projector else "")
+    if form.get("kind"):  # ?kind=edge&layer=2&to=0&from=0 opens the inspector on that element
+        context["inspect"] = inspector_view(service, doc, form, focus)
     return render(request, "pages/session.html", context)
+
+
+@router.get("/open/{preset}", name="open_preset")
+def open_preset(request: Request, preset: str, service: SessionsDep, form: FormDep):
+    """A link that opens a fresh session of a preset, `steps` steps in, with the inspector on the
+    element the query names: how the lesson points at one edge of a real network."""
+    steps = int_field(form, "steps", 0, 0, 1000)
+    try:
+        doc = service.create({"preset": preset}, view="compact")
+        if steps:
+            service.step(doc["id"], count=steps, view="compact")
+    except SERVICE_ERRORS as error:
+        return _home(request, {}, [error_message(error)], 404)
+    kept = {key: form[key] for key in ("kind", "layer", "to", "from", "focus") if key in form}
+    target = request.url_for("show_session", session_id=doc["id"]).path
+    return RedirectResponse(target + ("?" + urlencode(kept) if kept else ""), status_code=303)
 
 
 @router.get("/s/{session_id}/network", name="show_network")

@@ -75,6 +75,14 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
     }
 
 
+def _field_named(error: dict) -> str:
+    """'layers[1]: must be at most 1024': the field in the API's words, which the form's fields
+    follow (the build form's labels name the same things)."""
+    path = [str(part) for part in error.get("loc", []) if part != "body"]
+    field = ".".join(p for p in path if not p.isdigit()) + "".join(f"[{p}]" for p in path if p.isdigit())
+    return f"{field}: {error['msg']}" if field and not error["msg"].startswith(path[0] if path else "\0") else error["msg"]
+
+
 def error_message(error) -> Message:
     """A service error as a message the page shows (the service's text is already translated)."""
     from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
@@ -84,6 +92,6 @@ def error_message(error) -> Message:
     if isinstance(error, StepRefused):
         return Message("error", _("Refused: %(reason)s") % {"reason": error.message})
     if isinstance(error, InvalidInput):
-        details = "; ".join(e["msg"] for e in error.errors)
+        details = "; ".join(_field_named(e) for e in error.errors)
         return Message("error", _("Not accepted: %(reason)s") % {"reason": details})
     raise error

@@ -6,6 +6,13 @@
   var NOT_TEXT = ["button", "submit", "reset", "checkbox", "radio", "range", "hidden", "color", "file", "image"];
   var trainStopped = false;
 
+  // The language switch returns to the address as it is now (htmx rewrites it: ?focus=, the
+  // lesson's sliders), not as it was when the page was rendered.
+  function returnHere(form) {
+    var next = form.querySelector("input[name='next']");
+    if (next) next.value = window.location.pathname + window.location.search;
+  }
+
   function isTextField(element) {
     var field = element && element.closest ? element.closest("input, textarea, select, [contenteditable]") : null;
     if (!field) return false;
@@ -86,7 +93,10 @@
 
   // The language list switches on its own; its button stays for pages without JavaScript.
   document.addEventListener("change", function (event) {
-    if (event.target.id === "lang-select" && event.target.form) event.target.form.submit();
+    if (event.target.id === "lang-select" && event.target.form) {
+      returnHere(event.target.form);
+      event.target.form.submit(); // submit() fires no submit event: returnHere is called first
+    }
   });
 
   document.addEventListener("mouseover", function (event) { showReadout(event.target); });
@@ -118,4 +128,21 @@
 
   document.addEventListener("htmx:afterSettle", markSelected);
   document.addEventListener("DOMContentLoaded", markSelected);
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches(".lang-switch")) returnHere(event.target);
+  });
+
+  // Projector mode on and off keeps the rest of the address (the sample in focus).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.keep-query");
+    if (!link) return;
+    var target = new URL(link.href, window.location.href);
+    var merged = new URLSearchParams(window.location.search);
+    merged.delete("projector");
+    target.searchParams.forEach(function (value, key) { merged.set(key, value); });
+    var query = merged.toString();
+    event.preventDefault();
+    window.location.assign(target.pathname + (query ? "?" + query : ""));
+  });
 })();

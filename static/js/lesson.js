@@ -40,13 +40,7 @@
   });
 
   // The language switch returns to the address it was rendered with: keep it at the current view.
-  function followAddress() {
-    document.querySelectorAll(".lang-switch input[name='next']").forEach(function (input) {
-      input.value = window.location.pathname + window.location.search;
-    });
-  }
-  document.addEventListener("htmx:replacedInHistory", followAddress);
-  document.addEventListener("htmx:pushedIntoHistory", followAddress);
+  // (the language switch follows the address bar: app.js, on every page)
 
   // Gradient descent: Step adds steps, Run adds one step at a time until it is pressed again.
   let runTimer = null;

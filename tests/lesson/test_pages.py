@@ -88,7 +88,7 @@ def test_chain_rule_page_numbers_and_visualizer_link(client):
     assert re.search(r'id="chain-product">-1\.654996674<', html)
     assert re.search(r'id="chain-closed">-1\.654996674<', html)
     assert re.search(r'id="edge-product">0\.0821670406<', html)
-    assert 'href="/?preset=worked-example"' in html
+    assert 'href="/open/worked-example?steps=4&amp;kind=edge&amp;layer=2&amp;to=0&amp;from=0"' in html
 
 
 def test_descent_page_says_what_happens(client):

@@ -216,3 +216,20 @@ def test_sample_in_focus_changes_the_numbers_and_the_url(page, live_server):
     assert_drawing_matches_api(page, api(live_server, session_id), focus=2)
     page.reload()
     assert page.get_attribute("#network", "data-focus") == "2"
+
+
+def test_the_language_switch_keeps_the_sample_in_focus(page, live_server):
+    session_id = new_session(live_server, "xor")
+    httpx.post(f"{live_server}/api/v1/sessions/{session_id}/step", json={"count": 2})
+    page.goto(f"/s/{session_id}")
+    page.fill("#focus", "2")
+    page.press("#focus", "Enter")
+    page.wait_for_selector("#network[data-focus='2']", state="attached")
+    page.select_option("#lang-select", "zh_CN")
+    page.click(".lang-switch button")
+    page.wait_for_selector("html[lang='zh-CN']", state="attached")
+    assert "focus=2" in page.url
+    assert page.get_attribute("#network", "data-focus") == "2"
+    page.select_option("#lang-select", "en")  # leave the cookie as the other tests expect it
+    page.click(".lang-switch button")
+    page.wait_for_selector("html[lang='en']", state="attached")

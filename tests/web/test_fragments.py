@@ -326,3 +326,12 @@ def test_the_build_form_takes_one_activation_per_layer(client):
     session_id = answer.headers["location"].rsplit("/", 1)[-1]
     config = client.get(f"/api/v1/sessions/{session_id}").json()["config"]
     assert config["activations"] == ["relu", "tanh", "softmax"] and config["layers"] == [2, 5, 4, 3]
+
+
+def test_the_lesson_link_opens_the_worked_example_inspecting_w5(client):
+    answer = client.get("/open/worked-example", params={"steps": 4, "kind": "edge", "layer": 2, "to": 0, "from": 0},
+                        follow_redirects=False)
+    assert answer.status_code == 303
+    page = client.get(answer.headers["location"]).text
+    assert 'data-kind="edge"' in page and "0.082167" in page  # Mazur's dE/dw5 in the inspector's ledger
+    assert client.get("/open/no-such-preset").status_code == 404

@@ -47,3 +47,15 @@ def test_unit_view_reads_z_a_derivative_and_delta():
 def test_input_unit_has_no_bias_to_edit():
     view = unit_view(doc_after(1), 0, 1, 0, fake_numeric)
     assert readings(view) == {"a": "0.1"} and view.edit_value == ""
+
+
+def test_after_the_update_the_check_is_taken_where_the_gradient_was(client):
+    """The gradients shown after an update belong to the weights before it: so does the check."""
+    session = client.post("/api/v1/sessions", json={"preset": "xor"}).json()
+    finished = client.post(f"/api/v1/sessions/{session['id']}/step", json={"until": "update"}).json()
+    service = client.app.state.sessions
+    estimate = service.numeric_partial(session["id"], 2, 0, 0)
+    analytic = finished["layers"][2]["grad"]["W"][0][0]
+    assert abs(estimate["numeric"] - analytic) <= 1e-7 * max(1.0, abs(analytic))
+    before = client.post(f"/api/v1/sessions/{session['id']}/back").json()
+    assert estimate["at"] == before["layers"][2]["W"][0][0] != finished["layers"][2]["W"][0][0]
