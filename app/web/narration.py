@@ -58,7 +58,7 @@ def _sum_terms(pairs: list[tuple[float, float]]) -> list[Markup]:
         if index is None:
             parts.append(mo("\u22ef"))
             continue
-        parts.append(mrow(num(pair[0]), mo("\u00b7"), num(pair[1])))
+        parts.append(mrow(num(pair[0], 4), mo("\u00b7"), num(pair[1], 4)))
     return parts
 
 
@@ -107,11 +107,15 @@ def _forward(doc: dict, l: int, focus: int) -> Narration:
     formulas = []
     for j in range(min(UNITS_SHOWN, layer["size"])):
         pairs = [(W[j, i], prev_a[i]) for i in range(W.shape[1])]
+        # two lines, the definition and then its numbers, so a 1366-pixel screen shows them whole
         formulas.append(math(
             indexed("z", str(j), l), mo("="), munder(mo("\u2211"), mi("i")),
             msub(mi("w"), mrow(mn(str(j)), mo(","), mi("i"))),
             indexed("a", "i", l - 1), mo("+"), indexed("b", str(j), l),
-            mo("="), *_sum_terms(pairs), mo("+"), num(b[j]), mo("="), mn(z[j]),
+            label=f"z{j} = sum w a + b",
+        ))
+        formulas.append(math(
+            mo("="), *_sum_terms(pairs), mo("+"), num(b[j], 4), mo("="), mn(z[j]),
             label=f"z{j} = {fmt(z[j])}",
         ))
         formulas.append(_activation_formula(activation, l, j, z, a))

@@ -23,7 +23,8 @@ def test_before_the_first_step_it_says_what_to_do():
 def test_forward_1_shows_the_weighted_sum_and_the_sigmoid():
     narration = narrate(doc_after(1))
     assert narration.title == "Forward through layer 1"
-    z_formula, a_formula = map(str, narration.formulas[:2])
+    definition, z_formula, a_formula = map(str, narration.formulas[:3])  # z on two lines
+    assert "∑" in definition
     assert "<mn>0.15</mn><mo>·</mo><mn>0.05</mn>" in z_formula
     assert "<mn>0.2</mn><mo>·</mo><mn>0.1</mn>" in z_formula
     assert numbers_in(z_formula)[-1] == "0.3775"
@@ -78,7 +79,7 @@ def test_batches_say_which_sample_the_numbers_are_from():
     doc = doc_after(1, initial_doc(inputs=np.array([[0.05, 0.1], [0.2, 0.3]]), targets=np.array([[0.0, 1.0], [1.0, 0.0]])))
     narration = narrate(doc, focus=1)
     assert "sample 1 of 2" in narration.sentences[-1]
-    assert "<mn>0.15</mn><mo>·</mo><mn>0.2</mn>" in str(narration.formulas[0])
+    assert "<mn>0.15</mn><mo>·</mo><mn>0.2</mn>" in str(narration.formulas[1])
 
 
 def test_narration_is_translated():
