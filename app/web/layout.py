@@ -144,6 +144,7 @@ class NetworkView:
     batch_rows: int
     weight_scale: str
     grad_scale: str
+    probabilities: bool = False  # some layer is sigmoid or softmax: its colour scale is 0 .. 0.5 .. 1
     with_maps: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -379,6 +380,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
         weight_scale=fmt(weight_scale, 3),
         grad_scale=fmt(grad_scale, 3) if any(layer["grad"]["W"] is not None for layer in layers[1:]) else "",
         with_maps=any(u.map_uri for u in units),
+        probabilities=any(layer.get("activation") in ("sigmoid", "softmax") for layer in layers[1:]),
     )
 
 
