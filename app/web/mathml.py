@@ -40,7 +40,7 @@ def num(value: float, digits: int = 5) -> Markup:
 
 
 def mo(op: str) -> Markup:
-    return _text("mo", op.replace("-", MINUS) if op == "-" else op)
+    return _text("mo", MINUS if op == "-" else op)  # a true minus sign, as in print
 
 
 def mtext(text: str) -> Markup:
@@ -67,8 +67,6 @@ def mfrac(numerator, denominator) -> Markup:
     return _element("mfrac", [numerator, denominator])
 
 
-def msqrt(*children) -> Markup:
-    return _element("msqrt", children)
 
 
 def munder(base, under) -> Markup:
@@ -85,9 +83,6 @@ def math(*children, label: str = "") -> Markup:
 
 # --- the symbols of this app, named once -------------------------------------------------
 
-def layer_sup(symbol: str, layer: int) -> Markup:
-    """a^(l): the layer as a parenthesised superscript."""
-    return msup(mi(symbol), mrow(mo("("), mn(str(layer)), mo(")")))
 
 
 def indexed(symbol: str, index: str, layer: int | None = None) -> Markup:
