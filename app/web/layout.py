@@ -145,6 +145,7 @@ class NetworkView:
     weight_scale: str
     grad_scale: str
     probabilities: bool = False  # some layer is sigmoid or softmax: its colour scale is 0 .. 0.5 .. 1
+    text_scale: str = "100"  # a tall drawing is shrunk to fit the panel: its labels grow to stay readable
     with_maps: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -210,6 +211,19 @@ class Geometry:
     def y(self, layer: int, slot: int) -> float:
         offset = (max(len(s) for s in self.slots) - len(self.slots[layer])) * self.slot_gap / 2
         return round(TOP + offset + (slot + 0.5) * self.slot_gap, 1)
+
+
+# The panel shows the drawing about PANEL_ASPECT times as wide as high (1366x768 and projectors
+# alike); a drawing taller than that is shrunk to the panel's height, and its text with it.
+PANEL_ASPECT = 2.65
+TEXT_SCALES = (100, 125)  # CSS classes text-scale-N multiply the label sizes; more would collide
+
+
+def text_scale(height: float) -> str:
+    """The label size multiplier (in %) that undoes the shrinking of a tall drawing."""
+    shrink = height * PANEL_ASPECT / WIDTH  # how much more the height limits than the width
+    wanted = 100 * max(1.0, shrink)
+    return str(min(TEXT_SCALES, key=lambda scale: abs(scale - wanted)))
 
 
 def geometry(sizes: list[int]) -> Geometry:
@@ -381,6 +395,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
         grad_scale=fmt(grad_scale, 3) if any(layer["grad"]["W"] is not None for layer in layers[1:]) else "",
         with_maps=any(u.map_uri for u in units),
         probabilities=any(layer.get("activation") in ("sigmoid", "softmax") for layer in layers[1:]),
+        text_scale=text_scale(geo.height),
     )
 
 
