@@ -229,9 +229,12 @@ def _backward(doc: dict, l: int, focus: int) -> Narration:
         formulas.append(math(indexed("\u03b4", str(j), l), mo("="), partial(mi("L"), indexed("z", str(j), l)),
                              mo("="), mn(delta[j]), label=f"delta{j} = {fmt(delta[j])}"))
     else:
-        formulas.append(math(
+        formulas.append(math(  # the definition, then its numbers: one line was too wide for a projector
             indexed("\u03b4", str(j), l), mo("="), partial(mi("L"), indexed("a", str(j), l)), mo("\u00b7"),
             _f_prime(), mo("("), indexed("z", str(j), l), mo(")"),
+            label=f"delta{j} = dL/da{j} * f'(z{j})",
+        ))
+        formulas.append(math(
             mo("="), num(dA[j]), mo("\u00d7"), num(f_prime[j]), mo("="), mn(delta[j]),
             label=f"delta{j} = {fmt(delta[j])}",
         ))

@@ -41,7 +41,8 @@ def test_loss_shows_the_value_and_its_terms():
 
 def test_backward_2_shows_delta_and_the_weight_gradient():
     narration = narrate(doc_after(4))
-    delta, dw00 = map(str, narration.formulas[:2])
+    definition, delta, dw00 = map(str, narration.formulas[:3])  # delta on two lines
+    assert "∂" in definition
     # delta = dL/da * f'(z) = 0.741365 * 0.186816 = 0.138499
     assert numbers_in(delta)[-3:] == ["0.74137", "0.18682", "0.1385"]
     assert numbers_in(dw00)[-3:] == ["0.1385", "0.59327", "0.082167"]
