@@ -13,8 +13,8 @@ from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
-# the visualizer opens this preset from ?preset= (app/web/routes.py)
-# the worked example after backward 2, inspecting w5 (layer 2, unit 0 <- unit 0): Mazur's edge
+# the visualizer's /open/{preset} (app/web/pages.py): a fresh worked example after 4 steps
+# (forward 1, forward 2, loss, backward 2), inspecting w5 (layer 2, unit 0 <- unit 0): Mazur's edge
 VISUALIZER_URL = "/open/worked-example?steps=4&kind=edge&layer=2&to=0&from=0"
 
 

@@ -39,9 +39,6 @@
     announcer.textContent = sentences.join(" ");
   });
 
-  // The language switch returns to the address it was rendered with: keep it at the current view.
-  // (the language switch follows the address bar: app.js, on every page)
-
   // Gradient descent: Step adds steps, Run adds one step at a time until it is pressed again.
   let runTimer = null;
 

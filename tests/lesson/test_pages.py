@@ -150,9 +150,10 @@ def test_flat_points_and_zero_losses_still_draw(client):
     assert 'data-verdict="converges"' in html
 
 
-def test_the_visualizer_link_opens_a_page(client):
+def test_the_visualizer_link_opens_the_inspector_on_the_same_edge(client):
     from app.web.lesson import VISUALIZER_URL
 
     response = client.get(VISUALIZER_URL)
     assert response.status_code == 200
-    assert "<!doctype html>" in response.text.lower()
+    assert "/s/" in str(response.url) and "kind=edge" in str(response.url)
+    assert "0.08217" in response.text  # the inspector's gradient of W[2][0, 0]: the page's product
