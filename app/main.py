@@ -5,13 +5,13 @@ from fastapi.staticfiles import StaticFiles
 from app.api.errors import install_error_handlers
 from app.api.presets import router as presets_router
 from app.api.routes import router as api_router
-from app.docs import router as docs_router
+from app.api.docs import router as docs_router
 from app.middleware import BodySizeLimitMiddleware, LocaleMiddleware, SecurityHeadersMiddleware
 from app.sessions.service import SessionService
 from app.sessions.store import SessionStore
 from app.settings import Settings, load_settings
-from app.web.lesson import router as lesson_router
-from app.web.routes import router as web_router
+from app.lesson.routes import router as lesson_router
+from app.lab.routes import router as web_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Step through a neural network's training one layer at a time.",
         description="The JSON API v1 of Backprop Lab: sessions that train a small feedforward "
         "network step by step (forward l, loss, backward l, update).",
-        docs_url=None,  # served from our own copy of swagger-ui (offline classrooms), see app/docs.py
+        docs_url=None,  # served from our own copy of swagger-ui (offline classrooms), see app/api/docs.py
         redoc_url=None,
     )
     app.state.settings = settings

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.lesson.exercise import PAGE_SIZES, growth_fit, time_gradients  # noqa: E402
+from app.lesson.maths.exercise import PAGE_SIZES, growth_fit, time_gradients  # noqa: E402
 
 LARGER_SIZES = (
     (64, 64, 16),

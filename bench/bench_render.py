@@ -28,9 +28,9 @@ from live import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: E402
 
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.web.status import state_token  # noqa: E402
-from app.web.templating import templates  # noqa: E402
-from app.web.views import session_panels, stage_parts  # noqa: E402
+from app.lab.status import state_token  # noqa: E402
+from app.ui.templating import templates  # noqa: E402
+from app.lab.stage import session_panels, stage_parts  # noqa: E402
 
 STEPS = 60
 CLICKS = 30
@@ -65,7 +65,7 @@ def server_times(client: TestClient, service, body: dict) -> tuple[str, str, str
         parts = stage_parts(before, doc)
         context = session_panels(service, doc, 0, before, parts=parts)
         context["params_changed"] = parts.plots
-        templates.get_template("partials/stage_light.html").render(context)
+        templates.get_template("lab/partials/stage_light.html").render(context)
         render.append(time.perf_counter() - started)
     edges = sum(a * b for a, b in zip(body["layers"], body["layers"][1:]))
     return ms(route), ms(render), f"{statistics.median(sizes) / 1024:6.1f}", edges, max(sizes)

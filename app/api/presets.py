@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from app.api.responses import ArrayJSONResponse
 from app.api.schemas import PresetOut
 from app.i18n import _
-from app.presets import PRESETS
+from app.sessions.presets import PRESETS
 
 router = APIRouter(prefix="/api/v1", tags=["presets"], default_response_class=ArrayJSONResponse)
 

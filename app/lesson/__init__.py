@@ -1,1 +1,1 @@
-"""The lesson's maths: one module per page, NumPy only (no web imports), the code path the tests call."""
+"""The lesson at /learn: routes, rendering and query fields here; its NumPy maths in maths/, one module per page in pages/."""

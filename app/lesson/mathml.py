@@ -1,4 +1,4 @@
-"""A tiny MathML tree: Python builds formulas as data, templates/partials/learn/math.html renders them.
+"""A tiny MathML tree: Python builds formulas as data, templates/lesson/partials/math.html renders them.
 
 No markup is built from strings here: each node holds a tag from a fixed set, its text (escaped by
 the template) and its children.

@@ -19,7 +19,7 @@ from app.engine.network import init_network
 from app.engine.optimizers import make_optimizer
 from app.engine.stepper import NonFiniteError
 from app.i18n import _, lazy
-from app.presets import PRESETS, get_preset
+from app.sessions.presets import PRESETS, get_preset
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import MAX_BATCH_VALUES, MAX_ROWS, AdamConfig, SGDConfig, applied_config, pydantic_errors
 from app.sessions.documents import export_config, session_document

@@ -6,7 +6,7 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // dx = 10^-k printed as the server prints it (app/web/lesson_format.py dx_text)
+  // dx = 10^-k printed as the server prints it (app/lesson/format.py dx_text)
   function pow10neg(k) {
     if (k === 0) return "1";
     if (Number.isInteger(k)) return "1e-" + k;

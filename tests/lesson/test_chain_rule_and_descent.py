@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from app.lesson.chain_rule import chain_rule_at, worked_example_edge
-from app.lesson.descent import LOSSES, axis_factors, classify, run_descent
+from app.lesson.maths.chain_rule import chain_rule_at, worked_example_edge
+from app.lesson.maths.descent import LOSSES, axis_factors, classify, run_descent
 
 
 @pytest.mark.parametrize("x", [-2.0, -1.3, -0.2, 0.0, 0.75, 1.3, 2.0])

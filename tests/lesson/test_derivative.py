@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from app.lesson.derivative import secant_row, secant_slope, secant_table
-from app.lesson.functions import FUNCTIONS
+from app.lesson.maths.derivative import secant_row, secant_slope, secant_table
+from app.lesson.maths.functions import FUNCTIONS
 
 
 def test_two_x_squared_at_one_and_a_half_has_derivative_six():

@@ -1,7 +1,7 @@
 """Page 6: backprop and central differences compute the same gradient (timing lives in bench/)."""
 import pytest
 
-from app.lesson.exercise import PAGE_SIZES, make_problem, max_relative_error, time_gradients
+from app.lesson.maths.exercise import PAGE_SIZES, make_problem, max_relative_error, time_gradients
 from app.engine.gradients import backprop_gradients, numeric_gradients
 
 

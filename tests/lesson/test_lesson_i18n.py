@@ -8,10 +8,8 @@ from app.settings import PROJECT_ROOT
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy": None}
 LESSON_FILES = [
-    *PROJECT_ROOT.glob("templates/pages/learn/*.html"),
-    *PROJECT_ROOT.glob("templates/partials/learn/*.html"),
-    *PROJECT_ROOT.glob("app/lesson/*.py"),
-    *PROJECT_ROOT.glob("app/web/lesson*.py"),
+    *PROJECT_ROOT.glob("templates/lesson/**/*.html"),
+    *PROJECT_ROOT.glob("app/lesson/**/*.py"),
 ]
 
 
@@ -44,6 +42,6 @@ def test_lesson_catalog_is_complete_and_chinese():
 
 
 def test_no_lesson_file_uses_an_inline_style_or_script():
-    for path in PROJECT_ROOT.glob("templates/*/learn/*.html"):
+    for path in PROJECT_ROOT.glob("templates/lesson/**/*.html"):
         text = path.read_text()
         assert "style=" not in text and "<script>" not in text and " on" + "click" not in text, path

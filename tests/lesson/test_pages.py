@@ -151,7 +151,7 @@ def test_flat_points_and_zero_losses_still_draw(client):
 
 
 def test_the_visualizer_link_opens_the_inspector_on_the_same_edge(client):
-    from app.web.lesson import VISUALIZER_URL
+    from app.lesson.routes import VISUALIZER_URL
 
     response = client.get(VISUALIZER_URL)
     assert response.status_code == 200

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from app.lesson.contour import contour_segments
-from app.lesson.gradient import directional_derivatives, summarise_directions
-from app.lesson.surfaces import SURFACES, central_difference
-from app.web.lesson_surface_fields import SURFACE
+from app.lesson.maths.contour import contour_segments
+from app.lesson.maths.gradient import directional_derivatives, summarise_directions
+from app.lesson.maths.surfaces import SURFACES, central_difference
+from app.lesson.pages.surface_fields import SURFACE
 
 POINTS = [(-1.5, 0.3), (0.0, 0.0), (0.4, -1.9), (1.0, 0.5), (2.0, 2.0)]
 

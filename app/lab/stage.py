@@ -1,0 +1,97 @@
+"""Everything the session page and its fragments show, built from one Session document.
+
+The page and the fragment routes call the same functions, so a reload shows exactly what the
+last swap showed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.i18n import _
+from app.lab.charts import loss_curve_view
+from app.ui.events import EVENTS
+from app.lab.layout import build_network_view, grad_scale_of
+from app.lab.narration import narrate
+from app.lab.plots import plane_plot
+from app.lab.status import status_view
+from app.lab.svg_edges import edges_svg, hits_svg
+
+
+@dataclass(slots=True)
+class Message:
+    kind: str  # error | info
+    text: str
+
+
+@dataclass(slots=True)
+class StageParts:
+    """What one step changed in the drawing, so that its answer re-sends only that: the units and
+    the frame always, the edge groups of `edge_layers` (weights or gradients changed), the plots."""
+    edge_layers: list[int]
+    plots: bool
+
+
+def stage_parts(before: dict | None, after: dict) -> StageParts | None:
+    """The parts a single step changed, from the session just before and after it; None (send
+    everything) when the two are not one step apart, e.g. another tab stepped in between."""
+    step = after.get("last_step")
+    if before is None or not step or before.get("next_step") != step:
+        return None
+    every_layer = list(range(1, len(after["layers"])))
+    phase = step["phase"]
+    if phase == "update":
+        return StageParts(every_layer, plots=True)
+    if phase == "forward" and step["layer"] == 1:  # clears last iteration's gradients, may take a new batch
+        had_grads = any(layer["grad"]["W"] is not None for layer in before["layers"][1:])
+        new_batch = after["config"].get("batch_size") is not None  # mini-batches: other points
+        return StageParts(every_layer if had_grads else [], plots=new_batch)
+    if phase == "backward":  # a new largest gradient rescales the dashed lines already drawn
+        first = all(layer["grad"]["W"] is None for layer in before["layers"][1:])
+        same_scale = first or grad_scale_of(before) == grad_scale_of(after)
+        return StageParts([step["layer"]] if same_scale else every_layer, plots=False)
+    return StageParts([], plots=False)
+
+
+def session_panels(service, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
+                   parts: StageParts | None = None) -> dict:
+    """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot."""
+    session_id = doc["id"]
+    plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs), lambda: service.dataset(session_id))
+    net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
+    return {
+        "doc": doc,
+        "session_id": session_id,
+        "net": net,
+        "edges_svg": edges_svg,
+        "hits_svg": hits_svg,
+        "parts": parts,
+        "narration": narrate(doc, net.focus, before),
+        "status": status_view(doc, net.focus),
+        "curve": loss_curve_view(doc.get("history") or []),
+        "plot": plot,
+        "events": EVENTS,
+        "projector": projector,
+        "messages": [],
+    }
+
+
+def _field_named(error: dict) -> str:
+    """'layers[1]: must be at most 1024': the field in the API's words, which the form's fields
+    follow (the build form's labels name the same things)."""
+    path = [str(part) for part in error.get("loc", []) if part != "body"]
+    field = ".".join(p for p in path if not p.isdigit()) + "".join(f"[{p}]" for p in path if p.isdigit())
+    return f"{field}: {error['msg']}" if field and not error["msg"].startswith(path[0] if path else "\0") else error["msg"]
+
+
+def error_message(error) -> Message:
+    """A service error as a message the page shows (the service's text is already translated)."""
+    from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
+
+    if isinstance(error, SessionNotFound):
+        return Message("error", _("This session does not exist (any more). Open a preset or build a new network."))
+    if isinstance(error, StepRefused):
+        return Message("error", _("Refused: %(reason)s") % {"reason": error.message})
+    if isinstance(error, InvalidInput):
+        details = "; ".join(_field_named(e) for e in error.errors)
+        return Message("error", _("Not accepted: %(reason)s") % {"reason": details})
+    raise error

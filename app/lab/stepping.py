@@ -1,0 +1,109 @@
+"""Step, Back, Iteration, Reset and chunked Train: POSTs that answer the panels that changed."""
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+
+from app.deps import SessionsDep
+from app.ui.events import STEP_DONE
+from app.ui.forms import FormDep, int_field
+from app.lab.layout import MAX_DETAILED_EDGES
+from app.lab.rendering import SERVICE_ERRORS, error_response, render, stage_response
+from app.lab.status import state_token
+from app.lab.stage import StageParts, error_message, session_panels, stage_parts
+
+router = APIRouter(prefix="/s/{session_id}", include_in_schema=False)
+
+CHUNK_SECONDS = 0.25  # each train chunk aims at this much server time: the bar moves, the page stays responsive
+MAX_TRAIN = 10_000
+
+
+@router.post("/step", name="step_session")
+def step_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    focus = int_field(form, "focus", 0)
+    try:
+        before = service.get(session_id, view="compact")  # the parameters before an update, for its narration
+        doc = service.step(session_id)
+    except SERVICE_ERRORS as error:
+        return error_response(request, error)
+    # only the changed parts when the page shows the state the step started from (not another tab's)
+    up_to_date = form.get("seen") == state_token(before)
+    return stage_response(request, service, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
+
+
+@router.post("/iteration", name="finish_iteration")
+def finish_iteration(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    focus = int_field(form, "focus", 0)
+    try:
+        before = service.get(session_id, view="compact")
+        doc = service.step(session_id, until="update")
+    except SERVICE_ERRORS as error:
+        return error_response(request, error)
+    return stage_response(request, service, doc, focus, before)
+
+
+@router.post("/back", name="back_session")
+def back_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    try:
+        doc = service.back(session_id)
+    except SERVICE_ERRORS as error:
+        return error_response(request, error)
+    return stage_response(request, service, doc, int_field(form, "focus", 0))
+
+
+@router.post("/reset", name="reset_session")
+def reset_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    try:
+        doc = service.reset(session_id)
+    except SERVICE_ERRORS as error:
+        return error_response(request, error)
+    return stage_response(request, service, doc, int_field(form, "focus", 0))
+
+
+@router.post("/train-chunk", name="train_chunk")
+def train_chunk(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    """One slice of a Train N run. The answer carries the progress panel, which holds the request
+    for the next slice (hx-trigger=load) until none remain or the user pressed Stop."""
+    focus = int_field(form, "focus", 0)
+    total = int_field(form, "total", int_field(form, "iterations", 1, 1, MAX_TRAIN), 1, MAX_TRAIN)
+    remaining = int_field(form, "remaining", total, 0, total)
+    chunk = int_field(form, "chunk", 1, 1, MAX_TRAIN)
+    stopped = form.get("stop") == "1"
+    error = None
+    try:
+        if stopped or remaining == 0:
+            doc = service.get(session_id)
+        else:
+            chunk = min(chunk, remaining)
+            started = time.perf_counter()
+            doc = service.train(session_id, chunk)
+            elapsed = time.perf_counter() - started
+            remaining -= chunk
+            # the next slice: as many iterations as fit in CHUNK_SECONDS, at most doubling
+            chunk = max(1, min(int(chunk * CHUNK_SECONDS / max(elapsed, 1e-4)), 2 * chunk, MAX_TRAIN))
+    except SERVICE_ERRORS as caught:
+        error = caught
+        try:
+            doc = service.get(session_id)
+        except SERVICE_ERRORS:
+            return error_response(request, caught)
+    running = remaining > 0 and not stopped and error is None
+    sizes = doc["config"]["layers"]
+    small = sum(a * b for a, b in zip(sizes, sizes[1:])) <= MAX_DETAILED_EDGES
+    train = {
+        "total": total,
+        "done": total - remaining,
+        "remaining": remaining,
+        "chunk": chunk,
+        "running": running,
+        "stopped": stopped or error is not None,
+        # while it runs, a big drawing waits for the end: each slice sends the curve, not 2,000 edges
+        "show_network": small or not running,
+    }
+    parts = None if train["show_network"] else StageParts([], plots=True)
+    context = session_panels(service, doc, focus, parts=parts)
+    context.update(params_changed=True, train=train)
+    if error is not None:
+        context["messages"] = [error_message(error)]
+    return render(request, "lab/partials/train_update.html", context, headers={"HX-Trigger": STEP_DONE})

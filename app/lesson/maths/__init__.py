@@ -1,0 +1,1 @@
+"""The lesson's maths, NumPy only (no web framework): functions, surfaces, descent, the exercise."""

@@ -1,1 +1,0 @@
-"""Pages and htmx fragments, rendered on the server from the same sessions the API serves."""
