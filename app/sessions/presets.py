@@ -12,16 +12,16 @@ import copy
 from app.i18n import lazy
 
 
-def _sgd(lr: float, momentum: float = 0.0) -> dict:
-    return {"name": "sgd", "learning_rate": lr, "momentum": momentum}
+def _sgd(lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> dict:
+    return {"name": "sgd", "learning_rate": lr, "momentum": momentum, "weight_decay": weight_decay}
 
 
-def _adam(lr: float) -> dict:
-    return {"name": "adam", "learning_rate": lr, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+def _adam(lr: float, weight_decay: float = 0.0) -> dict:
+    return {"name": "adam", "learning_rate": lr, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": weight_decay}
 
 
-def _generated(dataset: str, samples: int, noise: float = 0.0, seed: int = 0) -> dict:
-    return {"dataset": dataset, "samples": samples, "noise": noise, "seed": seed}
+def _generated(dataset: str, samples: int, noise: float = 0.0, seed: int = 0, test_fraction: float = 0.0, features=None) -> dict:
+    return {"dataset": dataset, "samples": samples, "noise": noise, "seed": seed, "test_fraction": test_fraction, "features": features}
 
 
 PRESETS: list[dict] = [
@@ -47,6 +47,8 @@ PRESETS: list[dict] = [
             "data": {
                 "inputs": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
                 "targets": [[0.0], [1.0], [1.0], [0.0]],
+                "test_fraction": 0.0,
+                "features": None,
             },
         },
     },
@@ -68,7 +70,7 @@ PRESETS: list[dict] = [
             "init": "xavier",
             "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
             "biases": [[0.35, 0.35], [0.60, 0.60]],
-            "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]},
+            "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]], "test_fraction": 0.0, "features": None},
         },
     },
     {
