@@ -207,8 +207,8 @@ def test_get_preset_returns_a_copy_or_none():
 def test_worked_example_is_mazurs_and_its_first_loss_is_0_298371109():
     config = get_preset("worked-example")["config"]
     assert config["layers"] == [2, 2, 2] and config["activations"] == ["sigmoid", "sigmoid"]
-    assert config["loss"] == "mse" and config["optimizer"] == {"name": "sgd", "learning_rate": 0.5, "momentum": 0.0}
-    assert config["data"] == {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}
+    assert config["loss"] == "mse" and config["optimizer"] == {"name": "sgd", "learning_rate": 0.5, "momentum": 0.0, "weight_decay": 0.0}
+    assert config["data"] == {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]], "test_fraction": 0.0, "features": None}
     assert config["weights"] == [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]
     assert config["biases"] == [[0.35, 0.35], [0.60, 0.60]]
 
