@@ -72,9 +72,11 @@ class FeatureMap:
         self.names = list(names) if names is not None else [f"x{i}" for i in range(1, n_columns + 1)]
         self.identity = names is None
         self.features = [parse(name, index, n_columns) for index, name in enumerate(self.names)]
-        if len(self.names) != len(set(self.names)):
-            duplicate = next(name for name in self.names if self.names.count(name) > 1)
-            raise FeatureError(self.names.index(duplicate), f"feature {duplicate!r} is given twice")
+        seen: set[str] = set()
+        for index, name in enumerate(self.names):
+            if name in seen:
+                raise FeatureError(index, f"features[{index}] {name!r} is given twice")
+            seen.add(name)
 
     def __len__(self) -> int:
         return len(self.features)

@@ -180,6 +180,66 @@ PRESETS: list[dict] = [
     },
 ]
 
+def _overfitting(weight_decay: float) -> dict:
+    """40 training rows of noisy moons, 40 held out, and a network of 1,185 parameters."""
+    return {
+        "layers": [2, 32, 32, 1],
+        "activations": ["tanh", "tanh", "sigmoid"],
+        "loss": "bce",
+        "optimizer": _adam(0.01, weight_decay=weight_decay),
+        "batch_size": None,
+        "seed": 0,
+        "init": "xavier",
+        "weights": None,
+        "biases": None,
+        "data": _generated("moons", 80, noise=0.3, test_fraction=0.5),
+    }
+
+
+PRESETS += [
+    {
+        "name": "feature-crosses",
+        "title": lazy("Feature crosses: a circle with no hidden layer"),
+        "description": lazy(
+            "Give the network x1^2 and x2^2 as inputs and the circle becomes a straight cut: "
+            "one sigmoid unit, no hidden layer, learns the disc inside the ring. The input units "
+            "are labelled with their features; a fifth of the points are held out as a test."
+        ),
+        "config": {
+            "layers": [5, 1],
+            "activations": ["sigmoid"],
+            "loss": "bce",
+            "optimizer": _sgd(1.0),
+            "batch_size": None,
+            "seed": 0,
+            "init": "xavier",
+            "weights": None,
+            "biases": None,
+            "data": _generated("circle", 200, noise=0.05, test_fraction=0.2, features=["x1", "x2", "x1^2", "x2^2", "x1*x2"]),
+        },
+    },
+    {
+        "name": "overfitting",
+        "title": lazy("Overfitting: a big network on a small training set"),
+        "description": lazy(
+            "Forty noisy points to train on, forty held out, and over a thousand parameters: the "
+            "training loss falls towards zero while the test loss turns up after about 80 "
+            "iterations. The network learns the noise of its training points by heart."
+        ),
+        "config": _overfitting(0.0),
+    },
+    {
+        "name": "weight-decay",
+        "title": lazy("Weight decay keeps the test loss down"),
+        "description": lazy(
+            "The overfitting network again, with weight decay 0.01: every update also pulls each "
+            "weight towards zero (g + lambda p), so the boundary stays smooth, the training loss "
+            "stays above zero and the test loss stays near its best."
+        ),
+        "config": _overfitting(0.01),
+    },
+]
+
 _BY_NAME = {preset["name"]: preset for preset in PRESETS}
 
 
