@@ -55,6 +55,13 @@ def _refusal(error: NonFiniteError) -> StepRefused:
     )
 
 
+def _matches(if_match, version: int) -> bool:
+    """If-Match: None accepts any version; else a version or a collection of them."""
+    if if_match is None:
+        return True
+    return version in if_match if isinstance(if_match, (set, frozenset, list, tuple)) else version == if_match
+
+
 @dataclass(slots=True)
 class PageState:
     """What one page request needs, from one hold of the session."""
@@ -166,11 +173,11 @@ class SessionService:
             self.queues.release(session_id)
 
     def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None,
-                if_match: int | None = None, page: bool = False):
+                if_match=None, page: bool = False):
         """Runs `change` on the session's runtime while holding it; saves only if it succeeded."""
         with self._held(session_id) as held:
             runtime = self._runtime(session_id, held.version)
-            if if_match is not None and if_match != held.version:
+            if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
             before = session_document(runtime, COMPACT) if page else None
             try:
@@ -258,11 +265,11 @@ class SessionService:
             raise SessionNotFound(session_id)
         return version
 
-    def delete(self, session_id: str, if_match: int | None = None) -> None:
+    def delete(self, session_id: str, if_match=None) -> None:
         with self._held(session_id) as held:
             if held.version is None:
                 raise SessionNotFound(session_id)
-            if if_match is not None and if_match != held.version:
+            if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
             held.delete()
             self.working_set.discard(session_id)
