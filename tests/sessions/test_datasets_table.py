@@ -20,9 +20,9 @@ WORKED = {
 def _make_legacy(db, sid: str) -> None:
     """Rewrites a session as an older server stored it: its explicit rows in its own row."""
     connection = sqlite3.connect(db)
-    config = json.loads(connection.execute("SELECT config FROM sessions WHERE id = ?", (sid,)).fetchone()[0])
+    config = json.loads(connection.execute("SELECT config FROM session_data WHERE id = ?", (sid,)).fetchone()[0])
     config["data"] = "stored-arrays"
-    connection.execute("UPDATE sessions SET config = ?, inputs = ?, targets = ? WHERE id = ?",
+    connection.execute("UPDATE session_data SET config = ?, inputs = ?, targets = ? WHERE id = ?",
                        (json.dumps(config), np.array([0.05, 0.1]).tobytes(), np.array([0.01, 0.99]).tobytes(), sid))
     connection.execute("DELETE FROM datasets")
     connection.commit()
@@ -36,7 +36,7 @@ def test_a_class_creating_one_dataset_stores_it_once(tmp_path):
     assert len(ids) == 1
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM datasets").fetchone()[0] == 1
     # sessions hold no rows of their own
-    assert {len(r[0]) for r in sqlite3.connect(db).execute("SELECT inputs FROM sessions")} == {0}
+    assert {len(r[0]) for r in sqlite3.connect(db).execute("SELECT inputs FROM session_data")} == {0}
 
 
 def test_sessions_stored_before_datasets_are_migrated_and_keep_working(tmp_path):
@@ -52,7 +52,7 @@ def test_sessions_stored_before_datasets_are_migrated_and_keep_working(tmp_path)
     assert after["config"]["data"] == {"dataset_id": dataset_id, "test_fraction": 0.0, "features": None}
     assert dataset_id == before["config"]["data"]["dataset_id"]  # the same rows, the same address
     assert not differences(after, before)
-    row = sqlite3.connect(db).execute("SELECT config, inputs FROM sessions WHERE id = ?", (sid,)).fetchone()
+    row = sqlite3.connect(db).execute("SELECT config, inputs FROM session_data WHERE id = ?", (sid,)).fetchone()
     assert json.loads(row[0])["data"]["dataset_id"] == dataset_id and row[1] == b""
     assert fresh.step(sid)["iteration"] == 2
     assert DatasetStore(db).migrate(sqlite3.connect(db, isolation_level=None)) == 0  # idempotent
