@@ -78,6 +78,9 @@ class UnitView:
     map_x: float = 0.0
     map_y: float = 0.0
     map_size: float = 0.0
+    feature: str = ""  # an input unit computed from the data's columns: its feature (x1^2, ...)
+    feature_x: float = 0.0
+    feature_y: float = 0.0
 
 
 @dataclass(slots=True)
@@ -256,6 +259,10 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, t
         data_a=attr(a_value),
         title=_("Layer %(layer)d, unit %(unit)d: a = %(a)s") % {"layer": l, "unit": j, "a": fmt(a_value)},
     )
+    features = (doc["config"].get("data") or {}).get("features") if l == 0 else None
+    if features:
+        unit.feature, unit.feature_x, unit.feature_y = features[j], round(x - r - 6, 1), y
+        unit.title = _("Input %(unit)d is the feature %(feature)s: a = %(a)s") % {"unit": j, "feature": features[j], "a": fmt(a_value)}
     if l >= 1:
         b = float(np.asarray(layer["b"], dtype=float)[j])
         size = round(max(6.0, r * 0.5), 1)

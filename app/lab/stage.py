@@ -57,7 +57,7 @@ def session_panels(reader, doc: dict, focus: int, before: dict | None = None, pr
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
     `reader` is the SessionReader the same service call answered with `doc` (and `before`)."""
     session_id = doc["id"]
-    plot = plane_plot(doc, reader.layer_outputs, reader.dataset)
+    plot = plane_plot(doc, reader.layer_outputs, reader.dataset, reader.held_out_rows)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
     return {
         "doc": doc,

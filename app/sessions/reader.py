@@ -88,6 +88,10 @@ class SessionReader:
         """Every row of the session's data (inputs, targets), not only the batch."""
         return self._inputs, self._targets
 
+    def held_out_rows(self) -> np.ndarray:
+        """The numbers of the rows held out as a test (never in a batch)."""
+        return self.data.test_rows
+
     def predict(self, inputs) -> np.ndarray:
         with np.errstate(all="ignore"):
             outputs = self.network.predict(self._features(inputs))
