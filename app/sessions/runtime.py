@@ -14,7 +14,8 @@ import numpy as np
 from app.engine.batches import BatchSchedule
 from app.engine.losses import get_loss
 from app.engine.activations import get_activation
-from app.engine.network import Network
+from app.engine.expressions import Assignment
+from app.engine.network import Network, flat_index
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.steps import UPDATE, Step
 from app.engine.stepper import Stepper
@@ -95,13 +96,28 @@ class Runtime:
         checkpoint = self.checkpoint(self.current["checkpoint"])
         parameters, optimizer_state = ckpt.decode(checkpoint, self.parameter_count)
         network = Network(self.sizes, self.activations, parameters)
-        # a finished iteration replays its update with the optimizer that ran it
-        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
-        if checkpoint.meta["optimizer"] == optimizer.name:
-            optimizer.load_state(optimizer_state)
+        optimizer = self._optimizer_at(checkpoint, optimizer_state)
         self._start_stepper(network, optimizer, checkpoint.meta["iteration"])
         self.stepper.run(self.current["steps"])
         del self.history[self.iterations_finished :]
+
+    def _optimizer_at(self, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
+        """The optimizer of the current iteration, in the state its checkpoint holds; a finished
+        iteration replays its update with the optimizer that ran it."""
+        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
+        if checkpoint.meta["optimizer"] == optimizer.name:
+            optimizer.load_state(state)
+        return optimizer
+
+    def update_report(self, layer: int, to: int, from_: int | None) -> list[Assignment] | None:
+        """What the last step, an update, did to one parameter, in the optimizer's own words
+        (old value, gradient, velocity or moments, new value); None after any other step."""
+        if self.stepper.next_step is not None:
+            return None
+        checkpoint = self.checkpoint(self.current["checkpoint"])
+        parameters, state = ckpt.decode(checkpoint, self.parameter_count)
+        index = flat_index(self.sizes, layer, to, from_)
+        return self._optimizer_at(checkpoint, state).explain(index, parameters[index], self.stepper.gradient[index])
 
     def _start_stepper(self, network: Network, optimizer: Optimizer, iteration: int) -> None:
         self.iteration_index = iteration

@@ -336,5 +336,11 @@ class SessionService:
         result["at"] = float(network.b[layer][to] if from_ is None else network.W[layer][to, from_])
         return result
 
+    def update_report(self, session_id: str, layer: int, to: int, from_: int | None) -> list | None:
+        """Runtime.update_report for one parameter (the update narration's numbers)."""
+        runtime = self._load(session_id)
+        self._checked_edits(runtime, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
+        return runtime.update_report(layer, to, from_)
+
     def export(self, session_id: str) -> dict:
         return export_config(self._load(session_id))
