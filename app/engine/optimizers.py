@@ -15,6 +15,9 @@ from app.engine.expressions import Assignment, add, const, div, mul, power, sqrt
 
 
 class Optimizer:
+    """Besides updating, an optimizer says what an update does, for the pages: `summary` (an
+    English msgid with %(hyper-parameter)s placeholders, translated where shown) and explain()."""
+
     name: str
     state_vectors: tuple[str, ...] = ()  # the names of the state's flat vectors, in checkpoint order
 
@@ -30,6 +33,10 @@ class Optimizer:
         raise NotImplementedError
 
     def hyperparameters(self) -> dict[str, float]:
+        raise NotImplementedError
+
+    @property
+    def summary(self) -> str:
         raise NotImplementedError
 
     def state(self) -> dict:
@@ -60,6 +67,12 @@ class SGD(Optimizer):
 
     def hyperparameters(self):
         return {"learning_rate": self.lr, "momentum": self.momentum}
+
+    @property
+    def summary(self):
+        if self.momentum == 0.0:
+            return "Each parameter moves against its gradient: w \u2190 w \u2212 \u03b7 \u00b7 \u2202L/\u2202w."
+        return "SGD with momentum %(momentum)s: each parameter moves along a running sum of its gradients."
 
     def update(self, params, grads):
         if self.momentum == 0.0:
@@ -103,6 +116,8 @@ class Adam(Optimizer):
 
     def hyperparameters(self):
         return {"learning_rate": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    summary = "Adam moves each parameter by its own step size, from running averages of its gradients."
 
     def update(self, params, grads):
         if self.m is None or self.v is None:

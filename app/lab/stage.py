@@ -65,7 +65,7 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "parts": parts,
-        "narration": narrate(doc, net.focus, before),
+        "narration": narrate(doc, net.focus, _update_report(service, doc)),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),
         "plot": plot,
@@ -73,6 +73,13 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "projector": projector,
         "messages": [],
     }
+
+
+def _update_report(service, doc: dict):
+    """After an update, what it did to a parameter, as the optimizer reports it."""
+    if (doc.get("last_step") or {}).get("phase") != "update":
+        return None
+    return lambda layer, to, source: service.update_report(doc["id"], layer, to, source)
 
 
 def _field_named(error: dict) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from markupsafe import Markup, escape
 
-from app.engine.expressions import Expression
+from app.engine.expressions import Expression, symbols as symbols_of
 from app.ui.numbers import MINUS, fmt
 
 
@@ -172,48 +172,57 @@ def expression(tree: Expression, symbols: Mapping[str, Markup] | Callable[[str],
                values: Mapping[str, float] | None = None, digits: int = 5) -> Markup:
     """An engine or lesson formula as MathML. `symbols` names each symbol ("z" -> z_j^(l));
     symbols found in `values` are written as those numbers instead (a worked line). A product
-    is written side by side (2x, μv) unless both factors are numbers (0.5 × 0.2)."""
+    is written side by side (2x, μv) unless both factors are numbers in a worked line (0.5 × 0.2)."""
     values = values or {}
     name_of = symbols if callable(symbols) else symbols.__getitem__
 
     def is_number(node) -> bool:
-        return node[0] == "num" or (node[0] == "sym" and node[1] in values)
+        """Nothing left to name: a product of two such is written with ×."""
+        return all(name in values for name in symbols_of(node)) and (node[0] != "num" or bool(values))
 
-    def operand(node, least: int) -> Markup:
-        """node, in parentheses when it binds more loosely than `least`."""
-        inner = render(node)
+    def one(node, bare: bool = True) -> Markup:
+        """node as one element (the child of a fraction, a power, a root)."""
+        pieces = render(node, bare)
+        return pieces[0] if len(pieces) == 1 else mrow(*pieces)
+
+    def operand(node, least: int) -> list[Markup]:
+        """node's pieces, in parentheses when it binds more loosely than `least`."""
         if _PRECEDENCE.get(node[0], 9) < least:
-            return paren(inner)
-        return inner
+            return [paren(*render(node, True))]
+        return render(node, False)
 
-    def render(node) -> Markup:
+    def render(node, bare: bool) -> list[Markup]:
+        """The pieces of node, side by side; `bare`: a negative number needs no parentheses here."""
         op = node[0]
         if op == "num":
-            return mn(str(node[1]) if float(node[1]).is_integer() else node[1], digits)
+            return [mn(str(int(node[1])) if float(node[1]).is_integer() else node[1], digits)]
         if op == "sym":
-            return num(values[node[1]], digits) if node[1] in values else name_of(node[1])
+            if node[1] not in values:
+                return [name_of(node[1])]
+            return [mn(values[node[1]], digits) if bare else num(values[node[1]], digits)]
         if op in ("add", "sub"):
-            right = operand(node[2], 2 if op == "sub" else 1)
-            return mrow(operand(node[1], 1), mo("+" if op == "add" else "-"), right)
+            left = operand(node[1], 1) if _PRECEDENCE.get(node[1][0], 9) < 1 else render(node[1], bare)
+            return [*left, mo("+" if op == "add" else "-"), *operand(node[2], 2 if op == "sub" else 1)]
         if op == "neg":
-            return mrow(mo("-"), operand(node[1], 3))
+            return [mo("-"), *operand(node[1], 3)]
         if op == "mul":
             both_numbers = is_number(node[1]) and is_number(node[2])
-            return mrow(operand(node[1], 3), *([mo("\u00d7")] if both_numbers else []), operand(node[2], 4))
+            return [*operand(node[1], 3), *([mo("\u00d7")] if both_numbers else []), *operand(node[2], 4)]
         if op == "div":
-            return mfrac(render(node[1]), render(node[2]))
+            return [mfrac(one(node[1]), one(node[2]))]
         if op == "pow":
-            return msup(operand(node[1], 9), render(node[2]))
+            base = operand(node[1], 9)
+            return [msup(base[0] if len(base) == 1 else mrow(*base), one(node[2]))]
         if op == "sqrt":
-            return msqrt(render(node[1]))
+            return [msqrt(*render(node[1], True))]
         if op == "exp":
-            return msup(mi("e"), render(node[1]))
+            return [msup(mi("e"), one(node[1]))]
         if op == "log":
-            return mrow(mi("log", normal=True), operand(node[1], 9))
+            return [mi("log", normal=True), *operand(node[1], 9)]
         if op == "call":
-            return call(node[1], render(node[2]))
+            return [call(node[1], one(node[2]))]
         if op == "sum":
-            return mrow(munder(mo("\u2211"), mi(node[1])), operand(node[2], 3))
+            return [munder(mo("\u2211"), mi(node[1])), *operand(node[2], 3)]
         raise ValueError(f"unknown operation {op!r}")
 
-    return render(tree)
+    return Markup("").join(render(tree, True))
