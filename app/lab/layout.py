@@ -31,7 +31,6 @@ TAIL_UNITS = 2
 
 MIN_RADIUS_FOR_NUMBERS = 14.0
 MIN_RADIUS_FOR_MAPS = 14.0
-MAX_UNITS_WITH_MAPS = 64
 EDGE_WIDTH = (0.6, 5.0)  # clamped: the thinnest stays visible, the widest does not swamp
 GRAD_WIDTH = (0.8, 4.0)
 # Up to this many edges each gets a tooltip, a tab stop and a wide invisible click target; beyond,

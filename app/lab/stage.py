@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.i18n import _
+from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.lab.charts import loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import build_network_view, grad_scale_of
@@ -71,6 +72,7 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "plot": plot,
         "events": EVENTS,
         "projector": projector,
+        "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
 

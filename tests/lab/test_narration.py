@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from app.i18n import current_locale
 from app.engine.optimizers import SGD
@@ -141,3 +142,48 @@ def test_the_engine_words_the_narration_shows_are_in_the_catalog_list():
     words = {cls.display_name for cls in LOSSES.values()}
     words |= {make_optimizer(config).summary for config in ({"name": "sgd"}, {"name": "sgd", "momentum": 0.9}, {"name": "adam"})}
     assert words == listed
+
+
+def test_momentum_and_adam_updates_show_their_state_from_the_session(client):
+    """Through the service: the velocity (or the moments) the optimizer used, its numbers from
+    the API's own gradients, and a new value equal to the weight the API reports."""
+    from app.ui.numbers import fmt
+
+    for optimizer in ({"name": "sgd", "learning_rate": 0.5, "momentum": 0.9}, {"name": "adam", "learning_rate": 0.01}):
+        sid = client.post("/api/v1/sessions", json={"preset": "worked-example", "optimizer": optimizer}).json()["id"]
+        first = client.post(f"/api/v1/sessions/{sid}/step", json={"until": "update"}).json()
+        before = client.post(f"/api/v1/sessions/{sid}/step", json={"count": 5}).json()  # up to the second update
+        service = client.app.state.sessions
+        assert service.update_report(sid, 2, 0, 0) is None  # the last step is no update
+        after = client.post(f"/api/v1/sessions/{sid}/step", json={"count": 1}).json()
+        g1, g2 = first["layers"][2]["grad"]["W"][0][0], after["layers"][2]["grad"]["W"][0][0]
+        lines = service.update_report(sid, 2, 0, 0)
+        assert lines[-1].result == after["layers"][2]["W"][0][0]  # to the bit
+        assert lines[-1].values["w"] == before["layers"][2]["W"][0][0]
+        narration = narrate(service.get(sid), update_report=lambda l, j, i: service.update_report(sid, l, j, i))
+        text = "".join(map(str, narration.formulas))
+        if optimizer["name"] == "sgd":
+            velocity = 0.9 * g1 + g2
+            assert lines[0].target == "v" and lines[0].result == pytest.approx(velocity, rel=1e-15)
+            assert f"<mn>{fmt(g1, 5)}</mn>" in text and f"<mn>{fmt(velocity, 8)}</mn>" in text
+        else:
+            m = 0.9 * (0.1 * g1) + 0.1 * g2
+            assert [line.target for line in lines] == ["m", "v", "m_hat", "v_hat", "w"]
+            assert lines[0].result == pytest.approx(m, rel=1e-12)
+            assert f"<mn>{fmt(lines[0].result, 8)}</mn>" in text and f"<mn>{fmt(lines[3].result, 8)}</mn>" in text
+        assert f"<mn>{fmt(after['layers'][2]['W'][0][0], 8)}</mn>" in text
+
+
+def test_softmax_cross_entropy_shows_y_hat_minus_y_over_b(client):
+    created = client.post("/api/v1/sessions", json={"preset": "three-classes"}).json()
+    L = len(created["layers"]) - 1
+    doc = client.post(f"/api/v1/sessions/{created['id']}/step", json={"count": L + 2}).json()  # to backward L
+    assert doc["last_step"] == {"phase": "backward", "layer": L}
+    y_hat, y = doc["layers"][L]["a"][0][0], doc["batch"]["targets"][0][0]
+    rows = len(doc["batch"]["targets"])
+    narration = narrate(doc)
+    fused = str(narration.formulas[1])
+    from app.ui.numbers import fmt
+
+    assert numbers_in(fused) == [fmt(y_hat, 5), fmt(y, 5), str(rows), fmt(doc["layers"][L]["grad"]["z"][0][0], 5)]
+    assert doc["layers"][L]["grad"]["z"][0][0] == pytest.approx((y_hat - y) / rows, rel=1e-12)
