@@ -149,3 +149,18 @@ def test_more_than_eight_weight_layers_are_cut_to_fewer_units():
     net = build_network_view(random_doc([16] * 12))
     assert net.summarized
     assert max(len([u for u in net.units if u.layer == l]) for l in range(12)) == 7
+
+
+def test_activation_colours_span_each_bounded_output_range_whole():
+    """A bounded activation's range (the engine's output_range) maps onto the whole diverging
+    scale; an unbounded one is scaled by its largest magnitude."""
+    from app.engine.activations import ACTIVATIONS
+
+    for name, cls in ACTIVATIONS.items():
+        if cls.output_range is None:
+            np.testing.assert_allclose(colors.activation_t(np.array([-4.0, 2.0, 0.5]), name), [-1.0, 0.5, 0.125])
+            continue
+        low, high = cls.output_range
+        middle = (low + high) / 2
+        np.testing.assert_allclose(colors.activation_t(np.array([low, middle, high]), name), [-1.0, 0.0, 1.0], err_msg=name)
+    np.testing.assert_allclose(colors.activation_t(np.array([0.25, 0.75]), "sigmoid"), [-0.5, 0.5])
