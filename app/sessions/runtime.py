@@ -9,6 +9,8 @@ numbers), which makes undo exact and cheap to store: an undo entry is one earlie
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from app.engine.batches import BatchSchedule
@@ -109,15 +111,22 @@ class Runtime:
             optimizer.load_state(state)
         return optimizer
 
-    def update_report(self, layer: int, to: int, from_: int | None) -> list[Assignment] | None:
-        """What the last step, an update, did to one parameter, in the optimizer's own words
-        (old value, gradient, velocity or moments, new value); None after any other step."""
+    def update_explainer(self) -> Callable[[int, int, int | None], list[Assignment]] | None:
+        """After an update: a function telling what it did to any parameter, in the optimizer's
+        own words (old value, gradient, velocity or moments, new value), from copies of the
+        state before it, so it holds however the session moves on. None after any other step."""
         if self.stepper.next_step is not None:
             return None
         checkpoint = self.checkpoint(self.current["checkpoint"])
-        parameters, state = ckpt.decode(checkpoint, self.parameter_count)
-        index = flat_index(self.sizes, layer, to, from_)
-        return self._optimizer_at(checkpoint, state).explain(index, parameters[index], self.stepper.gradient[index])
+        parameters, state = ckpt.decode(checkpoint, self.parameter_count)  # private copies
+        optimizer = self._optimizer_at(checkpoint, state)
+        gradient, sizes = self.stepper.gradient.copy(), self.sizes
+
+        def explain(layer: int, to: int, from_: int | None) -> list[Assignment]:
+            index = flat_index(sizes, layer, to, from_)
+            return optimizer.explain(index, parameters[index], gradient[index])
+
+        return explain
 
     def _start_stepper(self, network: Network, optimizer: Optimizer, iteration: int) -> None:
         self.iteration_index = iteration

@@ -337,10 +337,11 @@ class SessionService:
         return result
 
     def update_report(self, session_id: str, layer: int, to: int, from_: int | None) -> list | None:
-        """Runtime.update_report for one parameter (the update narration's numbers)."""
+        """What the last step, if an update, did to one parameter (Runtime.update_explainer)."""
         runtime = self._load(session_id)
         self._checked_edits(runtime, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
-        return runtime.update_report(layer, to, from_)
+        explain = runtime.update_explainer()
+        return None if explain is None else explain(layer, to, from_)
 
     def export(self, session_id: str) -> dict:
         return export_config(self._load(session_id))
