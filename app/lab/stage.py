@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.i18n import _
+from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.lab.charts import loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import build_network_view, grad_scale_of
@@ -66,14 +67,22 @@ def session_panels(reader, doc: dict, focus: int, before: dict | None = None, pr
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "parts": parts,
-        "narration": narrate(doc, net.focus, before),
+        "narration": narrate(doc, net.focus, _update_report(service, doc)),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),
         "plot": plot,
         "events": EVENTS,
         "projector": projector,
+        "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
+
+
+def _update_report(service, doc: dict):
+    """After an update, what it did to a parameter, as the optimizer reports it."""
+    if (doc.get("last_step") or {}).get("phase") != "update":
+        return None
+    return lambda layer, to, source: service.update_report(doc["id"], layer, to, source)
 
 
 def _field_named(error: dict) -> str:

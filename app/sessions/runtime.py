@@ -9,12 +9,15 @@ numbers), which makes undo exact and cheap to store: an undo entry is one earlie
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from app.engine.batches import BatchSchedule
 from app.engine.losses import get_loss
 from app.engine.activations import get_activation
-from app.engine.network import Network
+from app.engine.expressions import Assignment
+from app.engine.network import Network, flat_index
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.steps import UPDATE, Step
 from app.engine.stepper import Stepper
@@ -108,15 +111,37 @@ class Runtime:
         checkpoint = self.checkpoint(self.current["checkpoint"])
         parameters, optimizer_state = ckpt.decode(checkpoint, self.parameter_count)
         network = Network(self.sizes, self.activations, parameters)
-        # a finished iteration replays its update with the optimizer that ran it
-        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
-        if checkpoint.meta["optimizer"] == optimizer.name:
-            optimizer.load_state(optimizer_state)
+        optimizer = self._optimizer_at(checkpoint, optimizer_state)
         self._start_stepper(network, optimizer, checkpoint.meta["iteration"])
         self.stepper.run(self.current["steps"])
         if len(self.history) > self.iterations_finished:
             del self.history[self.iterations_finished :]
             self.history_changed = True
+
+    def _optimizer_at(self, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
+        """The optimizer of the current iteration, in the state its checkpoint holds; a finished
+        iteration replays its update with the optimizer that ran it."""
+        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
+        if checkpoint.meta["optimizer"] == optimizer.name:
+            optimizer.load_state(state)
+        return optimizer
+
+    def update_explainer(self) -> Callable[[int, int, int | None], list[Assignment]] | None:
+        """After an update: a function telling what it did to any parameter, in the optimizer's
+        own words (old value, gradient, velocity or moments, new value), from copies of the
+        state before it, so it holds however the session moves on. None after any other step."""
+        if self.stepper.next_step is not None:
+            return None
+        checkpoint = self.checkpoint(self.current["checkpoint"])
+        parameters, state = ckpt.decode(checkpoint, self.parameter_count)  # private copies
+        optimizer = self._optimizer_at(checkpoint, state)
+        gradient, sizes = self.stepper.gradient.copy(), self.sizes
+
+        def explain(layer: int, to: int, from_: int | None) -> list[Assignment]:
+            index = flat_index(sizes, layer, to, from_)
+            return optimizer.explain(index, parameters[index], gradient[index])
+
+        return explain
 
     def _start_stepper(self, network: Network, optimizer: Optimizer, iteration: int) -> None:
         self.iteration_index = iteration
