@@ -56,6 +56,22 @@ class Optimizer:
         included); a new array, so the loss gradient the pages show stays dL/dp."""
         return grads + self.weight_decay * params if self.weight_decay else grads
 
+    def _explain_decay(self, old: float, grad: float) -> tuple[list[Assignment], float]:
+        """explain()'s first line with weight decay: g <- g + lambda * w, and the decayed g."""
+        if not self.weight_decay:
+            return [], grad
+        decayed = grad + self.weight_decay * old
+        line = Assignment("g", add(sym("g"), mul(sym("lambda"), sym("w"))), {"g": grad, "lambda": self.weight_decay, "w": old}, decayed)
+        return [line], decayed
+
+    @property
+    def decay_summary(self) -> str | None:
+        """An English msgid for the pages when weight decay acts, else None."""
+        if not self.weight_decay:
+            return None
+        return ("Weight decay λ = %(weight_decay)s: the update uses g + λ · w instead of the gradient g "
+                "(biases too), so every parameter is also pulled towards zero.")
+
     def state_arrays(self) -> list[np.ndarray]:
         """Every vector of the state that exists yet, for the non-finite check."""
         return [v for v in (getattr(self, name) for name in self.state_vectors) if v is not None]
@@ -96,13 +112,14 @@ class SGD(Optimizer):
 
     def explain(self, index, old, grad):
         old, grad = float(old), float(grad)
+        decay, grad = self._explain_decay(old, grad)
         if self.momentum == 0.0:
             new = old - self.lr * grad
-            return [Assignment("w", sub(sym("w"), mul(sym("lr"), sym("g"))), {"w": old, "lr": self.lr, "g": grad}, new)]
+            return decay + [Assignment("w", sub(sym("w"), mul(sym("lr"), sym("g"))), {"w": old, "lr": self.lr, "g": grad}, new)]
         velocity_before = 0.0 if self.velocity is None else float(self.velocity[index])
         velocity = velocity_before * self.momentum + grad
         new = old - self.lr * velocity
-        return [
+        return decay + [
             Assignment("v", add(mul(sym("mu"), sym("v")), sym("g")), {"mu": self.momentum, "v": velocity_before, "g": grad}, velocity),
             Assignment("w", sub(sym("w"), mul(sym("lr"), sym("v"))), {"w": old, "lr": self.lr, "v": velocity}, new),
         ]
@@ -148,6 +165,7 @@ class Adam(Optimizer):
 
     def explain(self, index, old, grad):
         old, grad = float(old), float(grad)
+        decay, grad = self._explain_decay(old, grad)
         step = self.step_count + 1
         m_before = 0.0 if self.m is None else float(self.m[index])
         v_before = 0.0 if self.v is None else float(self.v[index])
@@ -160,7 +178,7 @@ class Adam(Optimizer):
         new = old - (self.lr / bias_correction1) * (m / (math.sqrt(v) / math.sqrt(bias_correction2) + self.eps))
         one = const(1)
         beta1, beta2, t = sym("beta1"), sym("beta2"), sym("t")
-        return [
+        return decay + [
             Assignment("m", add(mul(beta1, sym("m")), mul(sub(one, beta1), sym("g"))),
                        {"beta1": self.beta1, "m": m_before, "g": grad}, m),
             Assignment("v", add(mul(beta2, sym("v")), mul(sub(one, beta2), power(sym("g"), const(2)))),

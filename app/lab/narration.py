@@ -33,6 +33,8 @@ ENGINE_MSGIDS = (
     lazy("Each parameter moves against its gradient: w \u2190 w \u2212 \u03b7 \u00b7 \u2202L/\u2202w."),
     lazy("SGD with momentum %(momentum)s: each parameter moves along a running sum of its gradients."),
     lazy("Adam moves each parameter by its own step size, from running averages of its gradients."),
+    lazy("Weight decay \u03bb = %(weight_decay)s: the update uses g + \u03bb \u00b7 w instead of the gradient g "
+         "(biases too), so every parameter is also pulled towards zero."),
 )
 
 # An update's report (Optimizer.explain) for one parameter, bound to the loaded session:
@@ -282,6 +284,7 @@ def _update_notation(parameter: Markup) -> dict[str, Markup]:
         "w": parameter, "g": partial(mi("L"), parameter), "lr": mi("\u03b7"), "mu": mi("\u03bc"),
         "v": mi("v"), "m": mi("m"), "m_hat": _hat("m"), "v_hat": _hat("v"),
         "beta1": msub(mi("\u03b2"), mn("1")), "beta2": msub(mi("\u03b2"), mn("2")), "t": mi("t"), "eps": mi("\u03b5"),
+        "lambda": mi("\u03bb"),  # weight decay
     }
 
 
@@ -294,6 +297,7 @@ def _update(doc: dict, update_report: UpdateReport | None) -> Narration:
     sentences = [
         _("Update: every weight and bias changes, with learning rate \u03b7 = %(lr)s.") % {"lr": fmt(optimizer.lr)},
         _(optimizer.summary) % {name: fmt(value) for name, value in optimizer.hyperparameters().items()},
+        *([_(optimizer.decay_summary) % {"weight_decay": fmt(optimizer.weight_decay)}] if optimizer.decay_summary else []),
         _("Iteration %(iteration)d is done; its loss %(loss)s joins the curve.") % {
             "iteration": doc["iteration"], "loss": fmt(loss, 6)},
     ]
