@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from app.deps import SessionsDep
 from app.engine.activations import ACTIVATIONS
 from app.engine.datasets import DATASET_NAMES
+from app.engine.features import names_for
 from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
 from app.engine.optimizers import OPTIMIZER_DEFAULTS
@@ -27,7 +28,9 @@ FORM_DEFAULTS = {
     "layers": "2, 4, 1", "hidden_activation": "tanh", "output_activation": "sigmoid", "activations": "", "loss": "mse",
     "optimizer": "sgd", "learning_rate": "0.5", "momentum": "0", "batch_size": "", "dataset": "xor",
     "samples": "200", "noise": "0.1", "data_seed": "0", "seed": "0", "init": "xavier",
+    "weight_decay": "0", "test_fraction": "0",
 }
+FEATURE_CHOICES = names_for(2)  # the toggles for the generated data's x1 and x2
 
 
 def _choices() -> dict:
@@ -37,6 +40,7 @@ def _choices() -> dict:
         "losses": list(LOSSES),
         "datasets": list(DATASET_NAMES),
         "inits": list(INIT_SCHEMES),
+        "features": FEATURE_CHOICES,
     }
 
 
@@ -68,7 +72,8 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
     if len(layers) < 2:
         problems.append(_("layers: give at least two sizes, e.g. 2, 4, 1"))
         layers = [2, 4, 1]
-    optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate")}
+    optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate"),
+                 "weight_decay": number("weight_decay")}
     if "momentum" in OPTIMIZER_DEFAULTS.get(optimizer["name"], {}):  # the form's field, where the optimizer has one
         optimizer["momentum"] = number("momentum")
     batch_text = form.get("batch_size", "").strip()
@@ -86,7 +91,20 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
         "data": {"dataset": form.get("dataset", "xor"), "samples": number("samples", int),
                  "noise": number("noise"), "seed": number("data_seed", int)},
     }
+    _data_from_form(form, body, number("test_fraction"))
     return body, problems
+
+
+def _data_from_form(form: dict[str, str], body: dict, test_fraction: float) -> None:
+    """An uploaded dataset (its id) replaces the generated one; the feature toggles size layer 0."""
+    if form.get("dataset_id"):
+        body["data"] = {"dataset_id": form["dataset_id"].strip()}
+    else:
+        features = [name for name in FEATURE_CHOICES if form.get(f"feature:{name}")]
+        if features:
+            body["data"]["features"] = features
+            body["layers"][0] = len(features)
+    body["data"]["test_fraction"] = test_fraction
 
 
 @router.post("/s", name="create_session")

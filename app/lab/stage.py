@@ -67,7 +67,7 @@ def session_panels(reader, doc: dict, focus: int, before: dict | None = None, pr
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "parts": parts,
-        "narration": narrate(doc, net.focus, _update_report(service, doc)),
+        "narration": narrate(doc, net.focus, _update_report(reader, doc)),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),
         "plot": plot,
@@ -78,11 +78,11 @@ def session_panels(reader, doc: dict, focus: int, before: dict | None = None, pr
     }
 
 
-def _update_report(service, doc: dict):
+def _update_report(reader, doc: dict):
     """After an update, what it did to a parameter, as the optimizer reports it."""
     if (doc.get("last_step") or {}).get("phase") != "update":
         return None
-    return lambda layer, to, source: service.update_report(doc["id"], layer, to, source)
+    return reader.update_report
 
 
 def _field_named(error: dict) -> str:

@@ -83,6 +83,12 @@ class SessionReader:
         after_update = runtime.stepper.next_step is None
         self._gradients_checkpoint = runtime.checkpoint(runtime.current["checkpoint"]) if after_update else None
         self._parameter_count = runtime.parameter_count
+        self._explain_update = runtime.update_explainer()  # None unless the last step was an update
+
+    def update_report(self, layer: int, to: int, from_: int | None):
+        """What the last step, if an update, did to one parameter (Runtime.update_explainer)."""
+        checked_edits(self.sizes, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
+        return None if self._explain_update is None else self._explain_update(layer, to, from_)
 
     def dataset(self) -> tuple[np.ndarray, np.ndarray]:
         """Every row of the session's data (inputs, targets), not only the batch."""

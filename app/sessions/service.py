@@ -428,10 +428,7 @@ class SessionService:
 
     def update_report(self, session_id: str, layer: int, to: int, from_: int | None) -> list | None:
         """What the last step, if an update, did to one parameter (Runtime.update_explainer)."""
-        runtime = self._load(session_id)
-        self._checked_edits(runtime, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
-        explain = runtime.update_explainer()
-        return None if explain is None else explain(layer, to, from_)
+        return self.show(session_id, COMPACT).reader.update_report(layer, to, from_)
 
     def export(self, session_id: str) -> dict:
         with self._reading(session_id) as runtime:
