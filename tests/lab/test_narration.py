@@ -141,6 +141,7 @@ def test_the_engine_words_the_narration_shows_are_in_the_catalog_list():
     listed = set(ENGINE_MSGIDS)
     words = {cls.display_name for cls in LOSSES.values()}
     words |= {make_optimizer(config).summary for config in ({"name": "sgd"}, {"name": "sgd", "momentum": 0.9}, {"name": "adam"})}
+    words |= {make_optimizer({"name": name, "weight_decay": 0.1}).decay_summary for name in ("sgd", "adam")}
     assert words == listed
 
 
