@@ -38,7 +38,7 @@ from app.sessions.reader import SessionReader, checked_edits, finite_or_refused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
 from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSession
 from app.sessions.working_set import DEFAULT_CACHE_MB, WorkingSet
-from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, make_dataset
+from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, datasets_for, make_dataset
 from app.sessions.session_data import SessionData, SessionDataCache, build as build_session_data
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
@@ -78,7 +78,7 @@ class SessionService:
     def __init__(self, store: SessionStore, session_days: float = 0.0, cache_mb: float = DEFAULT_CACHE_MB,
                  lock_timeout: float = LOCK_TIMEOUT, datasets: DatasetStore | None = None):
         self.store = store
-        self.datasets = datasets if datasets is not None else DatasetStore(store.path)
+        self.datasets = datasets if datasets is not None else datasets_for(store)
         self._session_data = SessionDataCache()
         self.idle_seconds = session_days * 86400
         self.lock_timeout = lock_timeout
