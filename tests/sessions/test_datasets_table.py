@@ -6,9 +6,14 @@ import json
 import sqlite3
 
 import numpy as np
+import pytest
 
 from app.sessions.datasets import DatasetStore, make_dataset
+from tests.backends import BACKEND
 from tests.sessions.helpers import differences, make_service
+
+# these read the SQLite file directly (a PostgreSQL store has no sessions from before datasets)
+sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="reads the SQLite file itself; the PostgreSQL table is tested in test_datasets_postgres.py")
 
 WORKED = {
     "layers": [2, 2, 2], "activations": "sigmoid", "loss": "mse",
@@ -29,6 +34,7 @@ def _make_legacy(db, sid: str) -> None:
     connection.close()
 
 
+@sqlite_only
 def test_a_class_creating_one_dataset_stores_it_once(tmp_path):
     db = tmp_path / "s.sqlite3"
     service = make_service(db)
@@ -39,6 +45,7 @@ def test_a_class_creating_one_dataset_stores_it_once(tmp_path):
     assert {len(r[0]) for r in sqlite3.connect(db).execute("SELECT inputs FROM session_data")} == {0}
 
 
+@sqlite_only
 def test_sessions_stored_before_datasets_are_migrated_and_keep_working(tmp_path):
     db = tmp_path / "s.sqlite3"
     service = make_service(db)
@@ -64,6 +71,7 @@ def test_content_address_ignores_the_sign_of_zero_but_not_names():
     assert make_dataset(np.array([[0.0, 1.0]]), np.array([[1.0]]), input_names=["p", "q"]).id != a.id
 
 
+@sqlite_only
 def test_the_idle_sweep_deletes_datasets_no_session_names(tmp_path):
     db = tmp_path / "s.sqlite3"
     service = make_service(db)
