@@ -10,6 +10,8 @@ import numpy as np
 class Activation:
     name: str
     output_only = False  # softmax couples the units of a layer: only the output may use it
+    # the values f can take, (low, high), or None when unbounded: pictures scale their colours to it
+    output_range: tuple[float, float] | None = None
 
     def fn(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -38,6 +40,7 @@ class Linear(Activation):
 
 class Sigmoid(Activation):
     name = "sigmoid"
+    output_range = (0.0, 1.0)
 
     def fn(self, z):
         # exp of a negative number only: no overflow warning for large |z|
@@ -54,6 +57,7 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    output_range = (-1.0, 1.0)
 
     def fn(self, z):
         return np.tanh(z)
@@ -95,6 +99,7 @@ class LeakyReLU(Activation):
 class Softmax(Activation):
     name = "softmax"
     output_only = True
+    output_range = (0.0, 1.0)
 
     def fn(self, z):
         shifted = np.exp(z - z.max(axis=1, keepdims=True))

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.i18n import _
-from app.lab.charts import loss_curve_view
+from app.lab.charts import LAPTOP_CHART, PROJECTOR_CHART, loss_curve_view
 from app.ui.events import EVENTS
-from app.lab.layout import build_network_view, grad_scale_of
+from app.lab.layout import LAPTOP, PROJECTOR, build_network_view, grad_scale_of
 from app.lab.narration import narrate
-from app.lab.plots import plane_plot
+from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame
 from app.lab.status import status_view
+from app.lab.settings_view import settings_view
 from app.lab.svg_edges import edges_svg, hits_svg
 
 
@@ -57,7 +58,8 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot."""
     session_id = doc["id"]
     plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs), lambda: service.dataset(session_id))
-    net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
+    net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers,
+                             canvas=PROJECTOR if projector else LAPTOP)
     return {
         "doc": doc,
         "session_id": session_id,
@@ -67,10 +69,12 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "parts": parts,
         "narration": narrate(doc, net.focus, before),
         "status": status_view(doc, net.focus),
-        "curve": loss_curve_view(doc.get("history") or []),
+        "curve": loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART),
         "plot": plot,
+        "frame": plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT),
         "events": EVENTS,
         "projector": projector,
+        "settings": settings_view(doc),
         "messages": [],
     }
 

@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from app.lab.layout import geometry
+from app.lab.plots import CURVE_POINTS
+
 MAZUR_W5_AFTER_UPDATE = 0.35891648
 
 
@@ -158,7 +161,7 @@ def test_iteration_button_runs_to_the_update(client, worked):
     html = client.post(f"/s/{worked}/iteration").text
     assert api(client, worked)["iteration"] == 1
     assert '<section id="narration" class="panel narration phase-update"' in html
-    assert "<mn>0.4</mn><mo>−</mo><mn>0.5</mn>" in html  # old value from before the request
+    assert '<mn>0.4</mn></mrow></math><math><mrow><mo form="infix">−</mo><mn>0.5</mn>' in html  # old value from before the request
 
 
 def test_back_with_nothing_to_undo_is_a_readable_409(client, worked):
@@ -247,7 +250,8 @@ def test_focus_fragment_remembers_the_sample_in_the_url(client):
 
 def test_projector_mode_is_a_body_class(client, worked):
     html = client.get(f"/s/{worked}", params={"projector": "1"}).text
-    assert '<body class="projector">' in html and "Leave projector mode" in html
+    assert '<body class="projector" hx-headers=\'{"X-Projector": "1"}\'>' in html and "Leave projector mode" in html
+    assert 'class="network canvas-projector' in html
 
 
 def test_language_switch_sets_the_cookie_and_redirects_locally(client, worked):
@@ -270,8 +274,9 @@ def test_a_784_256_10_network_page_is_summarized(client):
     session_id = create(client, body)
     page = client.get(f"/s/{session_id}")
     assert page.status_code == 200
-    assert "15 of 784 units shown" in page.text and "15 of 256 units shown" in page.text
-    assert len(hooks(page.text, "edge")) == 15 * 15 + 10 * 15
+    shown = len(geometry([784, 256, 10]).slots[0]) - 1
+    assert f"{shown}/784" in page.text and f"{shown} of 256 units shown" in page.text
+    assert len(hooks(page.text, "edge")) == shown * shown + 10 * shown
     html = client.post(f"/s/{session_id}/iteration").text
     assert len(html) < 400_000
     assert '<section id="narration" class="panel narration phase-update"' in html
@@ -295,14 +300,15 @@ def test_regression_data_gets_a_fitted_curve(client):
     html = client.get(f"/s/{session_id}").text
     assert "Fitted curve" in html
     points = re.search(r'<polyline class="fit" points="([^"]+)"', html).group(1).split()
-    assert len(points) == 80
+    assert len(points) == CURVE_POINTS
 
 
 def test_two_input_data_gets_a_boundary_map_and_unit_maps(client):
     session_id = create(client, {"preset": "xor"})
     html = client.get(f"/s/{session_id}").text
     assert "Decision boundary" in html
-    assert re.search(r'<image href="data:image/png;base64,[A-Za-z0-9+/=]+" x="0" y="0"', html)
+    assert re.search(r'<image id="plane-image" class="plane-continuous" href="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
+    assert re.search(r'<image class="plane-discrete" href="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
     assert len(re.findall(r'<image class="unit-map"', html)) == 2  # one per hidden unit
 
 

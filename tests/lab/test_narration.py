@@ -28,7 +28,7 @@ def test_forward_1_shows_the_weighted_sum_and_the_sigmoid():
     assert "<mn>0.15</mn><mo>·</mo><mn>0.05</mn>" in z_formula
     assert "<mn>0.2</mn><mo>·</mo><mn>0.1</mn>" in z_formula
     assert numbers_in(z_formula)[-1] == "0.3775"
-    assert "<mi>σ</mi><mo>(</mo><mn>0.3775</mn><mo>)</mo><mo>=</mo><mn>0.59327</mn>" in a_formula
+    assert "<mi>σ</mi><mo>(</mo><mn>0.3775</mn><mo>)</mo></mrow></math><math><mrow><mo form=\"infix\">=</mo><mn>0.59327</mn>" in a_formula
 
 
 def test_loss_shows_the_value_and_its_terms():
