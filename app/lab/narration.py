@@ -11,7 +11,7 @@ import numpy as np
 from markupsafe import Markup
 
 from app.engine.activations import get_activation
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.lab.layout import clamp_focus
 from app.ui.mathml import (
     indexed, math, mfrac, mi, mn, mo, mrow, msub, msup, mtext, munder, num, partial, weight,
@@ -43,7 +43,8 @@ def f_symbol(activation: str) -> Markup:
 
 
 def _f_prime() -> Markup:
-    return msup(mi("f"), mo("\u2032"))
+    """f′ as printed: the prime glyph beside the f (as a superscript it sits detached above it)."""
+    return mrow(mi("f"), mo("\u2032"))
 
 
 def _sum_terms(pairs: list[tuple[float, float]]) -> list[Markup]:
@@ -120,8 +121,10 @@ def _forward(doc: dict, l: int, focus: int) -> Narration:
         ))
         formulas.append(_activation_formula(activation, l, j, z, a))
     if layer["size"] > UNITS_SHOWN:
-        sentences.append(_("The other %(count)d units of the layer work the same way; their values are in the drawing.")
-                         % {"count": layer["size"] - UNITS_SHOWN})
+        others = layer["size"] - UNITS_SHOWN
+        sentences.append(ngettext("The %(count)d other unit of the layer works the same way; its value is in the drawing.",
+                                  "The other %(count)d units of the layer work the same way; their values are in the drawing.",
+                                  others) % {"count": others})
     return Narration(title=_("Forward through layer %(layer)d") % {"layer": l}, sentences=sentences, formulas=formulas)
 
 

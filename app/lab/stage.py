@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.i18n import _
+from app.ui.advice import advice
 from app.lab.charts import LAPTOP_CHART, PROJECTOR_CHART, loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import LAPTOP, PROJECTOR, build_network_view, grad_scale_of
@@ -79,14 +80,6 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
     }
 
 
-def _field_named(error: dict) -> str:
-    """'layers[1]: must be at most 1024': the field in the API's words, which the form's fields
-    follow (the build form's labels name the same things)."""
-    path = [str(part) for part in error.get("loc", []) if part != "body"]
-    field = ".".join(p for p in path if not p.isdigit()) + "".join(f"[{p}]" for p in path if p.isdigit())
-    return f"{field}: {error['msg']}" if field and not error["msg"].startswith(path[0] if path else "\0") else error["msg"]
-
-
 def error_message(error) -> Message:
     """A service error as a message the page shows (the service's text is already translated)."""
     from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
@@ -96,6 +89,6 @@ def error_message(error) -> Message:
     if isinstance(error, StepRefused):
         return Message("error", _("Refused: %(reason)s") % {"reason": error.message})
     if isinstance(error, InvalidInput):
-        details = "; ".join(_field_named(e) for e in error.errors)
-        return Message("error", _("Not accepted: %(reason)s") % {"reason": details})
+        details = "; ".join(advice(e) for e in error.errors)
+        return Message("error", _("Please change this: %(reason)s") % {"reason": details})
     raise error

@@ -219,7 +219,7 @@ def test_bad_edits_are_readable_422s(client, worked):
     response = client.post(f"/s/{worked}/edit", data={"layer": "2", "to": "0", "from": "0", "value": "abc"})
     assert response.status_code == 422 and "Please enter a finite number." in response.text
     response = client.post(f"/s/{worked}/edit", data={"layer": "9", "to": "0", "from": "0", "value": "1"})
-    assert response.status_code == 422 and "Not accepted:" in response.text
+    assert response.status_code == 422 and "Please change this:" in response.text
 
 
 def test_train_chunks_run_to_the_end_and_can_stop(client, worked):
