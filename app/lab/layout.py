@@ -263,9 +263,15 @@ class Geometry:
     col_gap: float
     bias_labels: bool  # the slots leave a line below each unit for its bias
 
+    def gap(self, layer: int) -> float:
+        """A layer with fewer units spreads them a little (up to twice the gap): room for y_hat and y."""
+        most = max(len(s) for s in self.slots)
+        return min(self.slot_gap * most / len(self.slots[layer]), 2 * self.slot_gap)
+
     def y(self, layer: int, slot: int) -> float:
-        offset = (max(len(s) for s in self.slots) - len(self.slots[layer])) * self.slot_gap / 2
-        return round(self.top + offset + (slot + 0.5) * self.slot_gap, 1)
+        gap = self.gap(layer)
+        offset = (max(len(s) for s in self.slots) * self.slot_gap - len(self.slots[layer]) * gap) / 2
+        return round(self.top + offset + (slot + 0.5) * gap, 1)
 
 
 def _header_rows(canvas: Canvas) -> tuple[float, float, float, float]:
@@ -356,9 +362,10 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, f
 
 
 def _output_texts(x: float, y: float, geo: Geometry, y_hat: float | None, target: float | None) -> list[TextView]:
-    """y_hat and y right of an output unit, when the slot has room for two lines."""
+    """y_hat and y right of an output unit, when its slot has room for two lines."""
     canvas = geo.canvas
-    if y_hat is None or geo.slot_gap < 2.2 * canvas.text * LINE + canvas.pad:
+    last = len(geo.slots) - 1
+    if y_hat is None or (len(geo.slots[last]) > 1 and geo.gap(last) < 2.2 * canvas.text * LINE + canvas.pad):
         return []
     left = x + geo.r + canvas.pad
     lines = [("\u0177 " + fmt(y_hat, 4), "y-hat", True)]

@@ -177,6 +177,8 @@ def _plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
     held_out = np.asarray(rest[0], dtype=bool) if rest else np.zeros(len(inputs), dtype=bool)
     in_batch = np.zeros(len(inputs), dtype=bool)
     in_batch[np.asarray(doc["batch"]["indices"], dtype=int)] = True
+    if in_batch[~held_out].all():  # every training row is in the batch: outlining them all says nothing
+        in_batch[:] = False
     order = np.argsort(~in_batch, kind="stable")[:MAX_POINTS]
     if sizes[0] == 2:
         plot = _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch, held_out)

@@ -72,7 +72,7 @@ def test_every_step_is_legible_and_nothing_moves(page, live_server, preset, mode
     page.set_viewport_size(viewport)
     session = _new_session(live_server, preset)
     steps = 2 * (len(session["config"]["layers"]) - 1) + 2
-    page.goto(f"/s/{session['id']}?lang={lang}" + (f"&{query}" if query else ""))
+    page.goto(f"/lang?lang={lang}&next=/s/{session['id']}?{query}")  # the cookie: every step's answer in that language
     boxes = page.evaluate(PANEL_BOXES)
     controls = page.evaluate(PLOT_AND_CONTROLS)
     assert all(controls["buttons"].values()), f"{preset} {mode}: {controls['buttons']}"
@@ -82,6 +82,8 @@ def test_every_step_is_legible_and_nothing_moves(page, live_server, preset, mode
         assert controls["plot"] >= plot_px - 0.5 and abs(controls["plot_height"] - controls["plot"]) < 0.5, f"{preset} {mode}: {controls}"
     if preset == "worked-example":
         assert "plot-single" in controls["kind"] and rows == 1  # one sample: no boundary plot
+    if lang == "zh_CN":
+        assert page.inner_text("#btn-step").startswith("走一步")
     for position in range(steps + 1):
         where = f"{preset} {mode} {lang} after {position} steps"
         _check_drawing(page, min_px, where)
@@ -89,9 +91,17 @@ def test_every_step_is_legible_and_nothing_moves(page, live_server, preset, mode
         if position in (0, steps - 1):
             _check_html_contrast(page, min_px, where)
         assert page.evaluate(PANEL_BOXES) == boxes, f"{where}: a panel moved"
+        if lang == "zh_CN" and position:
+            assert "层" in page.inner_text("#status") or "损失" in page.inner_text("#status"), where  # the answer is in Chinese too
         if position < steps:
             page.click("#btn-step")
             page.wait_for_selector(f"#status[data-position='{position + 1}']" if position + 1 < steps else "#status[data-iteration='1']")
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards(page):
+    yield
+    page.goto("/lang?lang=en&next=/")  # the other tests expect the default language
 
 
 def test_nothing_moves_while_training(page, live_server):
