@@ -90,8 +90,8 @@ def test_build_form_creates_a_session(client):
 def test_build_form_errors_are_shown_on_the_form(client):
     response = client.post("/s", data={"layers": "2", "learning_rate": "x"})
     assert response.status_code == 422
-    assert "layers: give at least two sizes" in response.text
-    assert "learning_rate: please enter a number" in response.text
+    assert "Units per layer: write at least two whole numbers" in response.text
+    assert "Learning rate: please enter a number, for example 0.5." in response.text
     response = client.post("/s", data={"layers": "2, 4, 1", "samples": "0"})
     assert response.status_code == 422 and 'class="message message-error"' in response.text
 
