@@ -41,7 +41,7 @@ class Canvas:
 
 LAPTOP = Canvas("laptop", width=840, height=372, text=13, title=15, value=14, flow=14, pad=6,
                 max_radius=46, min_radius=11)
-PROJECTOR = Canvas("projector", width=1220, height=540, text=24, title=26, value=24, flow=24, pad=10,
+PROJECTOR = Canvas("projector", width=1220, height=500, text=24, title=26, value=24, flow=24, pad=10,
                    max_radius=84, min_radius=17)
 
 # Beyond 8 weight layers the columns are too narrow for anything but dots: such networks are cut
@@ -331,9 +331,11 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, f
     layer = doc["layers"][l]
     canvas, r = geo.canvas, geo.r
     a_value = None if a_row is None else float(a_row[j])
-    label = fmt(a_value, 3) if a_value is not None else ""
-    if text_width(label, canvas.value, bold=True) > 2 * r - canvas.pad:
-        label = ""  # too dense: the value is in the tooltip, the readout and the inspector
+    # every unit of the drawing shows its value, or none does (a short "0.5" would fit where
+    # "−0.493" does not): too dense, the values are in the tooltip, the readout and the inspector
+    label = fmt(a_value, 3) if a_value is not None and _value_fits(r, canvas) else ""
+    if text_width(label, canvas.value, bold=True) > 2 * r - canvas.pad:  # a rare "2.29e−5": shorter
+        label = fmt(a_value, 1) if text_width(fmt(a_value, 1), canvas.value, bold=True) <= 2 * r - canvas.pad else ""
     fill = fills[j] if fills else "#ffffff"
     unit = UnitView(
         layer=l, unit=j, x=x, y=y, r=r, fill=fill,
@@ -633,13 +635,12 @@ def _flow(phase: str, layer: int | None, geo: Geometry, last: int) -> FlowView |
     half = text_width(text, canvas.flow, True) / 2
     middle = min(max((x1 + x2) / 2, half + canvas.pad), canvas.width - half - canvas.pad)
     label = TextView(round(middle, 1), y, text, canvas.flow, "flow-label", bold=True)
-    # the arrow runs on either side of its label, never through it
-    gap_lo, gap_hi = middle - half - canvas.pad, middle + half + canvas.pad
+    # the arrow runs on either side of its label, never through it; too short a piece reads as a
+    # dash, not an arrow, and is left out (the label's own ← or → says the direction then)
     lo, hi = min(x1, x2), max(x1, x2)
-    tail = (lo, min(hi, gap_lo)) if x2 >= x1 else (max(lo, gap_hi), hi)
-    head = (max(lo, gap_hi), hi) if x2 >= x1 else (lo, min(hi, gap_lo))
-    if x2 < x1:
-        head = (head[1], head[0])  # drawn right to left: the arrowhead at the left end
-    # too short a piece reads as a dash, not an arrow: the label's own arrow (← →) says it then
-    segments = [(round(a, 1), round(b, 1)) for a, b in (tail, head) if abs(b - a) >= 4 * canvas.pad]
+    pieces = [(lo, min(hi, middle - half - canvas.pad)), (max(lo, middle + half + canvas.pad), hi)]
+    pieces = [(a, b) for a, b in pieces if b - a >= 4 * canvas.pad]
+    if x2 < x1:  # right to left: each piece drawn towards the left, the arrowhead's piece last
+        pieces = [(b, a) for a, b in reversed(pieces)]
+    segments = [(round(a, 1), round(b, 1)) for a, b in pieces]
     return FlowView(kind, segments, y, label)
