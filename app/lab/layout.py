@@ -55,6 +55,11 @@ RADIUS_OF_GAP = 0.45  # a unit's radius as a share of its slot when no bias labe
 RADIUS_OF_COLUMN = 0.2  # ... and of the gap between two columns (room for the edges to fan out)
 MAP_OF_RADIUS = 0.72  # a hidden unit's map (thumbnail) spans this share of the radius each way
 MIN_RADIUS_FOR_MAPS = 10.0
+BIAS_OF_RADIUS = 0.42  # the bias square's side as a share of the radius (MIN_BIAS px at least)
+MIN_BIAS = 8.0
+ON_THE_RIM = 0.71  # cos 45°: the bias square sits on the unit's rim, top left
+OUTPUT_ROWS = 2.2  # y_hat and y need this many lines of the slot
+OUTPUT_SPACING = 0.55  # ... and sit this many lines above and below the unit's centre
 EDGE_WIDTH = (0.6, 5.0)  # clamped: the thinnest stays visible, the widest does not swamp
 GRAD_WIDTH = (2.0, 5.0)
 CASING = 2.0  # the white line under a gradient is this much wider: visible on any weight colour
@@ -345,9 +350,9 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, f
     )
     if l >= 1:
         b = float(np.asarray(layer["b"], dtype=float)[j])
-        size = round(max(8.0, r * 0.42), 1)
+        size = round(max(MIN_BIAS, r * BIAS_OF_RADIUS), 1)
         unit.bias = BiasView(
-            x=round(x - r * 0.71 - size / 2, 1), y=round(y - r * 0.71 - size / 2, 1), size=size,
+            x=round(x - r * ON_THE_RIM - size / 2, 1), y=round(y - r * ON_THE_RIM - size / 2, 1), size=size,
             fill=colors.diverging_hex(b / weight_scale), data_b=attr(b),
             title=_("Bias of unit %(unit)d of layer %(layer)d: b = %(b)s") % {"unit": j, "layer": l, "b": fmt(b, 6)},
         )
@@ -367,13 +372,13 @@ def _output_texts(x: float, y: float, geo: Geometry, y_hat: float | None, target
     """y_hat and y right of an output unit, when its slot has room for two lines."""
     canvas = geo.canvas
     last = len(geo.slots) - 1
-    if y_hat is None or (len(geo.slots[last]) > 1 and geo.gap(last) < 2.2 * canvas.text * LINE + canvas.pad):
+    if y_hat is None or (len(geo.slots[last]) > 1 and geo.gap(last) < OUTPUT_ROWS * canvas.text * LINE + canvas.pad):
         return []
     left = x + geo.r + canvas.pad
     lines = [("\u0177 " + fmt(y_hat, 4), "y-hat", True)]
     if target is not None:
         lines.append(("y " + fmt(target, 4), "target", False))
-    offsets = [-0.55, 0.55] if len(lines) == 2 else [0.0]  # two lines a little apart
+    offsets = [-OUTPUT_SPACING, OUTPUT_SPACING] if len(lines) == 2 else [0.0]
     out = []
     for (text, kind, bold), offset in zip(lines, offsets):
         width = text_width(text, canvas.text, bold)

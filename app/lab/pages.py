@@ -14,6 +14,7 @@ from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
 from app.i18n import _
 from app.sessions.presets import PRESETS
+from app.lab.settings_view import optimizer_fields
 from app.ui.advice import FIELD_LABELS
 from app.ui.choices import choices
 from app.ui.forms import FormDep, int_field
@@ -88,7 +89,7 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
         problems.append(_("Units per layer: write at least two whole numbers, input first, for example 2, 4, 1."))
         layers = [2, 4, 1]
     optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate")}
-    if optimizer["name"] == "sgd":
+    if "momentum" in optimizer_fields(optimizer["name"]):  # the form shows momentum only for these (app.css)
         optimizer["momentum"] = number("momentum")
     batch_text = form.get("batch_size", "").strip()
     # one per weight layer when given; else the hidden one repeated, then the output one

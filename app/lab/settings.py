@@ -13,7 +13,7 @@ from app.deps import SessionsDep
 from app.i18n import _
 from app.lab.rendering import SERVICE_ERRORS, error_response, message_response, stage_response
 from app.lab.stage import Message
-from app.lab.settings_view import OPTIMIZERS
+from app.lab.settings_view import OPTIMIZERS, optimizer_fields
 from app.ui.choices import choices
 from app.ui.forms import FormDep, int_field
 from app.ui.numbers import fmt
@@ -56,10 +56,11 @@ def change_optimizer(request: Request, session_id: str, service: SessionsDep, fo
         return message_response(request, [Message("error", text)], 422)
     try:
         current = service.get(session_id, view="compact")["config"]["optimizer"]
-        if change.get("name", current["name"]) != current["name"]:  # the other optimizer's fields start afresh
+        name = change.get("name", current["name"])
+        if name != current["name"]:  # the other optimizer's fields start afresh, the rate carries over
             change = {key: value for key, value in change.items() if key in ("name", "learning_rate")}
-        elif change.get("name") == "adam":
-            change.pop("momentum", None)
+        else:  # only the fields this optimizer takes (the form may send momentum for Adam)
+            change = {key: value for key, value in change.items() if key in optimizer_fields(name)}
         doc = service.patch(session_id, optimizer=change)
     except SERVICE_ERRORS as error:
         return error_response(request, error)

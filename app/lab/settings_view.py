@@ -7,9 +7,17 @@ from dataclasses import dataclass
 from app.engine.activations import ACTIVATIONS
 from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
+from app.sessions.config import AdamConfig, SGDConfig
 from app.ui.choices import Choice, choices
 
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZER_CONFIGS = {"sgd": SGDConfig, "adam": AdamConfig}  # what the API takes for each
+OPTIMIZERS = tuple(OPTIMIZER_CONFIGS)
+
+
+def optimizer_fields(name: str) -> set[str]:
+    """The fields an optimizer takes (momentum for SGD, betas for Adam...), none for an unknown name."""
+    config = OPTIMIZER_CONFIGS.get(name)
+    return set(config.model_fields) if config is not None else set()
 
 
 @dataclass(slots=True)
