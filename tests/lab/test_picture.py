@@ -170,3 +170,26 @@ def test_discretize_is_remembered_across_steps(page, live_server):
     assert "discrete" in page.get_attribute("#data-plot", "class")
     page.uncheck("#data-plot [data-toggle='discrete']")
     assert "discrete" not in page.get_attribute("#data-plot", "class")
+
+
+def test_a_selected_edge_stands_out_even_in_a_faded_layer(page, live_server):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    session = _new_session(live_server, "worked-example")
+    httpx.post(f"{live_server}/api/v1/sessions/{session['id']}/step", json={"count": 4})  # backward 2: layer 1 fades
+    page.goto(f"/s/{session['id']}")
+    assert page.evaluate("() => getComputedStyle(document.getElementById('edges-1')).opacity") == "0.38"
+    page.dispatch_event("#edge-1-0-0", "click")
+    page.wait_for_selector("#inspector[data-kind='edge']")
+    page.wait_for_selector("#net-selection .selection-band", state="attached")
+    band = page.evaluate("""() => {
+      const band = document.querySelector('#net-selection .selection-band');
+      let opacity = 1;
+      for (let e = band; e && e.tagName !== 'svg'; e = e.parentElement) opacity *= parseFloat(getComputedStyle(e).opacity);
+      const edge = document.getElementById('edge-1-0-0');
+      return {opacity, x1: band.getAttribute('x1') === edge.getAttribute('x1'), wider: +band.getAttribute('stroke-width') > +edge.getAttribute('stroke-width'),
+              stroke: getComputedStyle(band).stroke, core: getComputedStyle(document.querySelector('#net-selection .selection-core')).stroke};
+    }""")
+    assert band == {"opacity": 1, "x1": True, "wider": True, "stroke": "rgb(17, 17, 17)", "core": "rgb(255, 208, 0)"}
+    page.click("#btn-step")  # the band follows the drawing through a swap
+    page.wait_for_selector("#status[data-position='5']")
+    page.wait_for_selector("#net-selection .selection-band", state="attached")
