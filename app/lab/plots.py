@@ -6,7 +6,8 @@ A dataset of one sample gets no plot: a plane with one point says nothing.
 
 The plot itself (images, points, curve) lives in a square of PLANE x PLANE units, the same for
 every screen; plot_frame() puts it into the pixels of a laptop or a projector with its ticks. The
-grid goes through the service's layer_outputs once and every map comes from that one call.
+grid goes through the request's SessionReader.layer_outputs once and every map comes from that
+one call; the reader is bound to the state the page shows, so nothing is read twice.
 """
 from __future__ import annotations
 

@@ -54,20 +54,21 @@ def change_optimizer(request: Request, session_id: str, service: SessionsDep, fo
         text = _("Please enter a number for the learning rate (for example 0.5).") if "learning_rate" in unreadable else \
             _("Please enter a number for momentum and weight decay (0 switches them off).")
         return message_response(request, [Message("error", text)], 422)
+    # the optimizer the page showed (a hidden field): one locked call, no read before it
+    shown = form.get("current_optimizer", "")
+    name = change.get("name", shown)
+    if name != shown:  # the other optimizer's fields start afresh, the rate carries over
+        change = {key: value for key, value in change.items() if key in ("name", "learning_rate")}
+    else:  # only the fields this optimizer takes (the form may send momentum for Adam)
+        change = {key: value for key, value in change.items() if key in optimizer_fields(name)}
     try:
-        current = service.get(session_id, view="compact")["config"]["optimizer"]
-        name = change.get("name", current["name"])
-        if name != current["name"]:  # the other optimizer's fields start afresh, the rate carries over
-            change = {key: value for key, value in change.items() if key in ("name", "learning_rate")}
-        else:  # only the fields this optimizer takes (the form may send momentum for Adam)
-            change = {key: value for key, value in change.items() if key in optimizer_fields(name)}
-        doc = service.patch(session_id, optimizer=change)
+        state = service.patch(session_id, optimizer=change, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    applied = doc["config"]["optimizer"]
+    applied = state.doc["config"]["optimizer"]
     said = _("From the next update on: %(optimizer)s with learning rate %(lr)s.") % {
         "optimizer": choices([applied["name"]])[0].label, "lr": fmt(applied["learning_rate"])}
-    return stage_response(request, service, doc, int_field(form, "focus", 0), messages=[Message("info", said)])
+    return stage_response(request, state.reader, state.doc, int_field(form, "focus", 0), messages=[Message("info", said)])
 
 
 def _activations(form: dict, count: int, current: list[str]) -> list[str]:

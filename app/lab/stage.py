@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.i18n import _
+from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.ui.advice import advice
 from app.lab.charts import LAPTOP_CHART, PROJECTOR_CHART, loss_curve_view
 from app.ui.events import EVENTS
@@ -54,11 +55,11 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
     return StageParts([], plots=False)
 
 
-def session_panels(service, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
-                   parts: StageParts | None = None) -> dict:
-    """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot."""
+def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts: StageParts | None = None) -> dict:
+    """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
+    `reader` is the SessionReader the same service call answered with `doc`."""
     session_id = doc["id"]
-    plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs), lambda: service.dataset(session_id))
+    plot = plane_plot(doc, reader.layer_outputs, reader.dataset)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers,
                              canvas=PROJECTOR if projector else LAPTOP)
     return {
@@ -68,7 +69,7 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "parts": parts,
-        "narration": narrate(doc, net.focus, before),
+        "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART),
         "plot": plot,
@@ -76,6 +77,7 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "events": EVENTS,
         "projector": projector,
         "settings": settings_view(doc),
+        "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
 

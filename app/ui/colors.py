@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.engine.activations import ACTIVATIONS
+
 # negative, zero, positive (Playground's colorScale); distinguishable with every common colour blindness
 NEGATIVE = np.array([245, 147, 34], dtype=float)
 MIDDLE = np.array([232, 234, 235], dtype=float)
@@ -80,11 +82,14 @@ def text_color_on(fill: str) -> str:
     return TEXT_DARK if contrast(fill, TEXT_DARK) >= contrast(fill, TEXT_LIGHT) else TEXT_LIGHT
 
 
-def activation_t(values: np.ndarray, output_range: tuple[float, float] | None) -> np.ndarray:
-    """Map activations onto [-1, 1]: a bounded activation's range maps onto it whole (sigmoid's
-    0 .. 0.5 .. 1 to orange .. grey .. blue); unbounded values are scaled by their largest
-    magnitude when it exceeds 1 (so a ReLU layer still shows contrast)."""
+def activation_t(values: np.ndarray, output_range) -> np.ndarray:
+    """Map activations onto [-1, 1]: a bounded activation's range, (low, high) as the engine states
+    it (or the activation's name), maps onto it whole (sigmoid's 0 .. 0.5 .. 1 to orange .. grey ..
+    blue); unbounded values are scaled by their largest magnitude when it exceeds 1 (so a ReLU
+    layer still shows contrast)."""
     values = np.asarray(values, dtype=float)
+    if isinstance(output_range, str) or output_range is None:
+        output_range = ACTIVATIONS[output_range].output_range if output_range in ACTIVATIONS else None
     if output_range is not None:
         low, high = output_range
         return 2.0 * (values - low) / (high - low) - 1.0

@@ -21,7 +21,7 @@ def api(client, session_id):
 
 def test_the_learning_rate_changes_live_and_the_next_update_uses_it(client):
     session_id = create(client, {"preset": "worked-example"})
-    html = client.post(f"/s/{session_id}/optimizer", data={"optimizer": "sgd", "learning_rate": "0.1", "momentum": "0"}).text
+    html = client.post(f"/s/{session_id}/optimizer", data={"current_optimizer": "sgd", "optimizer": "sgd", "learning_rate": "0.1", "momentum": "0"}).text
     assert "From the next update on: gradient descent (SGD) with learning rate 0.1." in html
     session = api(client, session_id)
     assert session["config"]["optimizer"]["learning_rate"] == 0.1 and session["iteration"] == 0
@@ -33,12 +33,12 @@ def test_the_learning_rate_changes_live_and_the_next_update_uses_it(client):
 
 def test_switching_to_adam_drops_momentum_and_a_bad_rate_is_advice(client):
     session_id = create(client, {"preset": "circle"})
-    client.post(f"/s/{session_id}/optimizer", data={"optimizer": "adam", "learning_rate": "0.01", "momentum": "0.9"})
+    client.post(f"/s/{session_id}/optimizer", data={"current_optimizer": "sgd", "optimizer": "adam", "learning_rate": "0.01", "momentum": "0.9"})
     optimizer = api(client, session_id)["config"]["optimizer"]
     assert optimizer["name"] == "adam" and optimizer["learning_rate"] == 0.01 and "momentum" not in optimizer
-    response = client.post(f"/s/{session_id}/optimizer", data={"learning_rate": "fast"})
+    response = client.post(f"/s/{session_id}/optimizer", data={"current_optimizer": "adam", "learning_rate": "fast"})
     assert response.status_code == 422 and "Please enter a number for the learning rate" in response.text
-    response = client.post(f"/s/{session_id}/optimizer", data={"learning_rate": "-1"})
+    response = client.post(f"/s/{session_id}/optimizer", data={"current_optimizer": "adam", "learning_rate": "-1"})
     assert response.status_code == 422 and "Learning rate: must be greater than 0" in response.text
     assert api(client, session_id)["config"]["optimizer"]["learning_rate"] == 0.01  # nothing half-applied
 
