@@ -148,6 +148,8 @@
       event.target.closest(".train-stop").disabled = true;
       return;
     }
+    var message = event.target.closest && event.target.closest("#messages .message");
+    if (message) { message.remove(); return; }  // a message floats over the page: a click puts it away
     var hook = hookOf(event.target);
     if (hook) inspect(hook);
   });
