@@ -368,6 +368,14 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, f
     return unit
 
 
+def _short(value: float) -> str:
+    """At most 4 decimals ("0.7514"), values below 0.001 in 2 digits ("0.00032", "2.3e−5"): as wide as the
+    margin _output_margin keeps for them; the inspector has every digit."""
+    if value == 0 or abs(value) >= 1e-3:
+        return fmt(round(value, 4), 4)
+    return fmt(value, 2)
+
+
 def _output_texts(x: float, y: float, geo: Geometry, y_hat: float | None, target: float | None) -> list[TextView]:
     """y_hat and y right of an output unit, when its slot has room for two lines."""
     canvas = geo.canvas
@@ -375,9 +383,9 @@ def _output_texts(x: float, y: float, geo: Geometry, y_hat: float | None, target
     if y_hat is None or (len(geo.slots[last]) > 1 and geo.gap(last) < OUTPUT_ROWS * canvas.text * LINE + canvas.pad):
         return []
     left = x + geo.r + canvas.pad
-    lines = [("\u0177 " + fmt(y_hat, 4), "y-hat", True)]
+    lines = [("\u0177 " + _short(y_hat), "y-hat", True)]
     if target is not None:
-        lines.append(("y " + fmt(target, 4), "target", False))
+        lines.append(("y " + _short(target), "target", False))
     offsets = [-OUTPUT_SPACING, OUTPUT_SPACING] if len(lines) == 2 else [0.0]
     out = []
     for (text, kind, bold), offset in zip(lines, offsets):

@@ -184,3 +184,12 @@ def test_activation_colours_span_each_bounded_output_range_whole():
         middle = (low + high) / 2
         np.testing.assert_allclose(colors.activation_t(np.array([low, middle, high]), name), [-1.0, 0.0, 1.0], err_msg=name)
     np.testing.assert_allclose(colors.activation_t(np.array([0.25, 0.75]), "sigmoid"), [-0.5, 0.5])
+
+
+@pytest.mark.parametrize("canvas", [LAPTOP, PROJECTOR])
+def test_every_output_unit_of_a_small_output_layer_shows_y_hat_and_y_even_for_tiny_values(canvas):
+    doc = random_doc([2, 6, 3])
+    doc["layers"][2]["a"][0] = [0.0003156, 2.294e-5, 0.99968]
+    net = build_network_view(doc, canvas=canvas)
+    assert [t.text for t in net.texts if t.kind == "y-hat"] == ["\u0177 0.00032", "\u0177 2.3e\u22125", "\u0177 0.9997"]
+    assert len([t for t in net.texts if t.kind == "target"]) == 3
