@@ -193,3 +193,13 @@ def test_a_selected_edge_stands_out_even_in_a_faded_layer(page, live_server):
     page.click("#btn-step")  # the band follows the drawing through a swap
     page.wait_for_selector("#status[data-position='5']")
     page.wait_for_selector("#net-selection .selection-band", state="attached")
+
+
+def test_the_inspectors_edit_is_in_view_on_a_laptop_without_scrolling(page, live_server):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    session = _new_session(live_server, "circle")
+    httpx.post(f"{live_server}/api/v1/sessions/{session['id']}/step", json={"count": 5})
+    page.goto(f"/s/{session['id']}?kind=edge&layer=3&to=0&from=1")
+    box = page.locator("#inspector .edit-form button").bounding_box()
+    assert box["y"] + box["height"] <= 768
+    assert page.evaluate("() => [...document.querySelectorAll('.lab *')].filter(e => getComputedStyle(e).overflowY === 'auto' || getComputedStyle(e).overflowY === 'scroll').length") == 0  # no panel scrolls inside the page
