@@ -93,6 +93,12 @@ class SessionReader:
         """The numbers of the rows held out as a test (never in a batch)."""
         return self.data.test_rows
 
+    def plot_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(raw inputs, targets, held-out mask) of every row: what the data plot draws."""
+        held_out = np.zeros(self._inputs.shape[0], dtype=bool)
+        held_out[self.data.test_rows] = True
+        return self._inputs, self._targets, held_out
+
     def predict(self, inputs) -> np.ndarray:
         with np.errstate(all="ignore"):
             outputs = self.network.predict(self._features(inputs))

@@ -74,7 +74,7 @@ def test_the_session_page_shows_test_rows_hollow_and_the_test_loss(client):
     client.post(f"/api/v1/sessions/{session_id}/train", json={"iterations": 3})
     html = client.get(page).text
     assert len(re.findall(r'class="point held-out"', html)) == 20
-    assert 'id="show-test-data"' in html
+    assert 'data-toggle="show-test"' in html and "Show test data (20 rows)" in html
     assert html.count('class="feature-label"') == 2 and ">x1^2</text>" in html
     assert 'class="curve curve-test"' in html and 'class="curve curve-accuracy"' in html and 'class="curve curve-test-accuracy"' in html
     assert "Test loss" in html and 'href="/s/' + session_id + '/data"' in html
