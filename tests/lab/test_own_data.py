@@ -75,7 +75,7 @@ def test_the_session_page_shows_test_rows_hollow_and_the_test_loss(client):
     html = client.get(page).text
     assert len(re.findall(r'class="point held-out"', html)) == 20
     assert 'data-toggle="show-test"' in html and "Show test data (20 rows)" in html
-    assert html.count('class="feature-label"') == 2 and ">x1^2</text>" in html
+    assert html.count('class="drawn-text feature-label"') == 2 and ">x1^2</text>" in html
     assert 'class="curve curve-test"' in html and 'class="curve curve-accuracy"' in html and 'class="curve curve-test-accuracy"' in html
     assert "Test loss" in html and 'href="/s/' + session_id + '/data"' in html
     data = client.get(page + "/data").text
