@@ -48,7 +48,8 @@ ViewDep = Annotated[View, Depends()]
 
 @router.post("/sessions", status_code=201, response_model=None, responses={201: SESSION, **INVALID, **TOO_LARGE})
 def create_session(body: Annotated[ConfigOverrides, Body()], sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.create(body.model_dump(exclude_unset=True), **view.options), status_code=201)
+    session = sessions.create(body.model_dump(exclude_unset=True), **view.options)
+    return ArrayJSONResponse(session, status_code=201, headers={"Location": f"/api/v1/sessions/{session['id']}"})
 
 
 @router.get("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **INVALID})

@@ -15,7 +15,7 @@ from app.engine.network import INIT_SCHEMES
 from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.i18n import _
 from app.sessions import validation_messages
-from app.sessions.errors import InvalidInput
+from app.sessions.errors import InvalidInput, clip
 
 MAX_LAYERS, MIN_LAYERS = 12, 2
 MAX_UNITS = 1024
@@ -197,11 +197,12 @@ def _check_limits(config: dict) -> None:
         )
     parameters = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, L + 1))
     if parameters > MAX_PARAMETERS:
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             ["layers"],
             _("layers {layers} make {n} parameters; the limit is {limit}: use fewer or smaller layers").format(
                 layers=sizes, n=f"{parameters:,}", limit=f"{MAX_PARAMETERS:,}"
             ),
+            "max_parameters", MAX_PARAMETERS,
         )
     _check_parameters(config, sizes)
     rows = _check_data(config, sizes)
@@ -216,11 +217,12 @@ def _check_limits(config: dict) -> None:
     batch_rows = batch_size or rows
     batch_values = batch_rows * sum(sizes)
     if batch_values > MAX_BATCH_VALUES:
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             ["batch_size"],
             _("a batch of {rows} rows through layers {layers} holds {n} values per array; the limit is {limit}: use a smaller batch_size").format(
                 rows=batch_rows, layers=sizes, n=f"{batch_values:,}", limit=f"{MAX_BATCH_VALUES:,}"
             ),
+            "max_batch_values", MAX_BATCH_VALUES,
         )
 
 
@@ -284,6 +286,6 @@ def _check_data(config: dict, sizes: list[int]) -> int:
             if any(not 0.0 <= v <= 1.0 for v in row):
                 raise InvalidInput.at(
                     ["data", "targets", r],
-                    _("loss {loss} needs targets between 0 and 1 (class labels or probabilities); row {r} is {row}").format(loss=config["loss"], r=r, row=row),
+                    _("loss {loss} needs targets between 0 and 1 (class labels or probabilities); row {r} is {row}").format(loss=config["loss"], r=r, row=clip(list(row))),
                 )
     return len(inputs)

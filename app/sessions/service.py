@@ -23,9 +23,11 @@ from app.sessions.presets import PRESETS, get_preset
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import MAX_BATCH_VALUES, MAX_ROWS, AdamConfig, SGDConfig, applied_config, pydantic_errors
 from app.sessions.documents import export_config, session_document
-from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused
+from app.sessions.clients import current_client
+from app.sessions.errors import InvalidInput, NothingToUndo, NotFinite, QuotaExceeded, SessionBusy, SessionNotFound, StepRefused, clip
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
 from app.sessions.store import SessionStore, StoredSession
+from app.settings import ClientQuota
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
 # one request's work at most, in multiply-adds of the forward and backward passes: about half
@@ -53,14 +55,27 @@ def _finite_or_refused(arrays: list[np.ndarray], message: str) -> list[np.ndarra
     """Answers the arrays if every value is finite; JSON has no inf or NaN to show them with."""
     if all(np.isfinite(a).all() for a in arrays):
         return arrays
-    raise StepRefused(_(message))
+    raise NotFinite(_(message))
+
+
+def _read_refusal(error: NonFiniteError) -> NotFinite:
+    """A read (gradcheck) met a non-finite value: nothing was stepped, so say what overflows."""
+    return NotFinite(
+        _(
+            "At the current parameters, {step} makes {quantity} infinite or NaN on the shown batch (the numbers "
+            "overflowed), so there are no gradients to check. Nothing was changed: lower the learning rate and "
+            "step back, or reset the session."
+        ).format(step=error.step, quantity=error.quantity),
+        step=error.step.as_dict(),
+    )
 
 
 class SessionService:
     EXPIRY_INTERVAL = 3600.0  # seconds between two sweeps for idle sessions, per process
 
-    def __init__(self, store: SessionStore, session_days: float = 0.0):
+    def __init__(self, store: SessionStore, session_days: float = 0.0, quota: ClientQuota | None = None):
         self.store = store
+        self.quota = quota or ClientQuota()
         self.idle_seconds = session_days * 86400
         self._next_sweep = 0.0
 
@@ -116,13 +131,16 @@ class SessionService:
         try:
             return self.store.locked(session_id)
         except TimeoutError:
-            raise StepRefused(_("The session is busy with another long request (training?). Try again in a moment.")) from None
+            raise SessionBusy(_("The session is busy with another long request (training?). Try again in a moment.")) from None
 
     # --- sessions --------------------------------------------------------------------------------
 
     def create(self, body: dict, view: str = "full", history: int | None = None) -> dict:
         config = applied_config(self._expand_preset(body))
         self._sweep_idle_sessions()
+        client, stored_bytes = current_client.get(), _stored_bytes(config)
+        if client is not None:
+            self._within_quota(client, stored_bytes)
         inputs, targets = self._dataset(config)
         network = init_network(config["layers"], config["activations"], config["init"], config["seed"], config["weights"], config["biases"])
         optimizer = make_optimizer(config["optimizer"])
@@ -140,8 +158,31 @@ class SessionService:
         session = StoredSession(secrets.token_urlsafe(16), stored_config, cursor, np.zeros(0), inputs, targets)
         initial = {INITIAL_CHECKPOINT: ckpt.encode(network, optimizer, 0)}
         self.store.insert(session, initial)
+        if client is not None:
+            self.store.record_owner(session.id, client, stored_bytes)
         runtime = Runtime(session, initial, None)
         return session_document(runtime, view, history)
+
+    def _within_quota(self, client: str, stored_bytes: int) -> None:
+        """Refuses a new session past the client's quota (429), before anything is allocated."""
+        sessions, used = self.store.client_usage(client)
+        most_sessions, most_bytes = self.quota.max_sessions, self.quota.max_stored_bytes
+        if most_sessions and sessions >= most_sessions:
+            raise QuotaExceeded(
+                _("Your address ({client}) already holds {n} sessions, the most one address may hold "
+                  "(BPLAB_MAX_SESSIONS_PER_CLIENT): delete the sessions you no longer need "
+                  "(DELETE /api/v1/sessions/ID), wait for idle ones to expire, or ask the server's operator "
+                  "to raise the limit.").format(client=clip(client), n=sessions),
+                "max_sessions_per_client", most_sessions,
+            )
+        if most_bytes and used + stored_bytes > most_bytes:
+            raise QuotaExceeded(
+                _("Your address ({client}) already stores {used} MiB of sessions; this one would pass the "
+                  "{most} MiB one address may store (BPLAB_MAX_STORED_MB_PER_CLIENT): delete sessions you no "
+                  "longer need (DELETE /api/v1/sessions/ID), use less data, or ask the server's operator to "
+                  "raise the limit.").format(client=clip(client), used=used // 2**20, most=most_bytes // 2**20),
+                "max_stored_bytes_per_client", most_bytes,
+            )
 
     @staticmethod
     def _expand_preset(body: dict) -> dict:
@@ -151,7 +192,7 @@ class SessionService:
         preset = get_preset(name) if isinstance(name, str) else None
         if preset is None:
             names = ", ".join(p["name"] for p in PRESETS)
-            raise InvalidInput.at(["preset"], _("there is no preset named \"{name}\": choose one of {names}").format(name=name, names=names))
+            raise InvalidInput.at(["preset"], _("there is no preset named \"{name}\": choose one of {names}").format(name=clip(name), names=names))
         overrides = {k: v for k, v in body.items() if k != "preset"}
         config = {**preset["config"], **overrides}
         if "layers" in overrides:  # new layers don't fit the preset's parameters
@@ -183,10 +224,11 @@ class SessionService:
         if iterations * runtime.flops_per_iteration <= WORK_BUDGET_FLOPS:
             return
         most = max(1, int(WORK_BUDGET_FLOPS // runtime.flops_per_iteration))
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             [field],
             _("this network is too large to train {n} iterations in one request (it would take minutes): "
               "ask for at most {most} iterations at a time").format(n=int(iterations), most=most),
+            "max_iterations_per_request", most,
         )
 
     def step(self, session_id: str, count: int | None = None, until: str | None = None, **view) -> dict:
@@ -239,7 +281,7 @@ class SessionService:
     def _merged_optimizer(current: dict, change: dict) -> dict:
         name = change.get("name", current["name"])
         if name not in OPTIMIZER_MODELS:
-            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not \"{name}\"").format(name=name))
+            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not \"{name}\"").format(name=clip(name)))
         merged = {**current, **change} if name == current["name"] else {**change, "name": name}
         try:
             return OPTIMIZER_MODELS[name].model_validate(merged).model_dump()
@@ -276,26 +318,29 @@ class SessionService:
                 _("{field} must be 1 to {rows} rows of {n} numbers each (the input layer's size)").format(field=field, rows=MAX_ROWS, n=n_in),
             )
         if len(inputs) * sum(runtime.sizes) > MAX_BATCH_VALUES:
-            raise InvalidInput.at(
+            raise InvalidInput.over_limit(
                 [field],
                 _("{rows} rows through layers {layers} make more than {limit} values: send at most {most} rows at a time").format(
                     rows=len(inputs), layers=list(runtime.sizes), limit=f"{MAX_BATCH_VALUES:,}", most=MAX_BATCH_VALUES // sum(runtime.sizes)
                 ),
+                "max_batch_values", MAX_BATCH_VALUES,
             )
         return np.asarray(inputs, dtype=np.float64)
 
     def predict(self, session_id: str, inputs) -> np.ndarray:
         runtime = self._load(session_id)
         with np.errstate(all="ignore"):
-            outputs = runtime.network.predict(self._checked_inputs(runtime, inputs))
-        return _finite_or_refused([outputs], _OVERFLOWING_INPUTS)[0]
+            z, a = runtime.network.forward_with_z(self._checked_inputs(runtime, inputs))
+        # z too: a sigmoid of an infinite z is a finite 1.0, where step refuses the same numbers
+        return _finite_or_refused([*z, *a], _OVERFLOWING_INPUTS)[-1]
 
     def layer_outputs(self, session_id: str, inputs) -> list[np.ndarray]:
         """a_0..a_L for any inputs at the current parameters (the pages' heatmaps)."""
         runtime = self._load(session_id)
         with np.errstate(all="ignore"):
-            outputs = runtime.network.forward(self._checked_inputs(runtime, inputs))
-        return _finite_or_refused(outputs, _OVERFLOWING_INPUTS)
+            z, a = runtime.network.forward_with_z(self._checked_inputs(runtime, inputs))
+        _finite_or_refused(z, _OVERFLOWING_INPUTS)
+        return _finite_or_refused(a, _OVERFLOWING_INPUTS)
 
     def dataset(self, session_id: str) -> tuple[np.ndarray, np.ndarray]:
         """Every row of the session's data (inputs, targets), not only the batch."""
@@ -311,7 +356,7 @@ class SessionService:
             try:
                 result = gradcheck(runtime.network, runtime.loss, trace.x, trace.y, eps, runtime.config["seed"])
             except NonFiniteError as error:
-                raise _refusal(error) from None
+                raise _read_refusal(error) from None
         values = [[e["analytic"], e["numeric"], e["rel_error"]] for e in result["entries"]]
         _finite_or_refused([np.array(values)], lazy(
             "The loss overflows within eps of the current parameters, so central differences are "
@@ -338,3 +383,13 @@ class SessionService:
 
     def export(self, session_id: str) -> dict:
         return export_config(self._load(session_id))
+
+
+def _stored_bytes(config: dict) -> int:
+    """What a new session stores, about: its data and its first checkpoint (parameters and
+    optimizer state), in float64. Counted before anything is allocated."""
+    sizes = config["layers"]
+    parameters = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, len(sizes)))
+    data = config["data"]
+    rows = data["samples"] if "samples" in data else len(data["inputs"])
+    return 8 * (rows * (sizes[0] + sizes[-1]) + 3 * parameters)

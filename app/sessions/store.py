@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     arrays BLOB NOT NULL,
     PRIMARY KEY (session_id, checkpoint_id)
 );
+-- who created each session and how many bytes it stored then: the per-client quotas
+CREATE TABLE IF NOT EXISTS session_owners (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    client TEXT NOT NULL,
+    stored_bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_owners_by_client ON session_owners (client);
 """
 
 
@@ -201,6 +208,18 @@ class SessionStore:
             stored = [r[0] for r in db.execute("SELECT checkpoint_id FROM checkpoints WHERE session_id = ?", (session.id,))]
             stale = [(session.id, c) for c in stored if c not in keep]
             db.executemany("DELETE FROM checkpoints WHERE session_id = ? AND checkpoint_id = ?", stale)
+
+    def record_owner(self, session_id: str, client: str, stored_bytes: int) -> None:
+        with self._transaction(immediate=True) as db:
+            db.execute("INSERT OR REPLACE INTO session_owners VALUES (?, ?, ?)", (session_id, client, stored_bytes))
+
+    def client_usage(self, client: str) -> tuple[int, int]:
+        """(sessions, stored bytes) the client holds now; deleted sessions drop out (cascade)."""
+        with self._transaction() as db:
+            count, stored = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM session_owners WHERE client = ?", (client,)
+            ).fetchone()
+        return count, stored
 
     def delete_idle(self, idle_seconds: float) -> int:
         """Deletes the sessions not changed for idle_seconds; answers how many."""
