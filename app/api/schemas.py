@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from app.sessions.config import MAX_ROWS, MAX_UNITS, Config, ConfigOverrides  # noqa: F401  (re-exported for the routes)
+from app.sessions.config import MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, Whole, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
 
 Matrix = list[list[float]]
 
@@ -18,11 +18,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _count_xor_until(schema: dict) -> None:
+    """count or until or neither: at most one property, and the oneOf says which."""
+    without_null_defaults(schema)
+    schema["maxProperties"] = 1
+    schema["oneOf"] = [{"required": ["count"]}, {"required": ["until"]}, {"maxProperties": 0}]
+
+
 class StepRequest(Strict):
-    count: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = Field(
+    """One step (no body, or {}), `count` steps, or the steps `until` a phase: not both."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_count_xor_until)
+
+    count: whole(ge=1, le=1000) = Field(
         default=None, description="How many steps to run (1..1000), applied whole or not at all."
     )
-    until: Literal["loss", "update"] | None = Field(
+    until: Literal["loss", "update"] = Field(
         default=None, description="Step at least once and stop after the first step of this phase."
     )
 
@@ -34,34 +45,47 @@ class StepRequest(Strict):
 
 
 class TrainRequest(Strict):
-    iterations: Annotated[int, Field(ge=1, le=10_000, strict=True)] = Field(
+    iterations: whole(ge=1, le=10_000) = Field(
         description="Whole iterations to run (1..10,000); an iteration in progress is finished first and counts."
     )
 
 
+LearningRate = Annotated[FiniteFloat, Field(gt=0, le=1000)]
+Fraction = Annotated[FiniteFloat, Field(ge=0, lt=1)]  # momentum, beta1, beta2
+
+
 class OptimizerChange(Strict):
-    """Fields left out keep their values; a new name starts that optimizer's defaults and state."""
+    """Fields left out (or null) keep their values; a new name starts that optimizer's defaults and state."""
 
     name: Literal["sgd", "adam"] | None = None
-    learning_rate: FiniteFloat | None = None
-    momentum: FiniteFloat | None = None
-    beta1: FiniteFloat | None = None
-    beta2: FiniteFloat | None = None
-    eps: FiniteFloat | None = None
+    learning_rate: LearningRate | None = None
+    momentum: Fraction | None = None
+    beta1: Fraction | None = None
+    beta2: Fraction | None = None
+    eps: Annotated[FiniteFloat, Field(gt=0, le=1)] | None = None
 
 
 class ParameterEdit(Strict):
-    layer: Annotated[int, Field(strict=True)]
-    to: Annotated[int, Field(strict=True)]
-    from_: Annotated[int, Field(strict=True)] | None = Field(alias="from", description="null edits the bias of unit `to`")
+    layer: Whole
+    to: Whole
+    from_: Whole | None = Field(alias="from", description="null edits the bias of unit `to`")
     value: FiniteFloat
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _patch_schema(schema: dict) -> None:
+    without_null_defaults(schema)
+    schema["minProperties"] = 1  # a PATCH changes something
+
+
 class PatchRequest(Strict):
-    optimizer: OptimizerChange | None = None
-    edits: Annotated[list[ParameterEdit], Field(max_length=100_000)] | None = None
+    """optimizer and/or edits; an empty PATCH is refused."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema)
+
+    optimizer: OptimizerChange = None
+    edits: Annotated[list[ParameterEdit], Field(min_length=1, max_length=100_000)] = None
 
 
 class PredictRequest(Strict):
@@ -150,20 +174,24 @@ class GradcheckOut(BaseModel):
     entries: list[GradcheckEntry]
 
 
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Where: [\"body\", field, ...], [\"query\", name], [\"path\", name], or [] for the request as a whole.")
+    msg: str = Field(description="What to fix, in the reader's language (at most 100 characters of the input are quoted).")
+    type: str = Field(description="A machine code: pydantic's error type for a field (missing, extra_forbidden, less_than_equal, ...), else the answer's code.")
+    limit: str | None = Field(default=None, description="limit_exceeded (and pydantic's bounds: le, max_length, ...): the limit's name.")
+    limit_value: float | None = Field(default=None, description="The limit's value.")
+
+
 class ErrorOut(BaseModel):
-    detail: str
+    """Every error answer, whatever its status."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"detail": [{"loc": ["path", "session_id"], "msg": "No session abc: it was deleted or never existed. Create one with POST /api/v1/sessions.", "type": "session_not_found"}], "code": "session_not_found"},
+        {"detail": [{"loc": ["body", "layers"], "msg": "layers [2, 1024, 1024, 1024, 1] make 2,103,297 parameters; the limit is 1,000,000: use fewer or smaller layers", "type": "limit_exceeded", "limit": "max_parameters", "limit_value": 1000000}], "code": "limit_exceeded", "limit": "max_parameters", "limit_value": 1000000},
+    ]})
 
-class RefusedOut(BaseModel):
-    detail: str = Field(description="What was refused, and the way out (lower the learning rate, step back, reset).")
-    step: StepOut | None = None
-
-
-class ValidationIssue(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationErrorOut(BaseModel):
-    detail: list[ValidationIssue]
+    detail: list[ErrorItem]
+    code: str = Field(description="A stable machine code, the same in every language: see the README's Errors table.")
+    limit: str | None = Field(default=None, description="With code limit_exceeded: the limit's name (max_parameters, max_body_bytes, max_sessions_per_client, ...).")
+    limit_value: float | None = Field(default=None, description="With code limit_exceeded: the limit's value.")
+    step: StepOut | None = Field(default=None, description="409 step_refused: the step that was not applied.")

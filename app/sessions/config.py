@@ -29,7 +29,28 @@ ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
 LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
 InitName = Literal[INIT_SCHEMES]  # type: ignore[valid-type]
 DatasetName = Literal[datasets.DATASET_NAMES]  # type: ignore[valid-type]
-Seed = Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)]
+
+
+def _whole_number(value):
+    """JSON Schema counts 5.0 as an integer, so the API does too (but not true, or "5")."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole(**bounds):
+    """An integer field (JSON Schema's "integer") with its bounds: ge=, le=, ..."""
+    return Annotated[int, Field(strict=True, **bounds), BeforeValidator(_whole_number)]
+
+
+Whole = whole()
+Seed = whole(ge=0, le=MAX_SEED)
+
+
+def without_null_defaults(schema: dict) -> None:
+    """Fields that may be left out but not sent as null: no "default": null in the schema."""
+    for prop in schema.get("properties", {}).values():
+        nullable = prop.get("type") == "null" or any(branch.get("type") == "null" for branch in prop.get("anyOf", []))
+        if "default" in prop and prop["default"] is None and not nullable:
+            del prop["default"]
 
 
 class Strict(BaseModel):
@@ -40,7 +61,7 @@ SGD_DEFAULTS, ADAM_DEFAULTS = OPTIMIZER_DEFAULTS["sgd"], OPTIMIZER_DEFAULTS["ada
 
 
 class SGDConfig(Strict):
-    name: Literal["sgd"]
+    name: Literal["sgd"] = "sgd"  # the default optimizer: a config may leave its name out
     learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = SGD_DEFAULTS["learning_rate"]
     momentum: Annotated[FiniteFloat, Field(ge=0, lt=1)] = SGD_DEFAULTS["momentum"]
 
@@ -73,7 +94,7 @@ OptimizerConfig = Annotated[
 
 class GeneratedData(Strict):
     dataset: DatasetName
-    samples: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] = 200
+    samples: whole(ge=1, le=MAX_ROWS) = 200
     noise: Annotated[FiniteFloat, Field(ge=0, le=10)] = 0.0
     seed: Seed = 0
 
@@ -101,13 +122,13 @@ class Config(Strict):
     """A network, its training and its data (API.md, Config)."""
 
     layers: Annotated[
-        list[Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True)]],
+        list[whole(ge=1, le=MAX_UNITS)],
         Field(min_length=MIN_LAYERS, max_length=MAX_LAYERS),
     ]
     activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]]
     loss: LossName
     optimizer: OptimizerConfig = Field(default_factory=lambda: SGDConfig(name="sgd"))
-    batch_size: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] | None = None
+    batch_size: whole(ge=1, le=MAX_ROWS) | None = None
     seed: Seed = 0
     init: InitName = "xavier"
     weights: list[list[list[FiniteFloat]]] | None = None
@@ -116,22 +137,27 @@ class Config(Strict):
 
 
 class ConfigOverrides(Strict):
-    """The body of POST /api/v1/sessions: a Config, or a preset with any Config fields replacing its own."""
+    """The body of POST /api/v1/sessions: a Config, or a preset with any Config fields replacing its own.
+
+    A field may be left out; null is accepted only where a Config accepts it (batch_size,
+    weights, biases) and for preset."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=without_null_defaults)
 
     preset: str | None = Field(default=None, description="A preset name from GET /api/v1/presets.")
     layers: Annotated[
-        list[Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True)]],
+        list[whole(ge=1, le=MAX_UNITS)],
         Field(min_length=MIN_LAYERS, max_length=MAX_LAYERS),
-    ] | None = None
-    activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]] | None = None
-    loss: LossName | None = None
-    optimizer: OptimizerConfig | None = None
-    batch_size: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] | None = None
-    seed: Seed | None = None
-    init: InitName | None = None
+    ] = None
+    activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]] = None
+    loss: LossName = None
+    optimizer: OptimizerConfig = None
+    batch_size: whole(ge=1, le=MAX_ROWS) | None = None
+    seed: Seed = None
+    init: InitName = None
     weights: list[list[list[FiniteFloat]]] | None = None
     biases: list[list[FiniteFloat]] | None = None
-    data: DataConfig | None = None
+    data: DataConfig = None
 
 
 # Union branches pydantic puts in an error's location; a caller's field is never named so.

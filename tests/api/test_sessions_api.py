@@ -196,15 +196,16 @@ def test_openapi_answer_schemas_are_the_models_alone(client):
     assert not wrong, wrong
 
 
-def test_openapi_422_is_the_shape_the_api_sends(client):
-    """Every 422 is answered as {"detail": [{"loc", "msg", "type"}]} (no echoed input): the
-    document says so for every endpoint, not FastAPI's HTTPValidationError."""
+def test_openapi_errors_are_the_shape_the_api_sends(client):
+    """Every error answer is {"detail": [{"loc", "msg", "type"}], "code"} (no echoed input): the
+    document says so for every endpoint and status, not FastAPI's HTTPValidationError."""
     wrong = []
     for method, path, responses in _schemas(client):
-        if "422" in responses:
-            ref = responses["422"]["content"]["application/json"]["schema"].get("$ref", "")
-            if not ref.endswith("/ValidationErrorOut"):
-                wrong.append((method, path, ref))
+        for status, answer in responses.items():
+            if status >= "400":
+                ref = answer["content"]["application/json"]["schema"].get("$ref", "")
+                if not ref.endswith("/ErrorOut"):
+                    wrong.append((method, path, status, ref))
     assert not wrong, wrong
 
 
@@ -219,9 +220,10 @@ def test_an_optimizer_without_a_name_is_sgd(client):
 
 def test_an_empty_patch_is_refused_and_adds_no_undo_step(client):
     session = client.post("/api/v1/sessions", json={"preset": "xor"}).json()
-    for body in ({}, {"edits": []}):
-        answer = client.patch(f"/api/v1/sessions/{session['id']}", json=body)
-        assert answer.status_code == 422 and "PATCH" in answer.json()["detail"][0]["msg"]
+    answer = client.patch(f"/api/v1/sessions/{session['id']}", json={})
+    assert answer.status_code == 422 and "PATCH" in answer.json()["detail"][0]["msg"]
+    answer = client.patch(f"/api/v1/sessions/{session['id']}", json={"edits": []})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "edits"]
     assert client.get(f"/api/v1/sessions/{session['id']}").json()["undo_available"] == 0
 
 
