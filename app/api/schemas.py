@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from app.sessions.config import MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, Whole, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
+from app.sessions.config import MAX_LAYERS, MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, Whole, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
 
 Matrix = list[list[float]]
 
@@ -66,9 +66,12 @@ class OptimizerChange(Strict):
 
 
 class ParameterEdit(Strict):
-    layer: Whole
-    to: Whole
-    from_: Whole | None = Field(alias="from", description="null edits the bias of unit `to`")
+    """The weight from unit `from` of layer l-1 to unit `to` of layer l, or the bias of `to`; the
+    bounds here are the largest network's, the session's own sizes are checked against it."""
+
+    layer: whole(ge=1, le=MAX_LAYERS - 1)
+    to: whole(ge=0, le=MAX_UNITS - 1)
+    from_: whole(ge=0, le=MAX_UNITS - 1) | None = Field(alias="from", description="null edits the bias of unit `to`")
     value: FiniteFloat
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
