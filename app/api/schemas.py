@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from app.sessions.config import MAX_LAYERS, MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, Whole, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
+from app.sessions.config import MAX_LAYERS, MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, Whole, matrix, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
 
 Matrix = list[list[float]]
 
@@ -92,7 +92,7 @@ class PatchRequest(Strict):
 
 
 class PredictRequest(Strict):
-    inputs: Annotated[list[Annotated[list[FiniteFloat], Field(min_length=1, max_length=MAX_UNITS)]], Field(min_length=1, max_length=MAX_ROWS)]
+    inputs: matrix(1, MAX_ROWS)
 
 
 # --- answers (documentation) ------------------------------------------------------------------
@@ -170,6 +170,12 @@ class GradcheckEntry(BaseModel):
     analytic: float
     numeric: float
     rel_error: float
+    abs_error: float = Field(description="abs(analytic - numeric): a tiny gradient has a large rel_error but a tiny abs_error.")
+    crosses_kink: bool = Field(
+        description="True when the loss at the parameter - eps and + eps puts a relu or leaky_relu "
+        "pre-activation on its path on two sides of 0: the central difference straddles a kink and "
+        "measures no derivative, so a disagreement there is not a bug."
+    )
 
 
 class GradcheckOut(BaseModel):

@@ -10,6 +10,7 @@ import numpy as np
 class Activation:
     name: str
     output_only = False  # softmax couples the units of a layer: only the output may use it
+    kink_at_zero = False  # f' jumps at z = 0 (relu, leaky_relu): central differences across it disagree
 
     def fn(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -67,6 +68,7 @@ class Tanh(Activation):
 
 class ReLU(Activation):
     name = "relu"
+    kink_at_zero = True
 
     def fn(self, z):
         return np.maximum(z, 0.0)
@@ -80,6 +82,7 @@ class ReLU(Activation):
 
 class LeakyReLU(Activation):
     name = "leaky_relu"
+    kink_at_zero = True
     slope = 0.01
 
     def fn(self, z):

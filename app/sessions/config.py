@@ -4,9 +4,23 @@ Everything is checked here, in order of cost, before a network or a dataset is a
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, FiniteFloat, Tag, ValidationError
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    FiniteFloat,
+    PlainSerializer,
+    Tag,
+    ValidationError,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from app.engine import datasets
 from app.engine.activations import ACTIVATIONS
@@ -102,9 +116,48 @@ class GeneratedData(Strict):
 Row = Annotated[list[FiniteFloat], Field(min_length=1, max_length=MAX_UNITS)]
 
 
+def _checked_array(rows: np.ndarray, min_rows: int, max_rows: int | None) -> np.ndarray:
+    """The checks of a list of Rows, for a matrix the body parser made a float64 array."""
+    if rows.shape[0] < min_rows:
+        raise PydanticCustomError("too_short", "give at least {min_length} items", {"min_length": min_rows})
+    if max_rows is not None and rows.shape[0] > max_rows:
+        raise PydanticCustomError("too_long", "give at most {max_length} items", {"max_length": max_rows})
+    if rows.shape[1] > MAX_UNITS:
+        raise PydanticCustomError("too_long", "each row: give at most {max_length} items", {"max_length": MAX_UNITS})
+    finite = np.isfinite(rows)
+    if not finite.all():
+        r, c = (int(i) for i in np.argwhere(~finite)[0])
+        raise PydanticCustomError(
+            "finite_number", "must be finite numbers (not NaN or infinity): row {row}, column {column} is not", {"row": r, "column": c}
+        )
+    return rows
+
+
+def _as_is(value) -> Any:
+    return value  # a float64 array stays one (the service takes arrays and lists alike)
+
+
+def matrix(min_rows: int = 0, max_rows: int | None = None):
+    """Rows of numbers: a JSON list of Rows, or the float64 array api/requests.py parsed it
+    into (then checked the same way, without a Python float per number)."""
+
+    def validate(value, handler):
+        return _checked_array(value, min_rows, max_rows) if isinstance(value, np.ndarray) and value.ndim == 2 else handler(value)
+
+    bounds = {"min_length": min_rows} if min_rows else {}
+    if max_rows is not None:
+        bounds["max_length"] = max_rows
+    return Annotated[
+        list[Row] if not bounds else Annotated[list[Row], Field(**bounds)],
+        WrapValidator(validate),
+        PlainSerializer(_as_is),
+        WithJsonSchema({"type": "array", "items": {"type": "array", "items": {"type": "number"}}}, mode="serialization"),
+    ]
+
+
 class ExplicitData(Strict):
-    inputs: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
-    targets: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
+    inputs: matrix(1, MAX_ROWS)
+    targets: matrix(1, MAX_ROWS)
 
 
 def _data_kind(value) -> str:
@@ -131,8 +184,8 @@ class Config(Strict):
     batch_size: whole(ge=1, le=MAX_ROWS) | None = None
     seed: Seed = 0
     init: InitName = "xavier"
-    weights: list[list[list[FiniteFloat]]] | None = None
-    biases: list[list[FiniteFloat]] | None = None
+    weights: list[matrix()] | None = None
+    biases: matrix() | None = None
     data: DataConfig
 
 
@@ -155,8 +208,8 @@ class ConfigOverrides(Strict):
     batch_size: whole(ge=1, le=MAX_ROWS) | None = None
     seed: Seed = None
     init: InitName = None
-    weights: list[list[list[FiniteFloat]]] | None = None
-    biases: list[list[FiniteFloat]] | None = None
+    weights: list[matrix()] | None = None
+    biases: matrix() | None = None
     data: DataConfig = None
 
 
@@ -308,10 +361,20 @@ def _check_data(config: dict, sizes: list[int]) -> int:
                     _("data.{field}[{r}] has {n} values; layer {layer} has {width} units").format(field=field, r=r, n=len(row), layer=layer, width=width),
                 )
     if config["loss"] in PROBABILITY_LOSSES:
-        for r, row in enumerate(targets):
-            if any(not 0.0 <= v <= 1.0 for v in row):
-                raise InvalidInput.at(
-                    ["data", "targets", r],
-                    _("loss {loss} needs targets between 0 and 1 (class labels or probabilities); row {r} is {row}").format(loss=config["loss"], r=r, row=clip(list(row))),
-                )
+        r = _first_row_outside_0_1(targets)
+        if r is not None:
+            raise InvalidInput.at(
+                ["data", "targets", r],
+                _("loss {loss} needs targets between 0 and 1 (class labels or probabilities); row {r} is {row}").format(
+                    loss=config["loss"], r=r, row=clip([float(v) for v in targets[r]])
+                ),
+            )
     return len(inputs)
+
+
+def _first_row_outside_0_1(rows) -> int | None:
+    """The first row with a value outside [0, 1], for lists and float64 arrays alike."""
+    if isinstance(rows, np.ndarray):
+        outside = ((rows < 0.0) | (rows > 1.0)).any(axis=1)
+        return int(outside.argmax()) if outside.any() else None
+    return next((r for r, row in enumerate(rows) if any(not 0.0 <= v <= 1.0 for v in row)), None)

@@ -206,7 +206,8 @@ class SessionService:
         data = config["data"]
         if "dataset" in data:
             return datasets.generate(data["dataset"], data["samples"], data["noise"], data["seed"], config["layers"][-1])
-        return np.array(data["inputs"], dtype=np.float64), np.array(data["targets"], dtype=np.float64)
+        # asarray: explicit rows the body parser made float64 arrays are not copied
+        return np.asarray(data["inputs"], dtype=np.float64), np.asarray(data["targets"], dtype=np.float64)
 
     def get(self, session_id: str, view: str = "full", history: int | None = None) -> dict:
         return session_document(self._load(session_id), view, history)
