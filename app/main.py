@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
+from app.api.examples import keep_nulls_in_examples
 from app.api.presets import router as presets_router
 from app.api.routes import router as api_router
 from app.api.docs import router as docs_router
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = SessionService(SessionStore(settings.db_path), settings.session_days, settings.client_quota)
     install_error_handlers(app)
+    keep_nulls_in_examples(app)
     # the last added runs first: security headers wrap every answer (413 and 500 too), and the
     # locale is known before anything answers
     app.add_middleware(ServerErrorAnswerMiddleware)

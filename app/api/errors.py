@@ -29,7 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from app.i18n import _
 from app.sessions import validation_messages
@@ -165,14 +165,17 @@ async def on_api_error(request: Request, error: ApiError) -> ErrorResponse:
     return error_response(error.status, error.code, error.msg, error.loc, error.headers, **error.fields)
 
 
+PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of this path answers (Starlette's 405 names only the first route's)."""
-    methods = set()
-    for route in request.app.router.routes:
-        match, _child = route.matches({**request.scope, "method": "GET"})
-        route_methods = getattr(route, "methods", None)
-        if route_methods and match != Match.NONE:
-            methods |= set(route_methods)
+    """Every method some route of this path answers (Starlette's 405 names only the first
+    route's): each method is asked of the routes, which match fully only with theirs."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    methods = {
+        method for method in PROBED_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    }
     if "GET" in methods:
         methods.add("HEAD")  # HEAD is answered wherever GET is (middleware.HeadAsGetMiddleware)
     return sorted(methods)
@@ -188,8 +191,7 @@ async def on_http_error(request: Request, error: StarletteHTTPException):
         return error_response(422, "invalid_json", msg, ["body"])
     code = STATUS_CODES.get(error.status_code, f"http_{error.status_code}")
     headers = dict(error.headers or {})
-    if error.status_code == 405:
-        allowed = allowed_methods(request)
+    if error.status_code == 405 and (allowed := allowed_methods(request)):
         headers["Allow"] = ", ".join(allowed)
         msg = _("{method} is not answered at this path: use {allowed}.").format(method=clip(request.method), allowed=", ".join(allowed))
         return error_response(405, code, msg, headers=headers)

@@ -53,3 +53,31 @@ SESSION_LINKS = {
         ("DeleteSession", "delete_session", "Delete it"),
     )
 }
+
+EXAMPLES_BY_OPERATION = {
+    "create_session": CONFIG_EXAMPLES,
+    "step_session": STEP_EXAMPLES,
+    "train_session": TRAIN_EXAMPLES,
+    "update_session": PATCH_EXAMPLES,
+    "predict_outputs": PREDICT_EXAMPLES,
+}
+
+
+def keep_nulls_in_examples(app) -> None:
+    """FastAPI leaves null values out of the examples it writes (`"from": null` would vanish,
+    and the bias edit would be no valid body): the document gets them back as written here."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = build()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    examples = EXAMPLES_BY_OPERATION.get(operation.get("operationId"))
+                    content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+                    if examples and "examples" in content:
+                        content["examples"] = examples
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
