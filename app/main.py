@@ -17,7 +17,7 @@ from app.middleware import (
     TrailingSlashMiddleware,
 )
 from app.sessions.service import SessionService
-from app.sessions.store import SessionStore
+from app.sessions.store import open_store
 from app.settings import Settings, load_settings
 from app.lesson.routes import router as lesson_router
 from app.lab.routes import router as web_router
@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,  # TrailingSlashMiddleware answers /x/ as /x instead of a 307
     )
     app.state.settings = settings
-    app.state.sessions = SessionService(SessionStore(settings.db_path), settings.session_days, settings.client_quota)
+    app.state.sessions = SessionService(
+        open_store(settings), settings.session_days, settings.cache_mb, quota=settings.client_quota
+    )
     install_error_handlers(app)
     keep_nulls_in_examples(app)
     # the last added runs first: security headers wrap every answer (413 and 500 too), and the

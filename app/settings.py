@@ -19,6 +19,10 @@ class ClientQuota:
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
+    # PostgreSQL instead of the SQLite file: postgresql://user@host/db (sessions shared by hosts)
+    database_url: str | None = None
+    # the working set of live sessions kept in each process, in MiB (0 keeps none)
+    cache_mb: float = 128.0
     # above the largest config API.md allows, written as JSON; a bigger body is a 413
     max_body_bytes: int = 256 * 2**20
     # sessions nobody has touched for this many days are deleted (0 keeps them forever)
@@ -39,4 +43,6 @@ def load_settings() -> Settings:
             max_sessions=int(os.environ.get("BPLAB_MAX_SESSIONS_PER_CLIENT") or ClientQuota.max_sessions),
             max_stored_bytes=int(float(os.environ.get("BPLAB_MAX_STORED_MB_PER_CLIENT") or ClientQuota.max_stored_bytes / 2**20) * 2**20),
         ),
+        database_url=os.environ.get("BPLAB_DATABASE_URL") or None,
+        cache_mb=float(os.environ.get("BPLAB_CACHE_MB") or 128),
     )

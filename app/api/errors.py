@@ -34,7 +34,7 @@ from starlette.routing import Match, Mount
 from app.i18n import _
 from app.sessions import validation_messages
 from app.sessions.config import field_path
-from app.sessions.errors import InvalidInput, QuotaExceeded, SessionNotFound, StepRefused, clip
+from app.sessions.errors import InvalidInput, QuotaExceeded, SessionNotFound, StepRefused, VersionMismatch, clip
 
 # the code of an answer nobody gave a code, by status
 STATUS_CODES = {
@@ -181,6 +181,12 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def on_version_mismatch(request: Request, error: VersionMismatch) -> ErrorResponse:
+    message = _("The session is at version {version}, not the one If-Match names: nothing was changed. "
+                "Read it again (GET) and send its ETag.").format(version=error.version)
+    return error_response(412, error.code, message, ["header", "If-Match"], headers={"ETag": f'"{error.version}"'})
+
+
 async def on_http_error(request: Request, error: StarletteHTTPException):
     # FastAPI answers a body it cannot parse (not UTF-8, nested too deep, an integer literal too
     # long for Python) with 400; API.md says malformed JSON is a 422 like any other.
@@ -212,3 +218,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SessionNotFound, on_session_not_found)
     app.add_exception_handler(StepRefused, on_step_refused)
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(VersionMismatch, on_version_mismatch)

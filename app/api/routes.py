@@ -1,9 +1,11 @@
 """/api/v1: thin handlers. Validation is the schemas', the work the session service's."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.api.examples import CONFIG_EXAMPLES, PATCH_EXAMPLES, PREDICT_EXAMPLES, SESSION_LINKS, STEP_EXAMPLES, TRAIN_EXAMPLES
 from app.api.requests import JSONRoute
@@ -21,6 +23,7 @@ from app.api.schemas import (
     TrainRequest,
 )
 from app.deps import SessionsDep
+from app.sessions.service import WouldWait
 
 router = APIRouter(
     prefix="/api/v1",
@@ -40,13 +43,37 @@ INVALID = {422: _error("Malformed JSON (code invalid_json), a wrong field (inval
 REFUSED = {409: _error("Refused, the session is unchanged: a step would overflow (step_refused), nothing to undo (nothing_to_undo), the session is busy (busy), or the numbers of a read overflow (not_finite)")}
 TOO_LARGE = {413: _error("The body is over the size limit (code limit_exceeded, limit max_body_bytes)")}
 QUOTA = {429: _error("This client address holds as many sessions or stored bytes as one may (code limit_exceeded, limit max_sessions_per_client or max_stored_bytes_per_client)")}
-SESSION = {"model": SessionOut, "description": "The session"}
+STALE = {412: _error("If-Match named another version than the session's (code precondition_failed): nothing was changed")}
+ETAG = {"ETag": {"description": 'The session\'s version, quoted: "n"', "schema": {"type": "string"}}}
+SESSION = {"model": SessionOut, "description": "The session", "headers": ETAG}
 CREATED = {
-    **SESSION,
+    "model": SessionOut,
     "description": "The new session",
-    "headers": {"Location": {"description": "The new session's URL: /api/v1/sessions/{id}", "schema": {"type": "string"}}},
+    "headers": {**ETAG, "Location": {"description": "The new session's URL: /api/v1/sessions/{id}", "schema": {"type": "string"}}},
     "links": SESSION_LINKS,
 }
+
+
+def if_match_versions(
+    if_match: Annotated[str | None, Header(description='Change only if the session is at this version: "n" (its ETag)')] = None,
+) -> frozenset[int] | None:
+    """The versions an If-Match header accepts (None: any). `*` accepts any; a tag that names
+    no version (not "n") matches none, so the answer is 412."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    versions = set()
+    for tag in if_match.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag.isdigit():
+            versions.add(int(tag))
+    return frozenset(versions)
+
+
+IfMatchDep = Annotated[frozenset[int] | None, Depends(if_match_versions)]
+
+
+def session_response(doc: dict, status_code: int = 200) -> ArrayJSONResponse:
+    return ArrayJSONResponse(doc, status_code=status_code, headers={"ETag": f'"{doc["version"]}"'})
 
 
 class View:
@@ -68,52 +95,63 @@ def create_session(
     body: Annotated[ConfigOverrides, Body(openapi_examples=CONFIG_EXAMPLES)], sessions: SessionsDep, view: ViewDep
 ) -> ArrayJSONResponse:
     session = sessions.create(body.model_dump(exclude_unset=True), **view.options)
-    return ArrayJSONResponse(session, status_code=201, headers={"Location": f"/api/v1/sessions/{session['id']}"})
+    answer = session_response(session, status_code=201)
+    answer.headers["Location"] = f"/api/v1/sessions/{session['id']}"
+    return answer
+
+
+async def answered_inline(call, inline: bool = True):
+    """A small live session's read or single step costs less than the hop to a worker thread, so it
+    is answered on the event loop when it needs no waiting (the service says WouldWait if it
+    would); anything else runs in the threadpool."""
+    if inline:
+        try:
+            return call(inline=True)
+        except WouldWait:
+            pass
+    return await run_in_threadpool(call)
 
 
 @router.get("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **INVALID})
-def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.get(session_id, **view.options))
+async def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
+    return session_response(await answered_inline(partial(sessions.get, session_id, **view.options)))
 
 
-@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **INVALID})
-def delete_session(session_id: str, sessions: SessionsDep) -> Response:
-    sessions.delete(session_id)
+@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **STALE, **INVALID})
+def delete_session(session_id: str, sessions: SessionsDep, if_match: IfMatchDep) -> Response:
+    sessions.delete(session_id, if_match=if_match)
     return Response(status_code=204)
 
 
-@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
-def step_session(
-    session_id: str, sessions: SessionsDep, view: ViewDep, body: Annotated[StepRequest | None, Body(openapi_examples=STEP_EXAMPLES)] = None
+@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+async def step_session(
+    session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep, body: Annotated[StepRequest | None, Body(openapi_examples=STEP_EXAMPLES)] = None
 ) -> ArrayJSONResponse:
     body = body or StepRequest()
-    return ArrayJSONResponse(sessions.step(session_id, count=body.count, until=body.until, **view.options))
+    call = partial(sessions.step, session_id, count=body.count, until=body.until, if_match=if_match, **view.options)
+    return session_response(await answered_inline(call, inline=body.count in (None, 1) and body.until is None))
 
 
-@router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID})
-def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.back(session_id, **view.options))
+@router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID})
+def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+    return session_response(sessions.back(session_id, if_match=if_match, **view.options))
 
 
-@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
-def train_session(
-    session_id: str, body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)], sessions: SessionsDep, view: ViewDep
-) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.train(session_id, body.iterations, **view.options))
+@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+def train_session(session_id: str, body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+    return session_response(sessions.train(session_id, body.iterations, if_match=if_match, **view.options))
 
 
-@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID})
-def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.reset(session_id, **view.options))
+@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID})
+def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+    return session_response(sessions.reset(session_id, if_match=if_match, **view.options))
 
 
-@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
-def update_session(
-    session_id: str, body: Annotated[PatchRequest, Body(openapi_examples=PATCH_EXAMPLES)], sessions: SessionsDep, view: ViewDep
-) -> ArrayJSONResponse:
+@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+def update_session(session_id: str, body: Annotated[PatchRequest, Body(openapi_examples=PATCH_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     optimizer = body.optimizer.model_dump(exclude_none=True) if body.optimizer is not None else None
     edits = [edit.model_dump(by_alias=True) for edit in body.edits] if body.edits else None
-    return ArrayJSONResponse(sessions.patch(session_id, optimizer=optimizer, edits=edits, **view.options))
+    return session_response(sessions.patch(session_id, optimizer=optimizer, edits=edits, if_match=if_match, **view.options))
 
 
 @router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})

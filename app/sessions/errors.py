@@ -84,3 +84,13 @@ class InvalidInput(ValueError):
     def over_limit(cls, loc: list, msg: str, limit: str, value) -> InvalidInput:
         """A value over one of the server's named limits (API answers: code "limit_exceeded")."""
         return cls.at(loc, msg, "limit_exceeded", limit=limit, limit_value=value)
+
+
+class VersionMismatch(RuntimeError):
+    """If-Match named another version than the stored one (412); nothing was changed."""
+
+    code = "precondition_failed"
+
+    def __init__(self, version: int | None):
+        super().__init__(version)
+        self.version = version
