@@ -13,6 +13,7 @@ from app.api.errors import ApiError
 from app.main import create_app
 from app.settings import ClientQuota, Settings
 from tests.api.helpers import API, post_raw, worked_example
+from tests.backends import database_url_for
 
 ZH = {"Accept-Language": "zh-CN"}
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy")
@@ -207,7 +208,7 @@ def test_a_refused_limit_is_named_with_its_value(client):
 
 
 def test_past_the_sessions_quota_a_client_gets_429_with_what_to_do(tmp_path):
-    app = create_app(Settings(db_path=tmp_path / "s.sqlite3", client_quota=ClientQuota(max_sessions=3)))
+    app = create_app(Settings(db_path=tmp_path / "s.sqlite3", database_url=database_url_for(tmp_path / "s.sqlite3"), client_quota=ClientQuota(max_sessions=3)))
     with TestClient(app, client=("10.0.0.7", 5000)) as client, TestClient(app, client=("10.0.0.8", 5000)) as neighbour:
         ids = [client.post(f"{API}/sessions", json={"preset": "xor"}).json()["id"] for _ in range(3)]
         refused = client.post(f"{API}/sessions", json={"preset": "xor"})
@@ -221,7 +222,7 @@ def test_past_the_sessions_quota_a_client_gets_429_with_what_to_do(tmp_path):
 
 
 def test_past_the_stored_bytes_quota_a_client_gets_429(tmp_path):
-    app = create_app(Settings(db_path=tmp_path / "s.sqlite3", client_quota=ClientQuota(max_stored_bytes=400_000)))
+    app = create_app(Settings(db_path=tmp_path / "s.sqlite3", database_url=database_url_for(tmp_path / "s.sqlite3"), client_quota=ClientQuota(max_stored_bytes=400_000)))
     big = {"preset": "circle", "data": {"dataset": "circle", "samples": 10_000}, "batch_size": 100}
     with TestClient(app, client=("10.0.0.9", 5000)) as client:
         assert client.post(f"{API}/sessions", json=big, params={"view": "compact"}).status_code == 201
