@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.sessions.config import MAX_LAYERS, MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, Whole, matrix, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
+from app.sessions.config import MAX_LAYERS, MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, FiniteFloat, Whole, matrix, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
 
 Matrix = list[list[float]]
 

@@ -13,7 +13,6 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    FiniteFloat,
     PlainSerializer,
     Tag,
     ValidationError,
@@ -43,6 +42,10 @@ ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
 LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
 InitName = Literal[INIT_SCHEMES]  # type: ignore[valid-type]
 DatasetName = Literal[datasets.DATASET_NAMES]  # type: ignore[valid-type]
+
+
+# a JSON number, finite: not true/false (lax floats take a bool as 0 or 1) and not "1.5"
+FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 def _whole_number(value):
