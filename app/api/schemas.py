@@ -9,7 +9,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.sessions.config import MAX_LAYERS, MAX_ROWS, MAX_UNITS, Config, ConfigOverrides, FiniteFloat, Whole, matrix, whole, without_null_defaults  # noqa: F401  (re-exported for the routes)
+from app.sessions.config import (  # noqa: F401  (Config, ConfigOverrides re-exported for the routes)
+    MAX_LAYERS, MAX_ROWS, MAX_STEP_COUNT, MAX_TRAIN_ITERATIONS, MAX_UNITS, Config, ConfigOverrides,
+    FiniteFloat, Whole, matrix, whole, without_null_defaults,
+)
 
 Matrix = list[list[float]]
 
@@ -30,8 +33,8 @@ class StepRequest(Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_count_xor_until)
 
-    count: whole(ge=1, le=1000) = Field(
-        default=None, description="How many steps to run (1..1000), applied whole or not at all."
+    count: whole(ge=1, le=MAX_STEP_COUNT) = Field(
+        default=None, description=f"How many steps to run (1..{MAX_STEP_COUNT}), applied whole or not at all."
     )
     until: Literal["loss", "update"] = Field(
         default=None, description="Step at least once and stop after the first step of this phase."
@@ -45,8 +48,8 @@ class StepRequest(Strict):
 
 
 class TrainRequest(Strict):
-    iterations: whole(ge=1, le=10_000) = Field(
-        description="Whole iterations to run (1..10,000); an iteration in progress is finished first and counts."
+    iterations: whole(ge=1, le=MAX_TRAIN_ITERATIONS) = Field(
+        description=f"Whole iterations to run (1..{MAX_TRAIN_ITERATIONS:,}); an iteration in progress is finished first and counts."
     )
 
 
