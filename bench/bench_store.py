@@ -2,9 +2,11 @@
 2-4-2-1 tanh session (batches of 10 of 500 xor points, compact answer), beside the engine's own
 step (Runtime.step with nothing stored or answered), medians over interleaved rounds.
 
-    .venv/bin/python bench/bench_store.py
+    .venv/bin/python bench/bench_store.py [--memory]
 
-Target (issue 8): SessionService.step <= 150 us median.
+Target (issue 8): SessionService.step <= 150 us median. --memory also measures the RSS that
+10,000 idle sessions of the worked example add to a process (target: under 200 MB), each one
+created and stepped once, so each is a live runtime of the working set.
 """
 from __future__ import annotations
 
@@ -51,5 +53,23 @@ def main() -> None:
         print(f"| {name} | {statistics.median(values) * 1e6:.0f} us | {values[int(len(values) * 0.9)] * 1e6:.0f} us |")
 
 
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def memory(sessions: int = 10_000) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        service = SessionService(SQLiteSessionStore(Path(tmp) / "bench.sqlite3"))
+        service.step(service.create({"preset": "worked-example"}, view="compact")["id"], view="compact")
+        before = rss_mb()
+        for _ in range(sessions):
+            service.step(service.create({"preset": "worked-example"}, view="compact")["id"], view="compact")
+        print(f"\n{sessions:,} worked-example sessions, each stepped once: RSS +{rss_mb() - before:.0f} MB, "
+              f"{len(service.working_set):,} live in the working set ({service.working_set.nbytes / 2**20:.0f} MiB by its estimate)")
+
+
 if __name__ == "__main__":
     main()
+    if "--memory" in sys.argv:
+        memory()
