@@ -3,11 +3,20 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
+from app.api.examples import keep_nulls_in_examples
 from app.api.presets import router as presets_router
 from app.api.datasets import router as datasets_router
 from app.api.routes import router as api_router
 from app.api.docs import router as docs_router
-from app.middleware import BodySizeLimitMiddleware, LocaleMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodySizeLimitMiddleware,
+    ClientMiddleware,
+    HeadAsGetMiddleware,
+    LocaleMiddleware,
+    SecurityHeadersMiddleware,
+    ServerErrorAnswerMiddleware,
+    TrailingSlashMiddleware,
+)
 from app.sessions.service import SessionService
 from app.sessions.store import open_store
 from app.settings import Settings, load_settings
@@ -25,14 +34,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "network step by step (forward l, loss, backward l, update).",
         docs_url=None,  # served from our own copy of swagger-ui (offline classrooms), see app/api/docs.py
         redoc_url=None,
+        redirect_slashes=False,  # TrailingSlashMiddleware answers /x/ as /x instead of a 307
     )
     app.state.settings = settings
-    app.state.sessions = SessionService(open_store(settings), settings.session_days, settings.cache_mb)
+    app.state.sessions = SessionService(
+        open_store(settings), settings.session_days, settings.cache_mb, quota=settings.client_quota
+    )
     install_error_handlers(app)
-    # the last added runs first: the locale is known before anything answers
-    app.add_middleware(SecurityHeadersMiddleware)
+    keep_nulls_in_examples(app)
+    # the last added runs first: security headers wrap every answer (413 and 500 too), and the
+    # locale is known before anything answers
+    app.add_middleware(ServerErrorAnswerMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(ClientMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static/vendor/htmx", StaticFiles(directory=settings.htmx_dir, check_dir=False), name="htmx")
     app.mount(
         "/static/vendor/swagger-ui",

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
 from app.api.responses import ArrayJSONResponse
 from app.body import read_limited
-from app.api.schemas import ErrorOut, ValidationErrorOut
+from app.api.errors import ApiError, body_too_large_message, error_response
+from app.api.schemas import ErrorOut
 from app.deps import SessionsDep
 from app.i18n import _
-from app.middleware import body_too_large_message
 from app.sessions.config import MAX_ROWS, MAX_UNITS, pydantic_errors
 from app.sessions.csv_import import MAX_BYTES, MAX_COLUMNS, CsvError, parse_csv, to_csv
 from app.sessions.datasets import Dataset, make_dataset
@@ -102,7 +102,7 @@ UPLOAD_BODY = {
         201: {"model": DatasetSummaryOut, "description": "Stored"},
         200: {"model": DatasetSummaryOut, "description": "That content was stored already"},
         413: {"model": ErrorOut, "description": "The body is over 16 MiB"},
-        422: {"model": ValidationErrorOut, "description": "A bad file: the message names the line, the column and what was found"},
+        422: {"model": ErrorOut, "description": "A bad file (code csv_invalid): the message names the line, the column and what was found"},
     },
 )
 async def upload_dataset(
@@ -114,7 +114,7 @@ async def upload_dataset(
     """Stores a dataset once: the same content gives the same id (200 when it was stored already)."""
     body = await read_limited(request, MAX_BYTES)
     if body is None:
-        return ArrayJSONResponse({"detail": body_too_large_message(MAX_BYTES)}, status_code=413)
+        return error_response(413, "limit_exceeded", body_too_large_message(MAX_BYTES), ["body"], limit="max_dataset_bytes", limit_value=MAX_BYTES)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "application/json":
         dataset = await run_in_threadpool(_json_dataset, body)
@@ -146,7 +146,7 @@ def read_dataset(
     dataset = sessions.get_dataset(dataset_id)
     if dataset is None:
         message = _("No dataset {id}: upload it with POST /api/v1/datasets and use the id it answers.").format(id=dataset_id[:80])
-        return ArrayJSONResponse({"detail": message}, status_code=404)
+        raise ApiError(404, "dataset_not_found", message, loc=["path", "dataset_id"])
     if format == "csv":
         return Response(to_csv(dataset), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="dataset-{dataset.id[:12]}.csv"'})

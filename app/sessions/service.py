@@ -32,7 +32,18 @@ from app.sessions.presets import PRESETS, get_preset
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import AdamConfig, SGDConfig, applied_config, pydantic_errors
 from app.sessions.documents import COMPACT, export_config, session_document
-from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused, VersionMismatch
+from app.sessions.clients import current_client
+from app.sessions.errors import (
+    InvalidInput,
+    NothingToUndo,
+    NotFinite,
+    QuotaExceeded,
+    SessionBusy,
+    SessionNotFound,
+    StepRefused,
+    VersionMismatch,
+    clip,
+)
 from app.sessions.locks import SessionQueues
 from app.sessions.reader import SessionReader, checked_edits, finite_or_refused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
@@ -40,6 +51,7 @@ from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSe
 from app.sessions.working_set import DEFAULT_CACHE_MB, WorkingSet
 from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, datasets_for, make_dataset
 from app.sessions.session_data import SessionData, SessionDataCache, build as build_session_data
+from app.settings import ClientQuota
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
 # a session answered on the event loop itself (inline=True) is at most this large: its step and
@@ -55,6 +67,18 @@ def _refusal(error: NonFiniteError) -> StepRefused:
         _(
             "{step} was not applied: it would make {quantity} infinite or NaN (the numbers overflowed). "
             "Nothing was changed. Lower the learning rate, step back, or reset the session."
+        ).format(step=error.step, quantity=error.quantity),
+        step=error.step.as_dict(),
+    )
+
+
+def _read_refusal(error: NonFiniteError) -> NotFinite:
+    """A read (gradcheck) met a non-finite value: nothing was stepped, so say what overflows."""
+    return NotFinite(
+        _(
+            "At the current parameters, {step} makes {quantity} infinite or NaN on the shown batch (the numbers "
+            "overflowed), so there are no gradients to check. Nothing was changed: lower the learning rate and "
+            "step back, or reset the session."
         ).format(step=error.step, quantity=error.quantity),
         step=error.step.as_dict(),
     )
@@ -84,8 +108,9 @@ class SessionService:
     EXPIRY_INTERVAL = 3600.0  # seconds between two sweeps for idle sessions, per process
 
     def __init__(self, store: SessionStore, session_days: float = 0.0, cache_mb: float = DEFAULT_CACHE_MB,
-                 lock_timeout: float = LOCK_TIMEOUT, datasets: DatasetStore | None = None):
+                 lock_timeout: float = LOCK_TIMEOUT, quota: ClientQuota | None = None, datasets: DatasetStore | None = None):
         self.store = store
+        self.quota = quota or ClientQuota()
         self.datasets = datasets if datasets is not None else datasets_for(store)
         self._session_data = SessionDataCache()
         self.idle_seconds = session_days * 86400
@@ -107,7 +132,7 @@ class SessionService:
 
     @staticmethod
     def _busy() -> StepRefused:
-        return StepRefused(_("The session is busy with another long request (training?). Try again in a moment."))
+        return SessionBusy(_("The session is busy with another long request (training?). Try again in a moment."))
 
     @contextmanager
     def _held(self, session_id: str, inline: bool = False):
@@ -231,6 +256,9 @@ class SessionService:
         """A new session (version 0); with `steps`, then stepped that far in the same call."""
         config = applied_config(self._expand_preset(body), self.datasets.meta)
         self._sweep_idle_sessions()
+        client, stored_bytes = current_client.get(), _stored_bytes(config)
+        if client is not None:
+            self._within_quota(client, stored_bytes)
         config["data"] = self._stored_data(config)
         network = init_network(config["layers"], config["activations"], config["init"], config["seed"], config["weights"], config["biases"])
         optimizer = make_optimizer(config["optimizer"])
@@ -247,6 +275,8 @@ class SessionService:
         initial = {INITIAL_CHECKPOINT: ckpt.encode(network, optimizer, 0)}
         data = self._data_of(session)
         self.store.insert(session, initial)
+        if client is not None:
+            self.store.record_owner(session_id, client, stored_bytes)
         if steps:
             return self.step(session_id, count=steps, view=view, history=history)
         runtime = Runtime(session, initial, self._fetcher(session_id), data)
@@ -254,6 +284,27 @@ class SessionService:
         runtime.saved(0)
         self.working_set.put(session_id, runtime)
         return session_document(runtime, view, history)
+
+    def _within_quota(self, client: str, stored_bytes: int) -> None:
+        """Refuses a new session past the client's quota (429), before anything is allocated."""
+        sessions, used = self.store.client_usage(client)
+        most_sessions, most_bytes = self.quota.max_sessions, self.quota.max_stored_bytes
+        if most_sessions and sessions >= most_sessions:
+            raise QuotaExceeded(
+                _("Your address ({client}) already holds {n} sessions, the most one address may hold "
+                  "(BPLAB_MAX_SESSIONS_PER_CLIENT): delete the sessions you no longer need "
+                  "(DELETE /api/v1/sessions/ID), wait for idle ones to expire, or ask the server's operator "
+                  "to raise the limit.").format(client=clip(client), n=sessions),
+                "max_sessions_per_client", most_sessions,
+            )
+        if most_bytes and used + stored_bytes > most_bytes:
+            raise QuotaExceeded(
+                _("Your address ({client}) already stores {used} MiB of sessions; this one would pass the "
+                  "{most} MiB one address may store (BPLAB_MAX_STORED_MB_PER_CLIENT): delete sessions you no "
+                  "longer need (DELETE /api/v1/sessions/ID), use less data, or ask the server's operator to "
+                  "raise the limit.").format(client=clip(client), used=used // 2**20, most=most_bytes // 2**20),
+                "max_stored_bytes_per_client", most_bytes,
+            )
 
     @staticmethod
     def _expand_preset(body: dict) -> dict:
@@ -263,7 +314,7 @@ class SessionService:
         preset = get_preset(name) if isinstance(name, str) else None
         if preset is None:
             names = ", ".join(p["name"] for p in PRESETS)
-            raise InvalidInput.at(["preset"], _("there is no preset named \"{name}\": choose one of {names}").format(name=name, names=names))
+            raise InvalidInput.at(["preset"], _("there is no preset named \"{name}\": choose one of {names}").format(name=clip(name), names=names))
         overrides = {k: v for k, v in body.items() if k != "preset"}
         config = {**preset["config"], **overrides}
         if "layers" in overrides:  # new layers don't fit the preset's parameters
@@ -279,7 +330,8 @@ class SessionService:
         data = config["data"]
         if "inputs" not in data:
             return data
-        dataset = make_dataset(np.array(data["inputs"], dtype=np.float64), np.array(data["targets"], dtype=np.float64))
+        # asarray: explicit rows the body parser made float64 arrays are not copied
+        dataset = make_dataset(np.asarray(data["inputs"], dtype=np.float64), np.asarray(data["targets"], dtype=np.float64))
         self.datasets.put(dataset)
         return {"dataset_id": dataset.id, "test_fraction": data["test_fraction"], "features": data["features"]}
 
@@ -350,10 +402,11 @@ class SessionService:
         if iterations * runtime.flops_per_iteration <= WORK_BUDGET_FLOPS:
             return
         most = max(1, int(WORK_BUDGET_FLOPS // runtime.flops_per_iteration))
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             [field],
             _("this network is too large to train {n} iterations in one request (it would take minutes): "
               "ask for at most {most} iterations at a time").format(n=int(iterations), most=most),
+            "max_iterations_per_request", most,
         )
 
     def step(self, session_id: str, count: int | None = None, until: str | None = None, **options):
@@ -406,7 +459,7 @@ class SessionService:
     def _merged_optimizer(current: dict, change: dict) -> dict:
         name = change.get("name", current["name"])
         if name not in OPTIMIZER_MODELS:
-            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not \"{name}\"").format(name=name))
+            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not \"{name}\"").format(name=clip(name)))
         merged = {**current, **change} if name == current["name"] else {**change, "name": name}
         try:
             return OPTIMIZER_MODELS[name].model_validate(merged).model_dump()
@@ -435,7 +488,7 @@ class SessionService:
             try:
                 result = gradcheck(network, loss, trace.x, trace.y, eps, seed)
             except NonFiniteError as error:
-                raise _refusal(error) from None
+                raise _read_refusal(error) from None
         values = [[e["analytic"], e["numeric"], e["rel_error"]] for e in result["entries"]]
         finite_or_refused([np.array(values)], lazy(
             "The loss overflows within eps of the current parameters, so central differences are "
@@ -454,3 +507,14 @@ class SessionService:
     def export(self, session_id: str) -> dict:
         with self._reading(session_id) as runtime:
             return export_config(runtime)
+
+
+def _stored_bytes(config: dict) -> int:
+    """What a new session stores, about: its data and its first checkpoint (parameters and
+    optimizer state), in float64. Counted before anything is allocated."""
+    sizes = config["layers"]
+    parameters = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, len(sizes)))
+    data = config["data"]
+    # a stored dataset's rows are stored once, whoever names them: a session on one adds none
+    rows = data["samples"] if "samples" in data else (len(data["inputs"]) if "inputs" in data else 0)
+    return 8 * (rows * (sizes[0] + sizes[-1]) + 3 * parameters)

@@ -20,6 +20,8 @@ The interface (every method is safe from any thread):
   stored version read under the lock (None: no such session), and whose `save(change)`
   writes a `SessionChange` and answers the new version, and `delete()`.
 - `delete_idle(seconds)`, `close()`.
+- `record_owner(id, client, stored_bytes)`, `client_usage(client)` -> (sessions, bytes): the
+  per-client quotas (a small table; deleting a session drops its row).
 
 Versions and publishing (for rooms and anything that follows a session): every committed
 change (`Held.save`, `Held.delete`) raises the session's version by one (API.md, "Session
@@ -28,8 +30,14 @@ version)`, called in the committing process right after the commit (version None
 Across processes: PostgreSQL sends `NOTIFY bplab_sessions, '<id> <version>'` inside the
 committing transaction (so it is delivered exactly when the change is visible; LISTEN on
 `CHANNEL`); with SQLite, other processes learn of a change by its version: `version(id)` is one
-indexed read, and `changed_since(data_version)` says cheaply whether anything was committed
-since (SQLite's `PRAGMA data_version`).
+indexed read, and `SQLiteSessionStore.data_version()` (SQLite's `PRAGMA data_version`, per
+thread) changes whenever another connection committed, a cheap "anything new?" for a watcher
+thread before it reads the versions it follows.
+
+The service (app/sessions/service.py) adds what is per process: the queue of requests waiting
+for a session in arrival order (locks.SessionQueues, taken before `locked()`, so at most one
+thread of a process waits on the store for a session, and waiters hold no pool connection),
+and the working set of live runtimes (working_set.py), checked against `Held.version`.
 """
 from __future__ import annotations
 
@@ -101,6 +109,10 @@ class SessionStore(Protocol):
     def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[Held]: ...
 
     def delete_idle(self, idle_seconds: float) -> int: ...
+
+    def record_owner(self, session_id: str, client: str, stored_bytes: int) -> None: ...
+
+    def client_usage(self, client: str) -> tuple[int, int]: ...
 
     def add_listener(self, listener: Listener) -> None: ...
 

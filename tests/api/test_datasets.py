@@ -90,7 +90,8 @@ def test_the_limits_rows_columns_and_bytes(client):
     assert message(upload(client, wide)) == "line 1: 1,025 columns; the limit is 1,024"
     huge = b"a,y\n" + b"1.000000000000000000000,0\n" * (17 * 1024 * 1024 // 26)
     response = upload(client, huge)
-    assert response.status_code == 413 and response.json()["detail"] == "The request body is over 16 MiB: send less data."
+    assert response.status_code == 413 and response.json()["detail"][0]["msg"] == "The request body is over 16 MiB: send less data."
+    assert response.json()["code"] == "limit_exceeded" and response.json()["limit_value"] == 16 * 2**20
 
 
 def test_json_upload_and_bad_json(client):
@@ -101,7 +102,8 @@ def test_json_upload_and_bad_json(client):
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "inputs", 1]
     other = client.post(f"{API}/datasets", content=b"<xml/>", headers={"content-type": "application/xml"})
     assert other.status_code == 422 and "text/csv or application/json" in other.json()["detail"][0]["msg"]
-    assert client.get(f"{API}/datasets/{'0' * 64}").status_code == 404
+    missing = client.get(f"{API}/datasets/{'0' * 64}")
+    assert missing.status_code == 404 and missing.json()["code"] == "dataset_not_found"
 
 
 def test_a_session_on_a_dataset_names_it_and_exports_its_rows(client):
