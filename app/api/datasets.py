@@ -87,7 +87,10 @@ UPLOAD_BODY = {
         "description": "A CSV file (UTF-8, the first row names the columns; `,` or `;`) or JSON `{inputs, targets}`; at most 16 MiB.",
         "content": {
             "text/csv": {"schema": {"type": "string"}, "example": "temperature,humidity,rain\n21.5,0.4,no\n18.0,0.9,yes\n"},
-            "application/json": {"schema": DatasetUpload.model_json_schema()},
+            "application/json": {
+                "schema": DatasetUpload.model_json_schema(),
+                "examples": {"xor": {"summary": "XOR's four rows", "value": {"inputs": [[0, 0], [0, 1], [1, 0], [1, 1]], "targets": [[0], [1], [1], [0]]}}},
+            },
         },
     }
 }

@@ -77,19 +77,30 @@ def default_names(prefix: str, count: int) -> list[str]:
     return [f"{prefix}{i}" for i in range(1, count + 1)]
 
 
+def _canonical(values) -> np.ndarray:
+    """Contiguous little-endian float64 with -0.0 as 0.0 (one number, one address); copied only
+    when it must change (a 80 MB upload is not copied to hash or store it)."""
+    array = np.ascontiguousarray(values, dtype="<f8")
+    zeros = array == 0.0
+    return array + 0.0 if np.signbit(array[zeros]).any() else array
+
+
+def _bytes(array: np.ndarray) -> memoryview:
+    """The array's bytes without a copy (hashlib and both databases take a buffer)."""
+    return array.data.cast("B")
+
+
 def make_dataset(inputs, targets, input_names=None, target_names=None, classes=None) -> Dataset:
     """A dataset with its content address; names default to x1..xn and y1..yk."""
-    # +0.0 turns -0.0 into 0.0: one number, one address
-    inputs = np.ascontiguousarray(inputs, dtype="<f8") + 0.0
-    targets = np.ascontiguousarray(targets, dtype="<f8") + 0.0
+    inputs, targets = _canonical(inputs), _canonical(targets)
     input_names = list(input_names) if input_names is not None else default_names("x", inputs.shape[1])
     target_names = list(target_names) if target_names is not None else default_names("y", targets.shape[1])
     digest = hashlib.sha256()
     header = {"shape": [inputs.shape[0], inputs.shape[1], targets.shape[1]], "inputs": input_names, "targets": target_names, "classes": classes}
     digest.update(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode())
     digest.update(b"\0")
-    digest.update(inputs.tobytes())
-    digest.update(targets.tobytes())
+    digest.update(_bytes(inputs))
+    digest.update(_bytes(targets))
     return Dataset(digest.hexdigest(), inputs, targets, input_names, target_names, classes)
 
 
@@ -169,7 +180,7 @@ class DatasetStore:
     @staticmethod
     def _insert(db: sqlite3.Connection, dataset: Dataset) -> bool:
         meta = json.dumps(dataset.meta(), ensure_ascii=False)
-        cursor = db.execute(SQL["insert"], (dataset.id, meta, dataset.inputs.tobytes(), dataset.targets.tobytes(), time.time()))
+        cursor = db.execute(SQL["insert"], (dataset.id, meta, _bytes(dataset.inputs), _bytes(dataset.targets), time.time()))
         return cursor.rowcount > 0
 
     def put(self, dataset: Dataset) -> bool:
