@@ -18,10 +18,19 @@ class Settings:
     # htmx comes from npm (package-lock.json) and is served by the app itself: classrooms are offline.
     htmx_dir: Path = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
     swagger_ui_dir: Path = PROJECT_ROOT / "node_modules" / "swagger-ui-dist"
+    htmx_sse_dir: Path = PROJECT_ROOT / "node_modules" / "htmx-ext-sse"
+    # postgresql://... runs rooms (and, with issue 8's backend, sessions) on PostgreSQL
+    database_url: str | None = None
+    # a room nobody changed for this many hours is closed
+    room_hours: float = 12.0
+    # event streams one worker process holds at most (503 past it)
+    max_room_streams: int = 1000
 
 
 def load_settings() -> Settings:
     return Settings(
         db_path=Path(os.environ.get("BPLAB_DB") or DEFAULT_DB),
         session_days=float(os.environ.get("BPLAB_SESSION_DAYS") or 30),
+        database_url=os.environ.get("BPLAB_DATABASE_URL") or None,
+        room_hours=float(os.environ.get("BPLAB_ROOM_HOURS") or 12),
     )

@@ -63,6 +63,10 @@ class SessionService:
         self.store = store
         self.idle_seconds = session_days * 86400
         self._next_sweep = 0.0
+        # hooks of app/rooms: a guard may refuse a change before it runs (a room's session is
+        # the teacher's); a listener hears of each change once it is saved (None: deleted)
+        self.change_guards: list[Callable[[str], None]] = []
+        self.change_listeners: list[Callable[[str, dict | None], None]] = []
 
     def _sweep_idle_sessions(self) -> None:
         """Deletes sessions idle for longer than session_days, at most once an hour: a classroom
@@ -103,6 +107,8 @@ class SessionService:
     def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None) -> dict:
         """Runs `change` on a private copy under the session's lock; saves it only if it succeeded."""
         with self._locked(session_id):
+            for guard in self.change_guards:
+                guard(session_id)
             runtime = self._load(session_id)
             try:
                 with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
@@ -110,7 +116,10 @@ class SessionService:
             except NonFiniteError as error:
                 raise _refusal(error) from None
             self.store.save(*runtime.to_stored())
-        return session_document(runtime, view, history)
+            document = session_document(runtime, view, history)
+            for listener in self.change_listeners:  # under the lock: listeners hear changes in order
+                listener(session_id, document)
+        return document
 
     def _locked(self, session_id: str):
         try:
@@ -172,8 +181,12 @@ class SessionService:
 
     def delete(self, session_id: str) -> None:
         with self._locked(session_id):
+            for guard in self.change_guards:
+                guard(session_id)
             if not self.store.delete(session_id):
                 raise SessionNotFound(session_id)
+            for listener in self.change_listeners:
+                listener(session_id, None)
 
     # --- stepping --------------------------------------------------------------------------------
 
