@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response, Security
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import Field
@@ -96,6 +96,7 @@ def read_room(code: str, rooms: RoomsDep) -> ArrayJSONResponse:
 
 @router.get(
     "/{code}/events",
+    status_code=200,
     response_class=EventStreamResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "state, question and closed events"}, **NOT_FOUND,
                503: {"model": ErrorOut, "description": "This server holds as many streams as it may: try again"}},
