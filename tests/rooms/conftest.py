@@ -141,3 +141,25 @@ def start_server(tmp_path, database_url):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def _shared_servers(tmp_path_factory):
+    started: dict = {}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture
+def shared_server(_shared_servers, tmp_path_factory, database_url, backend):
+    """One server per backend and worker count for a whole module: starting uvicorn is the slow part."""
+
+    def get(workers: int = 1) -> Server:
+        key = (backend, workers)
+        if key not in _shared_servers:
+            db_path = tmp_path_factory.mktemp(f"rooms-{backend}-{workers}") / "sessions.sqlite3"
+            _shared_servers[key] = Server(db_path, database_url, workers)
+        return _shared_servers[key]
+
+    return get
