@@ -1,7 +1,7 @@
 """Room fixtures on both backends: SQLite (always) and PostgreSQL (when a server answers).
 
 The PostgreSQL URL is BPLAB_TEST_DATABASE_URL, by default Debian's local server over its socket
-(postgresql://postgres@/bplab_test?host=/var/run/postgresql); BPLAB_TEST_BACKEND=sqlite or
+(postgresql:///bplab_test?host=/var/run/postgresql, as scripts/postgres.sh makes it); BPLAB_TEST_BACKEND=sqlite or
 =postgres runs one of them only (default: both). Without a reachable server the PostgreSQL cases skip
 and say why.
 """
@@ -21,7 +21,7 @@ from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
 from tests.conftest import _free_port
 
-DEFAULT_PG = "postgresql://postgres@/bplab_test?host=/var/run/postgresql"
+DEFAULT_PG = "postgresql:///bplab_test?host=/var/run/postgresql"  # what scripts/postgres.sh prints
 
 
 def postgres_url() -> str:
