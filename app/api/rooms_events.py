@@ -14,8 +14,9 @@ def _json(value) -> str:
 class ApiRenderer:
     """Renders each room event once for every API stream of a process (app/rooms/hub.py)."""
 
-    def state(self, document: dict, version: int, teacher: bool) -> bytes:
-        return sse_event("state", _json(compact_view(document)), version)
+    def state(self, state, version: int, teacher: bool) -> bytes:
+        """`state`: the service's PageState (the Session and a reader on it)."""
+        return sse_event("state", _json(compact_view(state.doc)), version)
 
     def question(self, question, teacher: bool) -> bytes:
         return sse_event("question", _json(RoomService.question_document(question, with_counts=False)))

@@ -112,6 +112,7 @@ class HistoryEntry(BaseModel):
 
 class SessionOut(BaseModel):
     id: str
+    version: int = Field(description='0 when created, one more for each change (step, back, reset, train, PATCH); also the ETag header, "n"')
     config: Config
     iteration: int
     epoch: int

@@ -108,13 +108,14 @@ def show_session(request: Request, session_id: str, service: SessionsDep, form: 
     focus = int_field(form, "focus", 0)
     projector = form.get("projector") == "1"
     try:
-        doc = service.get(session_id)
+        state = service.show(session_id)  # one load at most; the reader serves the plots and the inspector
     except SERVICE_ERRORS as error:
         return render(request, "lab/missing.html", {"messages": [error_message(error)]}, 404)
-    context = session_panels(service, doc, focus, projector=projector)
+    doc = state.doc
+    context = session_panels(state.reader, doc, focus, projector=projector)
     context.update(params_changed=True, body_class="projector" if projector else "")
     if form.get("kind"):  # ?kind=edge&layer=2&to=0&from=0 opens the inspector on that element
-        context["inspect"] = inspector_view(service, doc, form, focus)
+        context["inspect"] = inspector_view(state.reader, doc, form, focus)
     return render(request, "lab/session.html", context)
 
 
@@ -124,9 +125,7 @@ def open_preset(request: Request, preset: str, service: SessionsDep, form: FormD
     element the query names: how the lesson points at one edge of a real network."""
     steps = int_field(form, "steps", 0, 0, 1000)
     try:
-        doc = service.create({"preset": preset}, view="compact")
-        if steps:
-            service.step(doc["id"], count=steps, view="compact")
+        doc = service.create({"preset": preset}, view="compact", steps=steps)
     except SERVICE_ERRORS as error:
         return _home(request, {}, [error_message(error)], 404)
     kept = {key: form[key] for key in ("kind", "layer", "to", "from", "focus") if key in form}
@@ -139,10 +138,10 @@ def show_network(request: Request, session_id: str, service: SessionsDep, form: 
     """The sample in focus changed: the stage again, and the page URL remembers the choice."""
     focus = int_field(form, "focus", 0)
     try:
-        doc = service.get(session_id)
+        state = service.show(session_id)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    response = stage_response(request, service, doc, focus, params_changed=False)
+    response = stage_response(request, state.reader, state.doc, focus, params_changed=False)
     query = f"?focus={focus}" + ("&projector=1" if form.get("projector") == "1" else "")
     response.headers["HX-Replace-Url"] = request.url_for("show_session", session_id=session_id).path + query
     return response

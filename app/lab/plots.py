@@ -1,7 +1,8 @@
 """The data plot: for 2-input data, the output over the input plane as a heatmap with the points
 (plus a small map per hidden unit for the drawing); for 1-input regression, the fitted curve.
 
-The grid goes through service.layer_outputs once and every map comes from that one call.
+The grid goes through the request's SessionReader.layer_outputs once and every map comes from
+that one call; the reader is bound to the state the page shows, so nothing is read twice.
 """
 from __future__ import annotations
 

@@ -217,7 +217,7 @@ def show_room(request: Request, code: str, service: SessionsDep):
     rooms = _rooms(request)
     try:
         room = rooms.room(code)
-        doc = service.get(room.session_id)
+        state = service.show(room.session_id)
     except RoomNotFound:
         return _no_room(request)
     except SERVICE_ERRORS as error:
@@ -225,7 +225,7 @@ def show_room(request: Request, code: str, service: SessionsDep):
     student = request.cookies.get(STUDENT_COOKIE) or secrets.token_urlsafe(12)
     question = rooms.store.latest_question(room.code)
     mine = rooms.store.answer_of(question.id, student) if question else None
-    context = session_panels(service, doc, 0)
+    context = session_panels(state.reader, state.doc, 0)
     context.update(params_changed=True, room=room, question=question_view(question, False, mine) if question else None)
     response = render(request, "lab/room_student.html", context)
     if STUDENT_COOKIE not in request.cookies:

@@ -38,10 +38,11 @@ class PageRenderer:
     def __init__(self, sessions):
         self.sessions = sessions
 
-    def state(self, document: dict, version: int, teacher: bool) -> bytes:
+    def state(self, state, version: int, teacher: bool) -> bytes:
+        """`state`: the service's PageState (the Session and a reader on the same state)."""
         if teacher:
             return sse_event("moved", str(version), version)
-        context = session_panels(self.sessions, document, 0)
+        context = session_panels(state.reader, state.doc, 0)
         context.update(params_changed=True)
         return sse_event("stage", render_fragment("lab/room_stage_event.html", context), version)
 

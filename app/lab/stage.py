@@ -52,11 +52,12 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
     return StageParts([], plots=False)
 
 
-def session_panels(service, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
+def session_panels(reader, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
                    parts: StageParts | None = None) -> dict:
-    """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot."""
+    """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
+    `reader` is the SessionReader the same service call answered with `doc` (and `before`)."""
     session_id = doc["id"]
-    plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs), lambda: service.dataset(session_id))
+    plot = plane_plot(doc, reader.layer_outputs, reader.dataset)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
     return {
         "doc": doc,

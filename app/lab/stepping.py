@@ -23,42 +23,42 @@ MAX_TRAIN = 10_000
 def step_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        before = service.get(session_id, view="compact")  # the parameters before an update, for its narration
-        doc = service.step(session_id)
+        # one locked call: the state before (an update's narration shows the old parameters), after, and a reader
+        state = service.step(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
+    before, doc = state.before, state.doc
     # only the changed parts when the page shows the state the step started from (not another tab's)
     up_to_date = form.get("seen") == state_token(before)
-    return stage_response(request, service, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
+    return stage_response(request, state.reader, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
 
 
 @router.post("/iteration", name="finish_iteration")
 def finish_iteration(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        before = service.get(session_id, view="compact")
-        doc = service.step(session_id, until="update")
+        state = service.step(session_id, until="update", page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, focus, before)
+    return stage_response(request, state.reader, state.doc, focus, state.before)
 
 
 @router.post("/back", name="back_session")
 def back_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     try:
-        doc = service.back(session_id)
+        state = service.back(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, int_field(form, "focus", 0))
+    return stage_response(request, state.reader, state.doc, int_field(form, "focus", 0))
 
 
 @router.post("/reset", name="reset_session")
 def reset_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     try:
-        doc = service.reset(session_id)
+        state = service.reset(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, int_field(form, "focus", 0))
+    return stage_response(request, state.reader, state.doc, int_field(form, "focus", 0))
 
 
 @router.post("/train-chunk", name="train_chunk")
@@ -73,11 +73,11 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
     error = None
     try:
         if stopped or remaining == 0:
-            doc = service.get(session_id)
+            state = service.show(session_id)
         else:
             chunk = min(chunk, remaining)
             started = time.perf_counter()
-            doc = service.train(session_id, chunk)
+            state = service.train(session_id, chunk, page=True)
             elapsed = time.perf_counter() - started
             remaining -= chunk
             # the next slice: as many iterations as fit in CHUNK_SECONDS, at most doubling
@@ -85,9 +85,10 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
     except SERVICE_ERRORS as caught:
         error = caught
         try:
-            doc = service.get(session_id)
+            state = service.show(session_id)
         except SERVICE_ERRORS:
             return error_response(request, caught)
+    doc = state.doc
     running = remaining > 0 and not stopped and error is None
     sizes = doc["config"]["layers"]
     small = sum(a * b for a, b in zip(sizes, sizes[1:])) <= MAX_DETAILED_EDGES
@@ -102,7 +103,7 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
         "show_network": small or not running,
     }
     parts = None if train["show_network"] else StageParts([], plots=True)
-    context = session_panels(service, doc, focus, parts=parts)
+    context = session_panels(state.reader, doc, focus, parts=parts)
     context.update(params_changed=True, train=train)
     if error is not None:
         context["messages"] = [error_message(error)]

@@ -8,21 +8,18 @@ data; it drops the undo stack, and keeps checkpoint 0 so that reset goes where i
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from app.sessions.errors import SessionNotFound
 from app.sessions.runtime import INITIAL_CHECKPOINT
-from app.sessions.store import StoredSession
 
 
 def fork_session(sessions, session_id: str) -> str:
     """The id of a new session, an exact copy of session_id as it is now, without undo history."""
-    store = sessions.store
-    with store.locked(session_id):  # a consistent copy, not one taken halfway through a save
-        loaded = store.load(session_id, lambda stored: [stored.cursor["current"]["checkpoint"], INITIAL_CHECKPOINT])
+    loaded = sessions.store.load(session_id, lambda stored: [stored.current["checkpoint"], INITIAL_CHECKPOINT])  # one snapshot
     if loaded is None:
         raise SessionNotFound(session_id)
     stored, checkpoints = loaded
-    cursor = {**stored.cursor, "undo": []}
-    copy = StoredSession(secrets.token_urlsafe(16), stored.config, cursor, stored.history.copy(), stored.inputs, stored.targets)
-    store.insert(copy, checkpoints)
+    copy = replace(stored, id=secrets.token_urlsafe(16), undo=[], packed_undo=None, version=0, history=stored.history.copy())
+    sessions.store.insert(copy, checkpoints)
     return copy.id

@@ -224,15 +224,15 @@ class Hub:
 
     async def _render_state(self, channel: Channel, version: int, keys: set) -> None:
         """Loads the session once and renders it once per kind of stream."""
-        document = await asyncio.to_thread(self.rooms.sessions.get, channel.session_id)
-        version = document.get("version", version)
+        state = await asyncio.to_thread(self.rooms.sessions.show, channel.session_id)  # the Session and a reader
+        version = state.doc.get("version", version)
         if version != channel.version:
             channel.state_bytes = {}
             channel.version = version
         for view, locale, teacher in keys - set(channel.state_bytes):
             renderer = self.renderers[view]
             channel.state_bytes[(view, locale, teacher)] = await self._render(
-                lambda: renderer.state(document, version, teacher), locale
+                lambda: renderer.state(state, version, teacher), locale
             )
 
     async def _question(self, channel: Channel, question_id: str | None, everyone: bool) -> None:

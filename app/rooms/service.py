@@ -31,7 +31,7 @@ class RoomService:
         self.db = db
         self.store = RoomStore(db, room_hours)
         sessions.change_guards.append(self.guard)
-        sessions.change_listeners.append(self.session_changed)
+        sessions.store.add_listener(self.session_changed)
 
     # --- the hooks in the session service ----------------------------------------------------------
 
@@ -40,13 +40,14 @@ class RoomService:
         if room is not None and not self.is_teacher(room):
             raise TeacherOnly(_(TEACHER_DRIVES).format(code=room.code))
 
-    def session_changed(self, session_id: str, document: dict | None) -> None:
-        if document is None:  # the teacher deleted the session: the room ends with it
+    def session_changed(self, session_id: str, version: int | None) -> None:
+        """The session store's listener, right after each commit (version None: deleted)."""
+        if version is None:  # the teacher deleted the session: the room ends with it
             room = self.store.open_room_of_session(session_id)
             if room is not None:
                 self.store.close(room.code)
             return
-        self.store.session_changed(session_id, document.get("version"))
+        self.store.session_changed(session_id, version)
 
     @staticmethod
     def is_teacher(room: Room) -> bool:
