@@ -7,6 +7,7 @@ saved change of a room's session to every process that serves the room.
 from __future__ import annotations
 
 import hmac
+import logging
 
 from app.i18n import _, lazy
 from app.rooms import questions as templates
@@ -22,7 +23,8 @@ TEACHER_DRIVES = lazy(
     "\"Explore on my own\" on the room's page."
 )
 TEACHER_ONLY = lazy("Only the room's teacher can do this: send Authorization: Bearer with the teacher token of room {code}.")
-PRESENCE_FRESH_SECONDS = 30.0  # a process that has not reported for this long no longer counts
+PRESENCE_FRESH_SECONDS = 30.0
+log = logging.getLogger(__name__)  # a process that has not reported for this long no longer counts
 
 
 class RoomService:
@@ -41,7 +43,14 @@ class RoomService:
             raise TeacherOnly(_(TEACHER_DRIVES).format(code=room.code))
 
     def session_changed(self, session_id: str, version: int | None) -> None:
-        """The session store's listener, right after each commit (version None: deleted)."""
+        """The session store's listener, right after each commit (version None: deleted). The
+        change is saved already: a failure here must not turn its answer into an error."""
+        try:
+            self._publish_change(session_id, version)
+        except Exception:  # noqa: BLE001 - the hub's periodic check sends the state within 10 s
+            log.exception("room event of session %s not published", session_id)
+
+    def _publish_change(self, session_id: str, version: int | None) -> None:
         if version is None:  # the teacher deleted the session: the room ends with it
             room = self.store.open_room_of_session(session_id)
             if room is not None:
