@@ -102,3 +102,36 @@ def test_a_student_follows_the_teacher_live(browser, live_server):
         student_context.close()
         teacher_context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_student_page_reconnects_by_itself_after_a_restart(browser, tmp_path):
+    """The server goes away and comes back (a restart, a dropped Wi-Fi): the page reconnects on
+    its own, and its first event shows the room as it is now, steps taken meanwhile included."""
+    import httpx
+
+    from tests.rooms.conftest import Server
+
+    db_path = tmp_path / "sessions.sqlite3"
+    server = Server(db_path, None)
+    problems: list[str] = []
+    context, student = watched_context(browser, server.url, "zh-CN", problems)
+    try:
+        session = httpx.post(server.url + "/api/v1/sessions", json={"preset": "worked-example"}).json()
+        room = httpx.post(server.url + "/api/v1/rooms", json={"session_id": session["id"]}).json()
+        student.goto(f"/r/{room['code']}")
+        student.locator("#status[data-position='0']").wait_for()
+        server.stop()
+        student.locator("#room-live.is-offline").wait_for(timeout=15_000)
+        server = Server(db_path, None, port=server.port)  # the same address, the same database
+        for _ in range(2):
+            assert httpx.post(f"{server.url}/api/v1/sessions/{session['id']}/step",
+                              headers={"Authorization": f"Bearer {room['teacher_token']}"}).status_code == 200
+        student.locator("#status[data-position='2']").wait_for(timeout=20_000)
+        student.locator("#room-live:not(.is-offline)").wait_for()
+    finally:
+        context.close()
+        server.stop()
+    # while the server was away the browser said so (htmx logs the EventSource error event as
+    # "[object Event]"); nothing else may go wrong
+    expected = ("[object Event]", "htmx:sseError", "ERR_CONNECTION_REFUSED", "ERR_INCOMPLETE_CHUNKED_ENCODING", "ERR_EMPTY_RESPONSE")
+    assert not [p for p in problems if not any(e in p for e in expected)], "\n".join(problems)
