@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from app.rooms.bus import CHANNEL, SocketBus
+from app.sessions.locks import RangeLocks
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -61,6 +62,9 @@ class SQLiteRooms:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.bus = SocketBus(self.path.with_name(self.path.name + ".rooms"))
+        # the session store's writer lock on the same file: writers queue in the kernel, in
+        # order, instead of SQLite's busy handler sleeping and retrying
+        self.locks = RangeLocks(self.path.with_name(self.path.name + ".lock"))
         self._local = threading.local()
         self._created = False
         self._create_lock = threading.Lock()
@@ -83,15 +87,16 @@ class SQLiteRooms:
     @contextmanager
     def transaction(self, write: bool = True):
         db = self._connection()
-        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        tx = _SQLiteTransaction(db)
-        try:
-            yield tx
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        for message in tx.outbox:
+        with self.locks.writer() if write else nullcontext():
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            tx = _SQLiteTransaction(db)
+            try:
+                yield tx
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        for message in tx.outbox:  # after the commit, outside the lock
             self.bus.publish(message)
 
     def close(self) -> None:
