@@ -16,6 +16,7 @@ from app.rooms.credentials import presented_tokens
 from app.rooms.errors import QuestionNotFound, RoomConflict, RoomNotFound, TeacherOnly, TooManyAnswers
 from app.rooms.forking import fork_session
 from app.rooms.store import Question, Room, RoomStore
+from app.sessions.errors import InvalidInput
 
 TEACHER_DRIVES = lazy(
     "This session belongs to a classroom room: only the teacher can change it (step, back, train, "
@@ -153,11 +154,11 @@ class RoomService:
             raise RoomConflict(_("This question is closed: answers are no longer taken."))
         if outcome == "choice":
             question = self.question(code, question_id)
-            from app.sessions.errors import InvalidInput
-
             raise InvalidInput.at(["choice"], _("choice must be 0 to {m} (the index of one of the question's choices)").format(m=len(question.choices) - 1))
         if outcome == "too-many":
             raise TooManyAnswers(_("You changed your answer too often: your last answer counts."))
+        if outcome == "full":
+            raise TooManyAnswers(_("This question has as many answers as it takes: no more are counted."))
 
     @staticmethod
     def question_document(question: Question, with_counts: bool) -> dict:

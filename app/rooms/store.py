@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.rooms.codes import new_code, new_token, token_digest
 
 MAX_ANSWER_CHANGES = 20  # per student and question: enough to change one's mind, not to flood
+MAX_ANSWERS = 5000  # students per question: ten times a large class; a script inventing ids stops here
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,8 @@ class RoomStore:
             return self._question(tx, code, question_id)
 
     def answer(self, code: str, question_id: str, student: str, choice: int) -> str:
-        """'ok', 'closed' (the question is not open), 'missing' or 'too-many'."""
+        """'ok', 'closed' (the question is not open), 'missing', 'choice' (no such choice),
+        'too-many' (this student changed it too often) or 'full' (MAX_ANSWERS students answered)."""
         with self.db.transaction() as tx:
             rows = tx.execute("SELECT is_open, choices FROM room_questions WHERE id = ? AND code = ?", (question_id, code))
             if not rows:
@@ -198,6 +200,9 @@ class RoomStore:
                 return "closed"
             if not 0 <= choice < len(json.loads(rows[0][1])):
                 return "choice"
+            known = tx.execute("SELECT 1 FROM room_answers WHERE question_id = ? AND student = ?", (question_id, student))
+            if not known and tx.execute("SELECT COUNT(*) FROM room_answers WHERE question_id = ?", (question_id,))[0][0] >= MAX_ANSWERS:
+                return "full"
             changed = tx.execute(
                 "INSERT INTO room_answers (question_id, student, choice, changes, answered_at) VALUES (?, ?, ?, 0, ?) "
                 "ON CONFLICT (question_id, student) DO UPDATE SET choice = excluded.choice, "

@@ -282,3 +282,16 @@ def test_openapi_describes_every_room_endpoint(room_client, backend):
             "/api/v1/rooms/{code}/questions", "/api/v1/rooms/{code}/questions/{question_id}",
             "/api/v1/rooms/{code}/questions/{question_id}/answers", "/api/v1/rooms/{code}/questions/{question_id}/close"} <= set(paths)
     assert "text/event-stream" in paths["/api/v1/rooms/{code}/events"]["get"]["responses"]["200"]["content"]
+
+
+def test_a_question_takes_at_most_max_answers_students(room_client, backend, monkeypatch):
+    from app.rooms import store
+
+    monkeypatch.setattr(store, "MAX_ANSWERS", 3)
+    _session, room = new_room(room_client)
+    question = ask(room_client, room).json()
+    url = f"/api/v1/rooms/{room['code']}/questions/{question['id']}/answers"
+    for student in ("a", "b", "c"):
+        assert room_client.post(url, json={"choice": 0, "student": student}).status_code == 204
+    assert room_client.post(url, json={"choice": 0, "student": "d"}).status_code == 429
+    assert room_client.post(url, json={"choice": 1, "student": "a"}).status_code == 204  # a known student may still change
