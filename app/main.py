@@ -1,6 +1,4 @@
 """The ASGI app: create_app() wires the API, the pages and the static files together."""
-from dataclasses import replace
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -24,15 +22,6 @@ from app.lesson.routes import router as lesson_router
 from app.lab.routes import router as web_router
 
 
-def _session_store(settings: Settings):
-    """open_store; while issue 8's PostgreSQL backend of sessions has not landed, sessions stay in
-    SQLite and only rooms use BPLAB_DATABASE_URL (remove this once app/sessions/postgres_store.py exists)."""
-    try:
-        return open_store(settings)
-    except ImportError:
-        return open_store(replace(settings, database_url=None))
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     app = FastAPI(
@@ -45,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.sessions = SessionService(_session_store(settings), settings.session_days, settings.cache_mb)
+    app.state.sessions = SessionService(open_store(settings), settings.session_days, settings.cache_mb)
     app.state.rooms = RoomService(app.state.sessions, open_rooms_database(settings.database_url, settings.db_path), settings.room_hours)
     renderers = {"api": ApiRenderer(), "page": PageRenderer(app.state.sessions)}
     app.state.room_hub = Hub(app.state.rooms, renderers, settings.max_room_streams)

@@ -184,9 +184,9 @@ def main() -> None:
             import psycopg
 
             psycopg.connect(args.postgres, connect_timeout=3).close()
-            db = Path(tmp) / "pg.sqlite3"  # sessions stay in SQLite until issue 8's PostgreSQL backend
-            first, url_a = start(db, 1, args.postgres)
-            second, url_b = start(db, 1, args.postgres)
+            # different SQLite paths, unused: sessions, rooms and events all go through PostgreSQL
+            first, url_a = start(Path(tmp) / "a.sqlite3", 1, args.postgres)
+            second, url_b = start(Path(tmp) / "b.sqlite3", 1, args.postgres)
             try:
                 results["postgresql, 2 processes"] = asyncio.run(
                     run_room([url_a, url_b], url_a, args.students, args.steps, [first.pid, second.pid]))

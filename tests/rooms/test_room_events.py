@@ -139,9 +139,10 @@ def test_two_app_processes_share_one_postgresql_room(tmp_path, database_url, bac
     """The teacher on one process, the students on another: only NOTIFY links them."""
     if backend != "postgres":
         pytest.skip("two app processes without a shared database server: PostgreSQL only")
-    db_path = tmp_path / "sessions.sqlite3"  # sessions: SQLite until issue 8's PostgreSQL backend lands
-    teacher_side = Server(db_path, database_url)
-    student_side = Server(db_path, database_url)
+    # two SQLite paths that nothing uses: sessions, rooms and events all go through PostgreSQL,
+    # as on two hosts
+    teacher_side = Server(tmp_path / "a.sqlite3", database_url)
+    student_side = Server(tmp_path / "b.sqlite3", database_url)
     streams = []
     try:
         session, room = open_room(teacher_side.url)
