@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from app import i18n
-from app.rooms.errors import RoomNotFound, TooManyStreams
+from app.rooms.errors import TooManyStreams
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ class Channel:
     pending: dict = field(default_factory=dict)  # kind -> set of question ids (or {None})
     worker: asyncio.Task | None = None
     closed: bool = False
+    # one render at a time: a connect and a change rendering at once could cache an older
+    # state under the newer version
+    render_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Hub:
@@ -211,16 +214,20 @@ class Hub:
         if room is None:
             await self._closed(channel)
             return
-        if room.version == channel.version:
-            return
-        await self._render_state(channel, room.version, {s.key for s in channel.streams})
-        for stream in list(channel.streams):
-            stream.put(channel.state_bytes[stream.key])
+        async with channel.render_lock:
+            if room.version == channel.version:
+                return
+            await self._render_state(channel, room.version, {s.key for s in channel.streams})
+            for stream in list(channel.streams):
+                data = channel.state_bytes.get(stream.key)
+                if data is not None:  # else it connected meanwhile: its connect sends the state
+                    stream.put(data)
 
     async def _current_state(self, channel: Channel, stream: Stream, version: int) -> bytes:
-        if version != channel.version or stream.key not in channel.state_bytes:
-            await self._render_state(channel, version, {stream.key})
-        return channel.state_bytes[stream.key]
+        async with channel.render_lock:
+            if version > channel.version or stream.key not in channel.state_bytes:
+                await self._render_state(channel, version, {stream.key})
+            return channel.state_bytes[stream.key]
 
     async def _render_state(self, channel: Channel, version: int, keys: set) -> None:
         """Loads the session once and renders it once per kind of stream."""

@@ -42,7 +42,12 @@ def test_a_student_follows_the_teacher_live(browser, live_server):
         teacher.locator("#btn-open-room").click()
         code = teacher.locator("#room-code-big").inner_text()
         assert len(code) == 6
-        assert teacher.locator("img.room-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+        qr = teacher.locator("img.room-qr")
+        for _ in range(50):  # the image loads after the page
+            if qr.evaluate("img => img.complete && img.naturalWidth > 0"):
+                break
+            teacher.wait_for_timeout(100)
+        assert qr.evaluate("img => img.naturalWidth") > 100
 
         student.goto(f"/r/{code}")
         student.locator("#status").wait_for()

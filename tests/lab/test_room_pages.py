@@ -2,7 +2,6 @@
 template questions, one-tap answers, reveal, and hostile question texts escaped everywhere."""
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest

@@ -3,6 +3,7 @@ student of that language, keepalive comments, slow streams ended, streams forgot
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -10,6 +11,24 @@ from app.main import create_app
 from app.rooms import hub as hub_module
 from app.rooms.credentials import presented_tokens
 from app.settings import Settings
+
+
+def run(scenario) -> None:
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread."""
+    failure = []
+
+    def target():
+        try:
+            run(scenario)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    if failure:
+        raise failure[0]
 
 
 @pytest.fixture
@@ -61,7 +80,7 @@ def test_one_render_per_change_and_language_the_same_bytes_for_all(rooms_app):
         assert code not in hub.channels
         await hub.aclose()
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_comment_keeps_the_stream_alive(rooms_app, monkeypatch):
@@ -78,7 +97,7 @@ def test_a_comment_keeps_the_stream_alive(rooms_app, monkeypatch):
         assert hub.stream_count == 0
         await hub.aclose()
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_stream_too_far_behind_is_ended():
@@ -88,7 +107,7 @@ def test_a_stream_too_far_behind_is_ended():
             stream.put(b"event %d" % n)
         assert stream.queue.qsize() == 1 and stream.queue.get_nowait() is hub_module.END
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_the_limit_of_streams_per_worker(rooms_app):
@@ -106,4 +125,4 @@ def test_the_limit_of_streams_per_worker(rooms_app):
         await hub.connect(code, "api", "en", False)  # room again
         await hub.aclose()
 
-    asyncio.run(scenario())
+    run(scenario)
