@@ -83,7 +83,9 @@ def start(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", module, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
          "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=ROOT, env={**os.environ, "PYTHONFAULTHANDLER": "1", **env}, stdout=subprocess.DEVNULL,
+        stderr=open(ROOT / "data" / f"bench-http-{port}.log", "w") if os.environ.get("BENCH_HTTP_LOG") else subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -93,7 +95,7 @@ def start(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
         except httpx.HTTPError:
             time.sleep(0.1)
     stop(process)
-    raise RuntimeError(f"{module} did not start: {process.stderr.read().decode()[-2000:]}")
+    raise RuntimeError(f"{module} did not start on port {port}")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -132,10 +134,15 @@ def wrk(base: str, lua: str, connections: int, seconds: float) -> dict:
     return result
 
 
-def settle(base: str) -> None:
+def settle(base: str, process: subprocess.Popen | None = None) -> None:
     """Requests wrk left behind are still being answered when it stops: wait them out."""
     time.sleep(1)
-    httpx.get(base + "/api/v1/presets", timeout=60)
+    try:
+        httpx.get(base + "/api/v1/presets", timeout=60)
+    except httpx.HTTPError:
+        if process is not None:  # PYTHONFAULTHANDLER: every thread's stack goes to the log
+            os.killpg(process.pid, signal.SIGABRT)
+        raise
 
 
 def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[str]) -> list[tuple]:
@@ -161,10 +168,11 @@ def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[st
             if only and not any(name.startswith(o) for o in only):
                 continue
             wrk(base, lua, 16, 1)  # warm: every session in the working set
-            settle(base)
+            settle(base, app)
             for c in CONNECTIONS:
                 rows.append((workers, name, c, wrk(base, lua, c, seconds), floor[c]))
-                settle(base)
+                print(f"{workers} worker(s), {name}, c{c}: {rows[-1][3]['rps']:.0f} req/s", file=sys.stderr, flush=True)
+                settle(base, app)
     finally:
         stop(app)
     return rows

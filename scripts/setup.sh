@@ -33,7 +33,7 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install -q --upgrade pip
 fi
 if [ "$(cat .venv/.bplab-installed 2>/dev/null)" != "$(stamp pyproject.toml)" ]; then
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -e ".[test,postgres]"
   stamp pyproject.toml > .venv/.bplab-installed
 fi
 if [ "$(cat node_modules/.bplab-installed 2>/dev/null)" != "$(stamp package.json package-lock.json)" ]; then

@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 BPLAB_TEST_DATABASE_URL="${BPLAB_TEST_DATABASE_URL:-$(bash scripts/postgres.sh bplab_test)}"
 export BPLAB_TEST_DATABASE_URL
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+# the store's second backend: the session, API and lab suites again, on PostgreSQL (tests/backends.py)
+BPLAB_TEST_BACKEND=postgres exec .venv/bin/python -m pytest tests/sessions tests/api tests/lab -m "not browser" "$@"

@@ -1,5 +1,5 @@
 """Which session store the tests run on: SQLite (default) or, with BPLAB_TEST_BACKEND=postgres,
-PostgreSQL at BPLAB_TEST_DATABASE_URL (default: the local socket, database bplab_test), each
+PostgreSQL at BPLAB_TEST_DATABASE_URL (default: the local socket, database bplab_test, the OS user), each
 test in a schema of its own. The session, API and lab suites run the same on both:
 
     BPLAB_TEST_BACKEND=postgres .venv/bin/python -m pytest tests/sessions tests/api
@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 BACKEND = os.environ.get("BPLAB_TEST_BACKEND", "sqlite")
-POSTGRES_URL = os.environ.get("BPLAB_TEST_DATABASE_URL", "postgresql://postgres@/bplab_test?host=/var/run/postgresql")
+# scripts/test.sh sets it (scripts/postgres.sh starts PostgreSQL and makes the database)
+POSTGRES_URL = os.environ.get("BPLAB_TEST_DATABASE_URL", "postgresql:///bplab_test?host=/var/run/postgresql")
 
 
 def database_url_for(db_path: Path) -> str | None:

@@ -11,6 +11,7 @@ process and session; the common, uncontended case costs one fcntl and no thread.
 from __future__ import annotations
 
 import errno
+import functools
 import fcntl
 import hashlib
 import os
@@ -29,6 +30,7 @@ def _flock(kind: int, offset: int) -> bytes:
     return struct.pack("hh4xqqi4x", kind, os.SEEK_SET, offset, _LOCK_BYTES, 0)
 
 
+@functools.lru_cache(maxsize=65536)
 def session_offset(session_id: str) -> int:
     """A byte of the lock file for this session: 1 .. 2**62, never the writer's byte 0."""
     return 1 + int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=8).digest(), "big") % (2**62)

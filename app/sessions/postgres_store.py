@@ -40,7 +40,6 @@ CREATE TABLE IF NOT EXISTS session_state (
     undo bytea NOT NULL,
     updated_at double precision NOT NULL
 );
-CREATE INDEX IF NOT EXISTS session_state_by_update ON session_state (updated_at);
 CREATE TABLE IF NOT EXISTS session_history (
     id text PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
     losses bytea NOT NULL

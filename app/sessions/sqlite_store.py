@@ -26,7 +26,8 @@ from app.sessions.store import (
 )
 
 # A step rewrites one small row (session_state: cursor and packed undo, about 2 KB, one page of
-# the WAL); the dataset is written once, the loss history only when an iteration ends.
+# the WAL); the dataset is written once, the loss history only when an iteration ends. No index
+# on updated_at: it would cost a page per step, and the hourly sweep for idle sessions scans.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS session_data (
     id TEXT PRIMARY KEY,
@@ -42,7 +43,6 @@ CREATE TABLE IF NOT EXISTS session_state (
     undo BLOB NOT NULL,
     updated_at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS session_state_by_update ON session_state (updated_at);
 CREATE TABLE IF NOT EXISTS session_history (
     id TEXT PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
     losses BLOB NOT NULL
