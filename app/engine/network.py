@@ -30,6 +30,14 @@ def split_flat(flat: np.ndarray, sizes) -> list[np.ndarray]:
     return views
 
 
+def flat_index(sizes, layer: int, to: int, from_: int | None) -> int:
+    """Where W[layer][to, from_] (or b[layer][to] when from_ is None) sits in the flat vector."""
+    offset = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, layer))
+    if from_ is None:
+        return offset + sizes[layer] * sizes[layer - 1] + to
+    return offset + to * sizes[layer - 1] + from_
+
+
 @dataclass
 class Network:
     """W[l] and b[l] are views of one flat vector, so an optimizer updates every parameter

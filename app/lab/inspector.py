@@ -12,6 +12,7 @@ import numpy as np
 from markupsafe import Markup
 
 from app.engine.activations import get_activation
+from app.engine.gradients import rel_error
 from app.i18n import _
 from app.lab.layout import clamp_focus
 from app.ui.mathml import indexed, math, mfrac, mi, mn, mo, mrow, mtext, munder, num, partial, weight
@@ -50,6 +51,11 @@ def _arr(value):
     return None if value is None else np.asarray(value, dtype=float)
 
 
+def _shown(value: float | None) -> str:
+    """A reading's value, empty while it is not computed yet."""
+    return "" if value is None else fmt(value, 6)
+
+
 def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None, after_update: bool = False) -> tuple[list[Markup], str]:
     eps = estimate["eps"]
     definition = math(
@@ -71,7 +77,7 @@ def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None, after
         note += " " + _("The update has changed the parameter; the gradient and this check belong to its value "
                         "before the update, %(old)s.") % {"old": fmt(estimate["at"], 6)}
     if analytic is not None:
-        difference = abs(analytic - estimate["numeric"]) / max(abs(analytic) + abs(estimate["numeric"]), 1e-8)
+        difference = rel_error(analytic, estimate["numeric"])  # what the API's gradcheck reports
         note += " " + _("Relative difference from backpropagation: %(diff)s.") % {"diff": fmt(difference, 2)}
     return [definition, formula], note
 
@@ -106,13 +112,14 @@ def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
         delta = float(_arr(grad["z"])[focus, to])
         a_i = float(a_prev[focus, from_])
         a_j, z_j = indexed("a", str(to), layer), indexed("z", str(to), layer)
-        if target["activation"] == "softmax":
+        activation = get_activation(target["activation"])
+        if not activation.elementwise:
             view.ledger = [math(partial(mi("L"), w_sym), mo("="), partial(mi("L"), z_j), mo("\u00b7"),
                                 partial(z_j, w_sym), mo("="), num(delta, 6), mo("\u00d7"), num(a_i, 6),
                                 mo("="), mn(delta * a_i, 6), label=_("chain rule %(value)s") % {"value": fmt(delta * a_i, 6)})]
             view.ledger_note = _("Softmax couples its units: \u2202L/\u2202z comes from its whole Jacobian.")
         else:
-            f_prime = float(get_activation(target["activation"]).grad(_arr(target["z"])[focus, to]))
+            f_prime = float(activation.derivative_at(_arr(target["z"])[focus])[to])
             product = dA * f_prime * a_i
             view.ledger = [
                 math(partial(mi("L"), w_sym), mo("="), partial(mi("L"), a_j), mo("\u00b7"), partial(a_j, z_j),
@@ -152,23 +159,20 @@ def unit_view(doc: dict, layer: int, unit: int, focus: int,
     grad = target["grad"]
     z = _arr(target["z"])
     z_value = None if z is None else float(z[focus, unit])
-    f_prime = None if z is None else float(get_activation(target["activation"]).grad(z[focus:focus + 1])[0, unit])
+    f_prime = None if z is None else float(get_activation(target["activation"]).derivative_at(z[focus])[unit])
     dA = _arr(grad["a"])
     delta = _arr(grad["z"])
     b = float(_arr(target["b"])[unit])
     db = _arr(grad["b"])
     view.readings = [
-        Reading("z", fmt(z_value, 6), "z"),
-        Reading("a", fmt(a_value, 6), "a"),
-        Reading("f\u2032(z)", fmt(f_prime, 6), "f-prime"),
-        Reading("\u2202L/\u2202a", fmt(None if dA is None else float(dA[focus, unit]), 6), "dl-da"),
-        Reading("\u03b4 = \u2202L/\u2202z", fmt(None if delta is None else float(delta[focus, unit]), 6), "delta"),
-        Reading("b", fmt(b, 6), "b"),
-        Reading("\u2202L/\u2202b", fmt(None if db is None else float(db[unit]), 6), "grad-b"),
+        Reading("z", _shown(z_value), "z"),
+        Reading("a", _shown(a_value), "a"),
+        Reading("f\u2032(z)", _shown(f_prime), "f-prime"),
+        Reading("\u2202L/\u2202a", _shown(None if dA is None else float(dA[focus, unit])), "dl-da"),
+        Reading("\u03b4 = \u2202L/\u2202z", _shown(None if delta is None else float(delta[focus, unit])), "delta"),
+        Reading("b", _shown(b), "b"),
+        Reading("\u2202L/\u2202b", _shown(None if db is None else float(db[unit])), "grad-b"),
     ]
-    for reading in view.readings:
-        if reading.value == "\u2013":
-            reading.value = ""
     if z is None:
         view.ledger_note = _("Run the forward step of layer %(layer)d to compute z and a.") % {"layer": layer}
     elif delta is None:

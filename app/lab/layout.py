@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.engine.activations import ACTIVATIONS
 from app.i18n import _, ngettext
 from app.ui import colors
 from app.ui.numbers import attr, fmt
@@ -30,7 +31,6 @@ TAIL_UNITS = 2
 
 MIN_RADIUS_FOR_NUMBERS = 14.0
 MIN_RADIUS_FOR_MAPS = 14.0
-MAX_UNITS_WITH_MAPS = 64
 EDGE_WIDTH = (0.6, 5.0)  # clamped: the thinnest stays visible, the widest does not swamp
 GRAD_WIDTH = (0.8, 4.0)
 # Up to this many edges each gets a tooltip, a tab stop and a wide invisible click target; beyond,
@@ -394,7 +394,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
         weight_scale=fmt(weight_scale, 3),
         grad_scale=fmt(grad_scale, 3) if any(layer["grad"]["W"] is not None for layer in layers[1:]) else "",
         with_maps=any(u.map_uri for u in units),
-        probabilities=any(layer.get("activation") in ("sigmoid", "softmax") for layer in layers[1:]),
+        probabilities=any(ACTIVATIONS[layer["activation"]].output_range == (0.0, 1.0) for layer in layers[1:]),
         text_scale=text_scale(geo.height),
     )
 

@@ -12,6 +12,7 @@ from app.engine.activations import ACTIVATIONS
 from app.engine.datasets import DATASET_NAMES
 from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
+from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.i18n import _
 from app.sessions.presets import PRESETS
 from app.ui.forms import FormDep, int_field
@@ -68,7 +69,7 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
         problems.append(_("layers: give at least two sizes, e.g. 2, 4, 1"))
         layers = [2, 4, 1]
     optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate")}
-    if optimizer["name"] == "sgd":
+    if "momentum" in OPTIMIZER_DEFAULTS.get(optimizer["name"], {}):  # the form's field, where the optimizer has one
         optimizer["momentum"] = number("momentum")
     batch_text = form.get("batch_size", "").strip()
     # one per weight layer when given; else the hidden one repeated, then the output one

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.i18n import _
+from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.lab.charts import loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import build_network_view, grad_scale_of
@@ -52,10 +53,9 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
     return StageParts([], plots=False)
 
 
-def session_panels(reader, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
-                   parts: StageParts | None = None) -> dict:
+def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts: StageParts | None = None) -> dict:
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
-    `reader` is the SessionReader the same service call answered with `doc` (and `before`)."""
+    `reader` is the SessionReader the same service call answered with `doc`."""
     session_id = doc["id"]
     plot = plane_plot(doc, reader.layer_outputs, reader.dataset)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
@@ -66,12 +66,13 @@ def session_panels(reader, doc: dict, focus: int, before: dict | None = None, pr
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "parts": parts,
-        "narration": narrate(doc, net.focus, before),
+        "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),
         "plot": plot,
         "events": EVENTS,
         "projector": projector,
+        "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
 

@@ -6,6 +6,7 @@ import time
 from fastapi import APIRouter, Request
 
 from app.deps import SessionsDep
+from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.ui.events import STEP_DONE
 from app.ui.forms import FormDep, int_field
 from app.lab.layout import MAX_DETAILED_EDGES
@@ -16,21 +17,28 @@ from app.lab.stage import StageParts, error_message, session_panels, stage_parts
 router = APIRouter(prefix="/s/{session_id}", include_in_schema=False)
 
 CHUNK_SECONDS = 0.25  # each train chunk aims at this much server time: the bar moves, the page stays responsive
-MAX_TRAIN = 10_000
+
+
+def next_chunk(chunk: int, elapsed: float) -> int:
+    """The next slice of a Train run, from how long the last one (`chunk` iterations) took: as
+    many iterations as fit in CHUNK_SECONDS at that pace, at most twice the last (one fast slice
+    does not make the next take seconds), at least one, never more than a request may train."""
+    fitting = int(chunk * CHUNK_SECONDS / max(elapsed, 1e-4))
+    return max(1, min(fitting, 2 * chunk, MAX_TRAIN_ITERATIONS))
 
 
 @router.post("/step", name="step_session")
 def step_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        # one locked call: the state before (an update's narration shows the old parameters), after, and a reader
+        # one locked call: the state before (which parts changed), after, and a reader (an update's report)
         state = service.step(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
     before, doc = state.before, state.doc
     # only the changed parts when the page shows the state the step started from (not another tab's)
     up_to_date = form.get("seen") == state_token(before)
-    return stage_response(request, state.reader, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
+    return stage_response(request, state.reader, doc, focus, parts=stage_parts(before, doc) if up_to_date else None)
 
 
 @router.post("/iteration", name="finish_iteration")
@@ -40,7 +48,7 @@ def finish_iteration(request: Request, session_id: str, service: SessionsDep, fo
         state = service.step(session_id, until="update", page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, state.reader, state.doc, focus, state.before)
+    return stage_response(request, state.reader, state.doc, focus)
 
 
 @router.post("/back", name="back_session")
@@ -66,9 +74,9 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
     """One slice of a Train N run. The answer carries the progress panel, which holds the request
     for the next slice (hx-trigger=load) until none remain or the user pressed Stop."""
     focus = int_field(form, "focus", 0)
-    total = int_field(form, "total", int_field(form, "iterations", 1, 1, MAX_TRAIN), 1, MAX_TRAIN)
+    total = int_field(form, "total", int_field(form, "iterations", 1, 1, MAX_TRAIN_ITERATIONS), 1, MAX_TRAIN_ITERATIONS)
     remaining = int_field(form, "remaining", total, 0, total)
-    chunk = int_field(form, "chunk", 1, 1, MAX_TRAIN)
+    chunk = int_field(form, "chunk", 1, 1, MAX_TRAIN_ITERATIONS)
     stopped = form.get("stop") == "1"
     error = None
     try:
@@ -80,8 +88,7 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
             state = service.train(session_id, chunk, page=True)
             elapsed = time.perf_counter() - started
             remaining -= chunk
-            # the next slice: as many iterations as fit in CHUNK_SECONDS, at most doubling
-            chunk = max(1, min(int(chunk * CHUNK_SECONDS / max(elapsed, 1e-4)), 2 * chunk, MAX_TRAIN))
+            chunk = next_chunk(chunk, elapsed)
     except SERVICE_ERRORS as caught:
         error = caught
         try:

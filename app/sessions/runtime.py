@@ -9,12 +9,15 @@ numbers), which makes undo exact and cheap to store: an undo entry is one earlie
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from app.engine.batches import BatchSchedule
 from app.engine.losses import get_loss
 from app.engine.activations import get_activation
-from app.engine.network import Network
+from app.engine.expressions import Assignment
+from app.engine.network import Network, flat_index
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.steps import UPDATE, Step
 from app.engine.stepper import Stepper
@@ -103,15 +106,43 @@ class Runtime:
         checkpoint = self.checkpoint(self.current["checkpoint"])
         parameters, optimizer_state = ckpt.decode(checkpoint, self.parameter_count)
         network = Network(self.sizes, self.activations, parameters)
-        # a finished iteration replays its update with the optimizer that ran it
-        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
-        if checkpoint.meta["optimizer"] == optimizer.name:
-            optimizer.load_state(optimizer_state)
+        optimizer = self._optimizer_at(checkpoint, optimizer_state)
         self._start_stepper(network, optimizer, checkpoint.meta["iteration"])
         self.stepper.run(self.current["steps"])
         if len(self.history) > self.iterations_finished:
             del self.history[self.iterations_finished :]
             self.history_changed = True
+
+    def _optimizer_at(self, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
+        """The optimizer of the current iteration, in the state its checkpoint holds."""
+        return _optimizer_in_state(self._iteration_optimizer(), checkpoint, state)
+
+    def _iteration_optimizer(self) -> dict:
+        """The optimizer config of the current iteration: a finished iteration replays its
+        update with the optimizer that ran it."""
+        return self.current.get("update_optimizer") or self.current["optimizer"]
+
+    def update_explainer(self) -> Callable[[int, int, int | None], list[Assignment]] | None:
+        """After an update: a function telling what it did to any parameter, in the optimizer's
+        own words (old value, gradient, velocity or moments, new value). It keeps what it needs
+        (the checkpoint's bytes, the optimizer config, a copy of the gradient), so it holds
+        however the session moves on; the checkpoint is decoded only if it is asked. None after
+        any other step."""
+        if self.stepper.next_step is not None:
+            return None
+        checkpoint, config = self.checkpoint(self.current["checkpoint"]), self._iteration_optimizer()
+        gradient, sizes, count = self.stepper.gradient.copy(), self.sizes, self.parameter_count
+        decoded: list = []
+
+        def explain(layer: int, to: int, from_: int | None) -> list[Assignment]:
+            if not decoded:
+                parameters, state = ckpt.decode(checkpoint, count)  # private copies
+                decoded[:] = [parameters, _optimizer_in_state(config, checkpoint, state)]
+            parameters, optimizer = decoded
+            index = flat_index(sizes, layer, to, from_)
+            return optimizer.explain(index, parameters[index], gradient[index])
+
+        return explain
 
     def _start_stepper(self, network: Network, optimizer: Optimizer, iteration: int) -> None:
         self.iteration_index = iteration
@@ -325,3 +356,11 @@ class Runtime:
             self._fixed_bytes = fixed + 4 * 8 * len(stepper.trace.x) * sum(self.sizes)  # z, a, dA, delta per layer
         checkpoints = sum(len(c.arrays) for c in self.checkpoints.values())
         return self._fixed_bytes + checkpoints + UNDO_ENTRY_BYTES * len(self.undo) + 32 * len(self.history)
+
+
+def _optimizer_in_state(config: dict, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
+    """An optimizer made from config, holding the checkpoint's state if the checkpoint is its."""
+    optimizer = make_optimizer(config)
+    if checkpoint.meta["optimizer"] == optimizer.name:
+        optimizer.load_state(state)
+    return optimizer

@@ -406,6 +406,10 @@ class SessionService:
         """The central difference of the batch loss for one parameter (see SessionReader)."""
         return self.show(session_id, COMPACT).reader.numeric_partial(layer, to, from_, eps)
 
+    def update_report(self, session_id: str, layer: int, to: int, from_: int | None) -> list | None:
+        """What the last step, if an update, did to one parameter (see SessionReader)."""
+        return self.show(session_id, COMPACT).reader.update_report(layer, to, from_)
+
     def export(self, session_id: str) -> dict:
         with self._reading(session_id) as runtime:
             return export_config(runtime)

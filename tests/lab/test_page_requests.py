@@ -97,10 +97,10 @@ def test_two_tabs_stepping_one_session_each_narrate_their_own_step(tmp_path, mon
     pairs_lock = threading.Lock()
     real_narrate = stage.narrate
 
-    def recording(doc, focus=0, before=None):
+    def recording(doc, focus=0, update_report=None):
         with pairs_lock:
-            pairs.append((before, doc))
-        return real_narrate(doc, focus, before)
+            pairs.append((update_report, doc))
+        return real_narrate(doc, focus, update_report)
 
     monkeypatch.setattr(stage, "narrate", recording)
     app = create_app(Settings(db_path=tmp_path / "s.sqlite3", database_url=database_url_for(tmp_path / "s.sqlite3")))
@@ -124,14 +124,18 @@ def test_two_tabs_stepping_one_session_each_narrate_their_own_step(tmp_path, mon
     for t in tabs:
         t.join(120)
     assert not errors, errors
-    assert sorted(doc["version"] for _before, doc in pairs) == list(range(1, 49))  # each step once
+    assert sorted(doc["version"] for _report, doc in pairs) == list(range(1, 49))  # each step once
     updates = 0
-    for before, doc in pairs:
-        assert before["version"] == doc["version"] - 1 and before["next_step"] == doc["last_step"]
+    for update_report, doc in pairs:
         if doc["last_step"] == {"phase": "update"}:
             updates += 1
             lr = doc["config"]["optimizer"]["learning_rate"]
             for l in (1, 2):  # what the update's narration shows: old - lr * g = new, exactly this step's
-                old, new, g = (np.asarray(x) for x in (before["layers"][l]["W"], doc["layers"][l]["W"], doc["layers"][l]["grad"]["W"]))
-                assert np.array_equal(new, old - lr * g)
+                for to, source in np.ndindex(np.shape(doc["layers"][l]["W"])):
+                    lines = update_report(l, to, source)
+                    old, g, new = lines[-1].values["w"], lines[-1].values["g"], lines[-1].result
+                    assert g == doc["layers"][l]["grad"]["W"][to][source] and new == doc["layers"][l]["W"][to][source]
+                    assert new == old - lr * g
+        else:
+            assert update_report(1, 0, 0) is None  # the reader knows this step was no update
     assert updates == 8
