@@ -20,7 +20,7 @@ def run(scenario) -> None:
 
     def target():
         try:
-            run(scenario)
+            asyncio.run(scenario())
         except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
             failure.append(error)
 
