@@ -28,8 +28,14 @@ version)`, called in the committing process right after the commit (version None
 Across processes: PostgreSQL sends `NOTIFY bplab_sessions, '<id> <version>'` inside the
 committing transaction (so it is delivered exactly when the change is visible; LISTEN on
 `CHANNEL`); with SQLite, other processes learn of a change by its version: `version(id)` is one
-indexed read, and `changed_since(data_version)` says cheaply whether anything was committed
-since (SQLite's `PRAGMA data_version`).
+indexed read, and `SQLiteSessionStore.data_version()` (SQLite's `PRAGMA data_version`, per
+thread) changes whenever another connection committed, a cheap "anything new?" for a watcher
+thread before it reads the versions it follows.
+
+The service (app/sessions/service.py) adds what is per process: the queue of requests waiting
+for a session in arrival order (locks.SessionQueues, taken before `locked()`, so at most one
+thread of a process waits on the store for a session, and waiters hold no pool connection),
+and the working set of live runtimes (working_set.py), checked against `Held.version`.
 """
 from __future__ import annotations
 
