@@ -64,7 +64,7 @@ def server_times(client: TestClient, service, body: dict) -> tuple[str, str, str
         doc = state.doc
         started = time.perf_counter()  # what the route does after the service answered
         parts = stage_parts(before, doc)
-        context = session_panels(state.reader, doc, 0, before, parts=parts)
+        context = session_panels(state.reader, doc, 0, parts=parts)
         context["params_changed"] = parts.plots
         templates.get_template("lab/partials/stage_light.html").render(context)
         render.append(time.perf_counter() - started)

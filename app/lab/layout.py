@@ -1,41 +1,119 @@
-"""A Session document -> the view of the network drawing: units, edges, colours, coordinates.
+"""A Session document -> the view of the network drawing: units, edges, colours, coordinates, text.
 
-All geometry, colours and number formatting happen here so that templates/lab/partials/network.html
-only prints attributes. Layers are numbered 0..L as everywhere; the edge i -> j into layer l is
+All geometry, colours and number formatting happen here so that templates/lab/partials/network*.html
+only print attributes. Layers are numbered 0..L as everywhere; the edge i -> j into layer l is
 W[l][j, i] with SVG id edge-{l}-{j}-{i}.
+
+The drawing is laid out for a Canvas: the box app.css gives #network in CSS pixels (laptop or
+projector), so one unit of the viewBox is one pixel on the screen and a font size here is the
+size a class reads. Every text is placed where its estimated box (text_width) fits; where a layer
+is too dense for its numbers at the smallest legible size, the numbers are left out (they stay in
+the tooltips, the readout and the inspector) instead of being shrunk.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.engine.activations import ACTIVATIONS
+from app.engine.activations import get_activation
 from app.i18n import _, ngettext
 from app.ui import colors
+from app.ui.choices import short_label
 from app.ui.numbers import attr, fmt
 
-WIDTH = 1000
-MARGIN_LEFT = 62
-MARGIN_RIGHT = 150  # room for y_hat / y beside the output units
-TOP = 64  # column titles and the flow arrow
-BOTTOM = 16
-USABLE_HEIGHT = 500
-MAX_SLOT_GAP = 120
 
-# Readable up to 8 weight layers of 16 units; beyond, layers are cut to their first and last units.
+@dataclass(frozen=True)
+class Canvas:
+    """The drawing's box in CSS pixels and its type sizes (px); app.css sizes #network to match."""
+    name: str
+    width: float
+    height: float
+    text: float  # the smallest type: subtitles, bias labels, targets, notes, edge numbers
+    title: float  # column titles
+    value: float  # the number inside a unit (bold)
+    flow: float  # the label of the arrow that says which way the last step went
+    pad: float  # the gap between two texts, and around the drawing
+    max_radius: float  # few units: they stop growing here
+    min_radius: float  # a unit smaller than this is a dot: the layer is cut to fewer units instead
+
+
+LAPTOP = Canvas("laptop", width=840, height=372, text=13, title=15, value=14, flow=14, pad=6,
+                max_radius=46, min_radius=11)
+PROJECTOR = Canvas("projector", width=1220, height=500, text=24, title=26, value=24, flow=24, pad=10,
+                   max_radius=84, min_radius=17)
+
+# Beyond 8 weight layers the columns are too narrow for anything but dots: such networks are cut
+# to SUMMARY_UNITS per layer (the first ones, an ellipsis, the last TAIL_UNITS).
 READABLE_LAYERS = 8
 READABLE_UNITS = 16
 SUMMARY_UNITS = 8
 TAIL_UNITS = 2
 
-MIN_RADIUS_FOR_NUMBERS = 14.0
-MIN_RADIUS_FOR_MAPS = 14.0
+RADIUS_OF_GAP = 0.45  # a unit's radius as a share of its slot when no bias label sits below it
+RADIUS_OF_COLUMN = 0.2  # ... and of the gap between two columns (room for the edges to fan out)
+MAP_OF_RADIUS = 0.72  # a hidden unit's map (thumbnail) spans this share of the radius each way
+MIN_RADIUS_FOR_MAPS = 10.0
+BIAS_OF_RADIUS = 0.42  # the bias square's side as a share of the radius (MIN_BIAS px at least)
+MIN_BIAS = 8.0
+ON_THE_RIM = 0.71  # cos 45°: the bias square sits on the unit's rim, top left
+OUTPUT_ROWS = 2.2  # y_hat and y need this many lines of the slot
+OUTPUT_SPACING = 0.55  # ... and sit this many lines above and below the unit's centre
 EDGE_WIDTH = (0.6, 5.0)  # clamped: the thinnest stays visible, the widest does not swamp
-GRAD_WIDTH = (0.8, 4.0)
+GRAD_WIDTH = (2.0, 5.0)
+CASING = 2.0  # the white line under a gradient is this much wider: visible on any weight colour
+LABELLED_EDGES = 6  # a layer with at most this many drawn edges gets its numbers on the edges
+EDGE_LABEL_AT = (0.28, 0.72)  # where along an edge its number may sit (from the source)
 # Up to this many edges each gets a tooltip, a tab stop and a wide invisible click target; beyond,
 # the markup (and the time to send and swap it) would grow by half for little use.
 MAX_DETAILED_EDGES = 400
+
+LINE = 1.25  # a line of text is this many times its font size high
+BOLD = 1.08  # bold type is about this much wider
+
+
+def _char_width(char: str) -> float:
+    """The advance of one character in em, from DejaVu Sans (Debian's system-ui) and Noto CJK."""
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 1.0
+    if char.isdigit():
+        return 0.636
+    if char in " .,:;·'|ilj":
+        return 0.32
+    if char in "()[]-":
+        return 0.39
+    if char in "\u2212+=\u2190\u2192\u00d7":
+        return 0.84
+    if char.isupper():
+        return 0.72
+    return 0.61
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The estimated width in px of a text at a font size: a little wide rather than narrow."""
+    return sum(_char_width(c) for c in text) * size * (BOLD if bold else 1.0)
+
+
+@dataclass(slots=True)
+class TextView:
+    """One text of the drawing, centred on (x, y) (dominant-baseline central, text-anchor middle)."""
+    x: float
+    y: float
+    text: str
+    size: float
+    kind: str  # a CSS class: column-title, column-subtitle, column-note, bias-label, y-hat, target, edge-label
+    fill: str = ""  # empty: the CSS colour of its kind
+    bold: bool = False
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        width = text_width(self.text, self.size, self.bold)
+        return self.x - width / 2, self.y - self.size * LINE / 2, self.x + width / 2, self.y + self.size * LINE / 2
+
+
+def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 @dataclass(slots=True)
@@ -45,19 +123,7 @@ class BiasView:
     size: float
     fill: str
     data_b: str
-    label: str
-    label_x: float
-    label_y: float
     title: str = ""  # the tooltip and the accessible name
-
-
-@dataclass(slots=True)
-class OutputView:
-    x: float
-    y_hat_y: float
-    target_y: float
-    y_hat: str
-    target: str
 
 
 @dataclass(slots=True)
@@ -73,7 +139,6 @@ class UnitView:
     data_a: str
     title: str
     bias: BiasView | None = None
-    output: OutputView | None = None
     map_uri: str | None = None
     map_x: float = 0.0
     map_y: float = 0.0
@@ -96,56 +161,54 @@ class EdgeView:
     title: str
     grad_stroke: str | None
     grad_width: float
+    grad_sign: str = ""  # positive | negative: the dash pattern of the gradient line
 
 
 @dataclass(slots=True)
 class ColumnView:
     layer: int
     x: float
-    title: str
-    subtitle: str
-    note: str
     ellipses: list[tuple[float, float]]
-    note_y: float
     highlight: tuple[float, float, float, float] | None  # x, y, width, height
 
 
 @dataclass(slots=True)
 class FlowView:
     kind: str  # forward | backward | loss | update
-    x1: float
-    x2: float
+    segments: list[tuple[float, float]]  # (from x, to x): the tail, then the one with the arrowhead
     y: float
-    label: str
-    label_x: float = 0.0
-    label_y: float = 0.0
-    anchor: str = "start"
+    label: TextView
 
-    def __post_init__(self):
-        """The label sits above the middle of the arrow: it never runs off the drawing."""
-        self.anchor, self.label_x, self.label_y = "middle", round((self.x1 + self.x2) / 2, 1), round(self.y - 8, 1)
+    @property
+    def x1(self) -> float:
+        return self.segments[0][0] if self.segments else self.label.x
+
+    @property
+    def x2(self) -> float:
+        return self.segments[-1][1] if self.segments else self.label.x
 
 
 @dataclass(slots=True)
 class NetworkView:
-    width: int
+    width: float
     height: float
+    canvas: str  # laptop | projector
     columns: list[ColumnView]
     units: list[UnitView]
     edges: list[EdgeView]
+    texts: list[TextView]  # titles, subtitles, notes, bias labels, y_hat and y, edge numbers
     flow: FlowView | None
     phase: str  # the last step's phase, '' before the first step: a CSS hook
     active_layer: int | None
-    show_numbers: bool
-    value_font: float  # the number inside a unit grows with the unit
+    show_numbers: bool  # the units carry their values (else: hover, the readout, the inspector)
+    value_font: float
     hit_areas: bool
     summarized: bool
     focus: int
     batch_rows: int
     weight_scale: str
     grad_scale: str
-    probabilities: bool = False  # some layer is sigmoid or softmax: its colour scale is 0 .. 0.5 .. 1
-    text_scale: str = "100"  # a tall drawing is shrunk to fit the panel: its labels grow to stay readable
+    probabilities: bool = False  # some layer's output range is 0 .. 1: its colour scale is 0 .. 0.5 .. 1
     with_maps: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -180,17 +243,8 @@ def _scaled(values: np.ndarray, scale: float, low: float, high: float) -> np.nda
     return np.clip(low + (high - low) * np.abs(values) / scale, low, high)
 
 
-def _layer_title(layer: int, last: int) -> str:
-    if layer == 0:
-        return _("Input")
-    if layer == last:  # many columns leave no room for the long title
-        return _("Output (layer %(layer)d)") % {"layer": layer} if last <= 5 else _("Output")
-    return _("Layer %(layer)d") % {"layer": layer}
-
-
-def _column_subtitle(size: int, activation: str | None) -> str:
-    units = ngettext("%(size)d unit", "%(size)d units", size) % {"size": size}
-    return units if activation is None else f"{units} \u00b7 {activation}"
+def output_range(activation: str | None) -> tuple[float, float] | None:
+    return None if activation is None else get_activation(activation).output_range
 
 
 def grad_scale_of(doc: dict) -> float:
@@ -199,94 +253,156 @@ def grad_scale_of(doc: dict) -> float:
     return max((float(np.max(np.abs(g))) for g in grads), default=0.0) or 1.0
 
 
+# --- geometry --------------------------------------------------------------------------------
+
+
 @dataclass(slots=True)
 class Geometry:
     """Where things go: one column per layer, one slot per drawn unit (or ellipsis)."""
+    canvas: Canvas
     slots: list[list[int | None]]
     slot_gap: float
-    height: float
+    top: float  # the first slot starts here, under the titles
     r: float
     xs: list[float]
+    col_gap: float
+    bias_labels: bool  # the slots leave a line below each unit for its bias
+
+    def gap(self, layer: int) -> float:
+        """A layer with fewer units spreads them a little (up to twice the gap): room for y_hat and y."""
+        most = max(len(s) for s in self.slots)
+        return min(self.slot_gap * most / len(self.slots[layer]), 2 * self.slot_gap)
 
     def y(self, layer: int, slot: int) -> float:
-        offset = (max(len(s) for s in self.slots) - len(self.slots[layer])) * self.slot_gap / 2
-        return round(TOP + offset + (slot + 0.5) * self.slot_gap, 1)
+        gap = self.gap(layer)
+        offset = (max(len(s) for s in self.slots) * self.slot_gap - len(self.slots[layer]) * gap) / 2
+        return round(self.top + offset + (slot + 0.5) * gap, 1)
 
 
-# The panel shows the drawing about PANEL_ASPECT times as wide as high (1366x768 and projectors
-# alike); a drawing taller than that is shrunk to the panel's height, and its text with it.
-PANEL_ASPECT = 2.65
-TEXT_SCALES = (100, 125)  # CSS classes text-scale-N multiply the label sizes; more would collide
+def _header_rows(canvas: Canvas) -> tuple[float, float, float, float]:
+    """The y of the flow label, the column titles and the subtitles, and where the units start."""
+    flow_y = canvas.pad + canvas.flow * LINE / 2
+    title_y = flow_y + canvas.flow * LINE / 2 + canvas.pad / 2 + canvas.title * LINE / 2
+    subtitle_y = title_y + canvas.title * LINE / 2 + canvas.text * LINE / 2
+    return round(flow_y, 1), round(title_y, 1), round(subtitle_y, 1), round(subtitle_y + canvas.text * LINE / 2 + canvas.pad, 1)
 
 
-def text_scale(height: float) -> str:
-    """The label size multiplier (in %) that undoes the shrinking of a tall drawing."""
-    shrink = height * PANEL_ASPECT / WIDTH  # how much more the height limits than the width
-    wanted = 100 * max(1.0, shrink)
-    return str(min(TEXT_SCALES, key=lambda scale: abs(scale - wanted)))
+def _output_margin(canvas: Canvas) -> float:
+    """Room right of the output column for y_hat and y (a sign and 4 significant digits)."""
+    return text_width("\u0177 \u22120.0000", canvas.text, bold=True) + canvas.pad * 2
 
 
-def geometry(sizes: list[int]) -> Geometry:
+def geometry(sizes: list[int], canvas: Canvas = LAPTOP) -> Geometry:
     last = len(sizes) - 1
+    top = _header_rows(canvas)[3]
     cap = READABLE_UNITS if last <= READABLE_LAYERS else SUMMARY_UNITS
+    bottom = canvas.text * LINE + canvas.pad  # the "k of n units shown" notes
+    usable = canvas.height - top - bottom
+    # a layer is cut (first units, an ellipsis, the last ones) where its units would be dots
+    cap = max(TAIL_UNITS + 2, min(cap, int(usable // (canvas.min_radius / RADIUS_OF_GAP))))
     slots = [drawn_units(size, cap) for size in sizes]
     max_slots = max(len(s) for s in slots)
-    slot_gap = min(USABLE_HEIGHT / max_slots, MAX_SLOT_GAP)  # few units: a wide, low drawing
-    col_gap = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / last
+    slot_gap = usable / max_slots
+    title_half = text_width(_("Input"), canvas.title, True) / 2 + canvas.pad
+    bias_row = canvas.text * LINE + canvas.pad / 2
+    r = canvas.max_radius
+    for _pass in range(2):  # the radius sets the margins, the margins the gap between columns
+        left = max(title_half, r) + canvas.pad
+        col_gap = (canvas.width - left - r - _output_margin(canvas) - canvas.pad) / last
+        with_labels = min((slot_gap - bias_row) / 2, col_gap * RADIUS_OF_COLUMN, canvas.max_radius)
+        without = min(slot_gap * RADIUS_OF_GAP, col_gap * RADIUS_OF_COLUMN, canvas.max_radius)
+        # bias labels when the units keep room for their numbers with them, else bigger units without
+        bias_labels = _value_fits(with_labels, canvas) or not _value_fits(without, canvas)
+        r = with_labels if bias_labels and with_labels >= canvas.min_radius else without
+    bias_labels = bias_labels and r == with_labels
+    if bias_labels:
+        top -= bias_row / 2  # the unit sits above its label: centre the pair in the slot
     return Geometry(
-        slots=slots,
-        slot_gap=slot_gap,
-        height=round(TOP + BOTTOM + slot_gap * max_slots, 1),
-        r=round(min(slot_gap * 0.36, col_gap * 0.16, 34.0), 1),
-        xs=[round(MARGIN_LEFT + l * col_gap, 1) for l in range(last + 1)],
+        canvas=canvas, slots=slots, slot_gap=slot_gap, top=top, r=round(r, 1),
+        xs=[round(left + l * col_gap, 1) for l in range(last + 1)], col_gap=col_gap, bias_labels=bias_labels,
     )
 
 
-def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, t_row, fills,
-          weight_scale: float, targets, map_uri: str | None) -> UnitView:
+def _value_fits(r: float, canvas: Canvas) -> bool:
+    """Whether a unit of radius r holds a 3-digit value ("−0.856") at the canvas's value size."""
+    return text_width("\u22120.000", canvas.value, bold=True) <= 2 * r - canvas.pad
+
+
+# --- the parts -------------------------------------------------------------------------------
+
+
+def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, fills,
+          weight_scale: float, map_uri: str | None, texts: list[TextView]) -> UnitView:
     layer = doc["layers"][l]
-    r = geo.r
-    show_numbers = r >= MIN_RADIUS_FOR_NUMBERS
+    canvas, r = geo.canvas, geo.r
     a_value = None if a_row is None else float(a_row[j])
+    # every unit of the drawing shows its value, or none does (a short "0.5" would fit where
+    # "−0.493" does not): too dense, the values are in the tooltip, the readout and the inspector
+    label = fmt(a_value, 3) if a_value is not None and _value_fits(r, canvas) else ""
+    if text_width(label, canvas.value, bold=True) > 2 * r - canvas.pad:  # a rare "2.29e−5": shorter
+        label = fmt(a_value, 1) if text_width(fmt(a_value, 1), canvas.value, bold=True) <= 2 * r - canvas.pad else ""
+    fill = fills[j] if fills else "#ffffff"
     unit = UnitView(
-        layer=l, unit=j, x=x, y=y, r=r,
-        fill=fills[j] if fills else "#ffffff",
-        text_fill=colors.text_color_on(float(t_row[j])) if (t_row is not None and not map_uri) else "#111111",
-        label=fmt(a_value, 3) if (show_numbers and a_value is not None) else "",
-        data_a=attr(a_value),
+        layer=l, unit=j, x=x, y=y, r=r, fill=fill,
+        text_fill=colors.TEXT_DARK if map_uri else colors.text_color_on(fill),
+        label=label, data_a=attr(a_value),
         title=_("Layer %(layer)d, unit %(unit)d: a = %(a)s") % {"layer": l, "unit": j, "a": fmt(a_value)},
     )
     if l >= 1:
         b = float(np.asarray(layer["b"], dtype=float)[j])
-        size = round(max(6.0, r * 0.5), 1)
+        size = round(max(MIN_BIAS, r * BIAS_OF_RADIUS), 1)
         unit.bias = BiasView(
-            x=round(x - r - size * 0.3, 1), y=round(y - r - size * 0.3, 1), size=size,
+            x=round(x - r * ON_THE_RIM - size / 2, 1), y=round(y - r * ON_THE_RIM - size / 2, 1), size=size,
             fill=colors.diverging_hex(b / weight_scale), data_b=attr(b),
-            label=("b " + fmt(b, 3)) if show_numbers else "", label_x=x, label_y=round(y + r + 11, 1),
             title=_("Bias of unit %(unit)d of layer %(layer)d: b = %(b)s") % {"unit": j, "layer": l, "b": fmt(b, 6)},
         )
-    if l == len(doc["layers"]) - 1 and targets is not None:
-        unit.output = OutputView(
-            x=round(x + r + 8, 1), y_hat_y=round(y - 2, 1), target_y=round(y + 13, 1),
-            y_hat="\u0177 " + fmt(a_value, 4), target="y " + fmt(float(targets[j]), 4),
-        )
+        if geo.bias_labels:
+            text = TextView(x, round(y + r + canvas.pad / 2 + canvas.text * LINE / 2, 1), "b " + fmt(b, 3), canvas.text, "bias-label")
+            if text_width(text.text, canvas.text) <= geo.col_gap - 2 * geo.r - canvas.pad:
+                texts.append(text)
     if map_uri:
         unit.map_uri = map_uri
-        unit.map_size = round(r * 1.44, 1)
-        unit.map_x = round(x - r * 0.72, 1)
-        unit.map_y = round(y - r * 0.72, 1)
+        unit.map_size = round(r * 2 * MAP_OF_RADIUS, 1)
+        unit.map_x = round(x - r * MAP_OF_RADIUS, 1)
+        unit.map_y = round(y - r * MAP_OF_RADIUS, 1)
     return unit
 
 
+def _short(value: float) -> str:
+    """At most 4 decimals ("0.7514"), values below 0.001 in 2 digits ("0.00032", "2.3e−5"): as wide as the
+    margin _output_margin keeps for them; the inspector has every digit."""
+    if value == 0 or abs(value) >= 1e-3:
+        return fmt(round(value, 4), 4)
+    return fmt(value, 2)
+
+
+def _output_texts(x: float, y: float, geo: Geometry, y_hat: float | None, target: float | None) -> list[TextView]:
+    """y_hat and y right of an output unit, when its slot has room for two lines."""
+    canvas = geo.canvas
+    last = len(geo.slots) - 1
+    if y_hat is None or (len(geo.slots[last]) > 1 and geo.gap(last) < OUTPUT_ROWS * canvas.text * LINE + canvas.pad):
+        return []
+    left = x + geo.r + canvas.pad
+    lines = [("\u0177 " + _short(y_hat), "y-hat", True)]
+    if target is not None:
+        lines.append(("y " + _short(target), "target", False))
+    offsets = [-OUTPUT_SPACING, OUTPUT_SPACING] if len(lines) == 2 else [0.0]
+    out = []
+    for (text, kind, bold), offset in zip(lines, offsets):
+        width = text_width(text, canvas.text, bold)
+        out.append(TextView(round(left + width / 2, 1), round(y + offset * canvas.text * LINE, 1), text, canvas.text, kind, bold=bold))
+    return out
+
+
 def _layer_units(doc: dict, l: int, geo: Geometry, focus: int, weight_scale: float, targets,
-                 unit_maps: dict) -> tuple[list[UnitView], dict[int, float], list[tuple[float, float]]]:
+                 unit_maps: dict, texts: list[TextView]) -> tuple[list[UnitView], dict[int, float], list[tuple[float, float]]]:
     """The drawn units of layer l, their y by unit index, and where the ellipsis goes."""
-    activation = doc["layers"][l].get("activation")
     a_row = _row(doc["layers"][l].get("a"), focus)
-    t_row = colors.activation_t(a_row, activation) if a_row is not None else None
+    t_row = colors.activation_t(a_row, output_range(doc["layers"][l].get("activation"))) if a_row is not None else None
     fills = colors.diverging_hex_many(t_row) if t_row is not None else None
     units, y_by_unit, ellipses = [], {}, []
     x = geo.xs[l]
+    last = len(doc["layers"]) - 1
     for slot, j in enumerate(geo.slots[l]):
         y = geo.y(l, slot)
         if j is None:
@@ -294,24 +410,57 @@ def _layer_units(doc: dict, l: int, geo: Geometry, focus: int, weight_scale: flo
             continue
         y_by_unit[j] = y
         map_uri = unit_maps.get((l, j)) if geo.r >= MIN_RADIUS_FOR_MAPS else None
-        units.append(_unit(doc, l, j, x, y, geo, a_row, t_row, fills, weight_scale, targets, map_uri))
+        units.append(_unit(doc, l, j, x, y, geo, a_row, fills, weight_scale, map_uri, texts))
+        if l == last:
+            texts += _output_texts(x, y, geo, None if a_row is None else float(a_row[j]),
+                                   None if targets is None else float(targets[j]))
     return units, y_by_unit, ellipses
 
 
-def _column(doc: dict, l: int, geo: Geometry, shown: int, ellipses, phase: str, active_layer: int | None) -> ColumnView:
+def _fitted(options: list[str], size: float, room: float, bold: bool = False) -> str:
+    """The first (longest) wording that fits in `room` px, else the last."""
+    return next((text for text in options if text_width(text, size, bold) <= room), options[-1])
+
+
+def _column_texts(doc: dict, l: int, geo: Geometry, shown: int) -> list[TextView]:
+    canvas = geo.canvas
     size = int(doc["layers"][l]["size"])
     last = len(doc["layers"]) - 1
+    activation = doc["layers"][l].get("activation")
+    x = geo.xs[l]
+    # the room of a column's texts: the gap between columns, and the margin at either end
+    room = min(geo.col_gap, 2 * (x - canvas.pad) if l == 0 else geo.col_gap) - canvas.pad
+    _flow_y, title_y, subtitle_y, _top = _header_rows(canvas)
+    if l == 0:
+        titles = [_("Input")]
+    elif l == last:
+        titles = [_("Output (layer %(layer)d)") % {"layer": l}, _("Output")]
+    else:
+        titles = [_("Layer %(layer)d") % {"layer": l}, str(l)]
+    units = ngettext("%(size)d unit", "%(size)d units", size) % {"size": size}
+    name = None if activation is None else short_label(activation)
+    subtitles = [units] if name is None else [f"{units} \u00b7 {name}", f"{size} \u00b7 {name}", units, str(size)]
+    texts = [
+        TextView(x, title_y, _fitted(titles, canvas.title, room, True), canvas.title, "column-title", bold=True),
+        TextView(x, subtitle_y, _fitted(subtitles, canvas.text, room), canvas.text, "column-subtitle"),
+    ]
+    if shown < size:
+        note = _fitted([_("%(shown)d of %(size)d units shown") % {"shown": shown, "size": size},
+                        f"{shown}/{size}"], canvas.text, room)
+        texts.append(TextView(x, round(canvas.height - canvas.pad - canvas.text * LINE / 2, 1), note, canvas.text, "column-note"))
+    return texts
+
+
+def _column(l: int, geo: Geometry, ellipses, phase: str, active_layer: int | None) -> ColumnView:
     highlight = None
     if active_layer == l and phase in ("forward", "backward", "loss"):
-        top_y = geo.y(l, 0) - geo.slot_gap / 2
-        highlight = (round(geo.xs[l] - geo.r - 8, 1), round(top_y, 1), round(2 * geo.r + 16, 1),
-                     round(geo.slot_gap * len(geo.slots[l]), 1))
-    return ColumnView(
-        layer=l, x=geo.xs[l], title=_layer_title(l, last),
-        subtitle=_column_subtitle(size, doc["layers"][l].get("activation")),
-        note=_("%(shown)d of %(size)d units shown") % {"shown": shown, "size": size} if shown < size else "",
-        ellipses=ellipses, note_y=round(geo.height - 2, 1), highlight=highlight,
-    )
+        canvas = geo.canvas
+        below = canvas.text * LINE + canvas.pad if geo.bias_labels else canvas.pad
+        top_y = max(geo.y(l, 0) - geo.r - canvas.pad, _header_rows(canvas)[3] - canvas.pad / 2)
+        bottom_y = geo.y(l, len(geo.slots[l]) - 1) + geo.r + below
+        highlight = (round(geo.xs[l] - geo.r - canvas.pad, 1), round(top_y, 1), round(2 * (geo.r + canvas.pad), 1),
+                     round(bottom_y - top_y, 1))
+    return ColumnView(layer=l, x=geo.xs[l], ellipses=ellipses, highlight=highlight)
 
 
 def _layer_edges(doc: dict, l: int, geo: Geometry, positions: list[dict[int, float]], weight_scale: float,
@@ -342,19 +491,85 @@ def _layer_edges(doc: dict, l: int, geo: Geometry, positions: list[dict[int, flo
                 repr(w), "" if g is None else repr(g), title,
                 None if g is None else (colors.GRAD_POSITIVE if g >= 0 else colors.GRAD_NEGATIVE),
                 0.0 if g is None else grad_widths[row][col],
+                "" if g is None else ("positive" if g >= 0 else "negative"),
             ))
     return edges
 
 
+def _edge_label_layers(phase: str, active_layer: int | None, last: int) -> tuple[list[int], str]:
+    """Which layers' edges carry numbers after this step, and which numbers: the weights a forward
+    step just used, the gradients a backward step just computed, the new weights of an update."""
+    if phase == "forward":
+        return [active_layer], "weight"
+    if phase == "backward":
+        return [active_layer], "gradient"
+    if phase == "update":
+        return list(range(1, last + 1)), "weight"
+    return [], ""
+
+
+def _edge_labels(edges: list[EdgeView], geo: Geometry, taken: list[tuple[float, float, float, float]],
+                 kind: str) -> list[TextView]:
+    """Numbers on the edges of one small layer, at the first position along the edges where none
+    overlaps another text or a unit; none at all when no position works."""
+    canvas = geo.canvas
+    for at in EDGE_LABEL_AT:
+        labels = []
+        for e in edges:
+            value = float(e.data_grad) if kind == "gradient" else float(e.data_w)
+            fill = (e.grad_stroke or colors.TEXT_DARK) if kind == "gradient" else colors.TEXT_DARK
+            x, y = e.x1 + at * (e.x2 - e.x1), e.y1 + at * (e.y2 - e.y1)
+            labels.append(TextView(round(x, 1), round(y, 1), fmt(value, 3), canvas.text, "edge-label " + kind, fill, bold=True))
+        boxes = [t.box for t in labels]
+        clear = all(not overlaps(a, b) for n, a in enumerate(boxes) for b in boxes[n + 1:])
+        if clear and all(not overlaps(a, b) for a in boxes for b in taken):
+            return labels
+    return []
+
+
+# Which text gives way when two would overlap: the first kinds are kept.
+PRIORITY = ("column-title", "column-subtitle", "y-hat", "target", "column-note", "edge-label", "bias-label")
+
+
+def declutter(texts: list[TextView], units: list[UnitView], canvas: Canvas,
+              kept: list[tuple[float, float, float, float]]) -> list[TextView]:
+    """The texts that fit: inside the drawing, over no unit, and clear of every text kept before
+    them in PRIORITY order. What gives way is still in the tooltips and the inspector."""
+    rank = {kind: n for n, kind in enumerate(PRIORITY)}
+    unit_boxes = [_unit_box(u) for u in units]
+    taken = list(kept)
+    out = []
+    for text in sorted(texts, key=lambda t: rank.get(t.kind.split()[0], len(PRIORITY))):
+        box = text.box
+        inside = box[0] >= 0 and box[1] >= 0 and box[2] <= canvas.width and box[3] <= canvas.height
+        if inside and not any(overlaps(box, other) for other in taken + unit_boxes):
+            taken.append(box)
+            out.append(text)
+    # a layer shows all its bias labels or none: a few scattered ones read as noise
+    shown = {}
+    for t in texts:
+        if t.kind == "bias-label":
+            shown.setdefault(t.x, [0, 0])[0] += 1
+    for t in out:
+        if t.kind == "bias-label":
+            shown[t.x][1] += 1
+    partial = {x for x, (wanted, kept_count) in shown.items() if kept_count < wanted}
+    return [t for t in out if not (t.kind == "bias-label" and t.x in partial)]
+
+
+def _unit_box(u: UnitView) -> tuple[float, float, float, float]:
+    return u.x - u.r, u.y - u.r, u.x + u.r, u.y + u.r
+
+
 def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int], str] | None = None,
-                       edge_layers=None) -> NetworkView:
+                       edge_layers=None, canvas: Canvas = LAPTOP) -> NetworkView:
     """edge_layers: the layers whose edges to build (None: all); a step that changes no weight
     needs only the edges of the layer whose gradients it computed."""
     layers = doc["layers"]
     sizes = [int(layer["size"]) for layer in layers]
     last = len(sizes) - 1
     focus = clamp_focus(doc, focus)
-    geo = geometry(sizes)
+    geo = geometry(sizes, canvas)
     last_step = doc.get("last_step") or {}
     phase = last_step.get("phase", "")
     active_layer = last_step.get("layer", last if phase == "loss" else None)
@@ -364,50 +579,81 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
 
     columns: list[ColumnView] = []
     units: list[UnitView] = []
+    texts: list[TextView] = []
     positions: list[dict[int, float]] = []
     for l in range(last + 1):
-        layer_units, y_by_unit, ellipses = _layer_units(doc, l, geo, focus, weight_scale, targets, unit_maps or {})
+        layer_units, y_by_unit, ellipses = _layer_units(doc, l, geo, focus, weight_scale, targets, unit_maps or {}, texts)
         units += layer_units
         positions.append(y_by_unit)
-        columns.append(_column(doc, l, geo, len(y_by_unit), ellipses, phase, active_layer))
+        columns.append(_column(l, geo, ellipses, phase, active_layer))
+        texts += _column_texts(doc, l, geo, len(y_by_unit))
 
-    detailed = sum(len(positions[l]) * len(positions[l - 1]) for l in range(1, last + 1)) <= MAX_DETAILED_EDGES
+    drawn_edges = [len(positions[l]) * len(positions[l - 1]) for l in range(1, last + 1)]
+    detailed = sum(drawn_edges) <= MAX_DETAILED_EDGES
+    label_layers, label_kind = _edge_label_layers(phase, active_layer, last)
     edges: list[EdgeView] = []
-    for l in range(1, last + 1) if edge_layers is None else sorted(edge_layers):
-        edges += _layer_edges(doc, l, geo, positions, weight_scale, grad_scale, detailed)
+    needed = set(range(1, last + 1) if edge_layers is None else edge_layers)
+    for l in range(1, last + 1):
+        if l not in needed and l not in label_layers:
+            continue
+        layer_edges = _layer_edges(doc, l, geo, positions, weight_scale, grad_scale, detailed)
+        if l in label_layers and drawn_edges[l - 1] <= LABELLED_EDGES:
+            taken = [t.box for t in texts] + [_unit_box(u) for u in units]
+            texts += _edge_labels(layer_edges, geo, taken, label_kind)
+        if l in needed:
+            edges += layer_edges
 
+    flow = _flow(phase, active_layer, geo, last)
+    texts = declutter(texts, units, canvas, [flow.label.box] if flow else [])
     return NetworkView(
-        width=WIDTH,
-        height=geo.height,
+        width=canvas.width,
+        height=canvas.height,
+        canvas=canvas.name,
         columns=columns,
         units=units,
         edges=edges,
-        flow=_flow(phase, active_layer, geo.xs, last),
+        texts=texts,
+        flow=flow,
         phase=phase,
         active_layer=active_layer,
-        show_numbers=geo.r >= MIN_RADIUS_FOR_NUMBERS,
-        value_font=round(min(max(geo.r * 0.48, 9.0), 16.0), 1),
+        show_numbers=any(u.label for u in units),
+        value_font=canvas.value,
         hit_areas=detailed,
-        summarized=not (last <= READABLE_LAYERS and max(sizes) <= READABLE_UNITS),
+        summarized=any(len(s) < size for s, size in zip(geo.slots, sizes)),
         focus=focus,
         batch_rows=batch_rows(doc),
         weight_scale=fmt(weight_scale, 3),
         grad_scale=fmt(grad_scale, 3) if any(layer["grad"]["W"] is not None for layer in layers[1:]) else "",
         with_maps=any(u.map_uri for u in units),
-        probabilities=any(ACTIVATIONS[layer["activation"]].output_range == (0.0, 1.0) for layer in layers[1:]),
-        text_scale=text_scale(geo.height),
+        probabilities=any(output_range(layer.get("activation")) == (0.0, 1.0) for layer in layers[1:]),
     )
 
 
-def _flow(phase: str, layer: int | None, xs: list[float], last: int) -> FlowView | None:
-    """The arrow above the drawing that says which way the last step went."""
-    y = 26.0
+def _flow(phase: str, layer: int | None, geo: Geometry, last: int) -> FlowView | None:
+    """The arrow above the titles that says which way the last step went; its label is centred
+    on the arrow and kept inside the drawing."""
+    xs, canvas = geo.xs, geo.canvas
+    y = _header_rows(canvas)[0]
     if phase == "forward":
-        return FlowView("forward", xs[layer - 1], xs[layer], y, _("forward \u2192 layer %(layer)d") % {"layer": layer})
-    if phase == "backward":
-        return FlowView("backward", xs[layer], xs[layer - 1], y, _("\u2190 backward through layer %(layer)d") % {"layer": layer})
-    if phase == "loss":
-        return FlowView("loss", round(xs[last] - 60, 1), round(xs[last] + 60, 1), y, _("loss"))
-    if phase == "update":
-        return FlowView("update", xs[0], xs[last], y, _("update: every weight and bias"))
-    return None
+        kind, x1, x2, text = "forward", xs[layer - 1], xs[layer], _("forward \u2192 layer %(layer)d") % {"layer": layer}
+    elif phase == "backward":
+        kind, x1, x2, text = "backward", xs[layer], xs[layer - 1], _("\u2190 backward through layer %(layer)d") % {"layer": layer}
+    elif phase == "loss":
+        kind, x1, x2, text = "loss", xs[last] - geo.col_gap / 3, xs[last] + geo.col_gap / 3, _("loss")
+    elif phase == "update":
+        kind, x1, x2, text = "update", xs[0], xs[last], _("update: every weight and bias")
+    else:
+        return None
+    x1, x2 = (min(max(x, canvas.pad), canvas.width - canvas.pad) for x in (x1, x2))
+    half = text_width(text, canvas.flow, True) / 2
+    middle = min(max((x1 + x2) / 2, half + canvas.pad), canvas.width - half - canvas.pad)
+    label = TextView(round(middle, 1), y, text, canvas.flow, "flow-label", bold=True)
+    # the arrow runs on either side of its label, never through it; too short a piece reads as a
+    # dash, not an arrow, and is left out (the label's own ← or → says the direction then)
+    lo, hi = min(x1, x2), max(x1, x2)
+    pieces = [(lo, min(hi, middle - half - canvas.pad)), (max(lo, middle + half + canvas.pad), hi)]
+    pieces = [(a, b) for a, b in pieces if b - a >= 4 * canvas.pad]
+    if x2 < x1:  # right to left: each piece drawn towards the left, the arrowhead's piece last
+        pieces = [(b, a) for a, b in reversed(pieces)]
+    segments = [(round(a, 1), round(b, 1)) for a, b in pieces]
+    return FlowView(kind, segments, y, label)

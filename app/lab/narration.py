@@ -15,7 +15,7 @@ from app.engine.activations import get_activation
 from app.engine.expressions import Assignment, symbols
 from app.engine.losses import get_loss
 from app.engine.optimizers import make_optimizer
-from app.i18n import _, lazy
+from app.i18n import _, lazy, ngettext
 from app.lab.idea_links import BY_PHASE, LessonLink, translated
 from app.lab.layout import clamp_focus
 from app.ui.mathml import (
@@ -54,7 +54,8 @@ def _arr(value) -> np.ndarray | None:
 
 
 def _f_prime() -> Markup:
-    return msup(mi("f"), mo("\u2032"))
+    """f′ as printed: the prime glyph beside the f (as a superscript it sits detached above it)."""
+    return mrow(mi("f"), mo("\u2032"))
 
 
 def _hat(letter: str) -> Markup:
@@ -137,8 +138,10 @@ def _forward(doc: dict, l: int, focus: int) -> Narration:
         ))
         formulas.append(_activation_formula(activation, l, j, z, a))
     if layer["size"] > UNITS_SHOWN:
-        sentences.append(_("The other %(count)d units of the layer work the same way; their values are in the drawing.")
-                         % {"count": layer["size"] - UNITS_SHOWN})
+        others = layer["size"] - UNITS_SHOWN
+        sentences.append(ngettext("The %(count)d other unit of the layer works the same way; its value is in the drawing.",
+                                  "The other %(count)d units of the layer work the same way; their values are in the drawing.",
+                                  others) % {"count": others})
     return Narration(title=_("Forward through layer %(layer)d") % {"layer": l}, sentences=sentences, formulas=formulas)
 
 

@@ -12,15 +12,21 @@ from app.engine.activations import ACTIVATIONS
 from app.engine.datasets import DATASET_NAMES
 from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
-from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.i18n import _
 from app.sessions.presets import PRESETS
+from app.lab.settings_view import optimizer_fields
+from app.ui.advice import FIELD_LABELS
+from app.ui.choices import choices
 from app.ui.forms import FormDep, int_field
 from app.lab.inspecting import inspector_view
 from app.lab.rendering import SERVICE_ERRORS, error_response, render, stage_response
 from app.lab.stage import Message, error_message, session_panels
 
 router = APIRouter(include_in_schema=False)
+
+# the build form's field names -> the API's field paths (for the labels in error messages)
+FORM_FIELDS = {"learning_rate": "optimizer.learning_rate", "momentum": "optimizer.momentum", "samples": "data.samples",
+               "noise": "data.noise", "data_seed": "data.seed"}
 
 # what the build form starts with: a small net that learns XOR in a few hundred iterations
 FORM_DEFAULTS = {
@@ -30,18 +36,31 @@ FORM_DEFAULTS = {
 }
 
 
+# The presets in the order a first-time learner should open them: the worked example first (one
+# iteration by hand), then what hidden units do (XOR), then bigger pictures.
+START_ORDER = ("worked-example", "xor", "three-classes", "circle", "sine", "spiral", "vanishing-gradients")
+START_HERE = "worked-example"
+
+
 def _choices() -> dict:
     return {
-        "activations": list(ACTIVATIONS),
-        "hidden_activations": [name for name, cls in ACTIVATIONS.items() if not cls.output_only],
-        "losses": list(LOSSES),
-        "datasets": list(DATASET_NAMES),
-        "inits": list(INIT_SCHEMES),
+        "activations": choices(ACTIVATIONS),
+        "hidden_activations": choices(name for name, cls in ACTIVATIONS.items() if not cls.output_only),
+        "losses": choices(LOSSES),
+        "optimizers": choices(("sgd", "adam")),
+        "datasets": choices(DATASET_NAMES),
+        "inits": choices(INIT_SCHEMES),
     }
 
 
+def _presets_in_order() -> list[dict]:
+    rank = {name: n for n, name in enumerate(START_ORDER)}
+    return sorted(PRESETS, key=lambda preset: rank.get(preset["name"], len(rank)))
+
+
 def _home(request: Request, form: dict, messages: list[Message], status: int = 200):
-    context = {"presets": PRESETS, "form": {**FORM_DEFAULTS, **form}, "choices": _choices(), "messages": messages}
+    context = {"presets": _presets_in_order(), "start_here": START_HERE, "form": {**FORM_DEFAULTS, **form},
+               "choices": _choices(), "messages": messages}
     return render(request, "lab/home.html", context, status)
 
 
@@ -58,7 +77,8 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
         try:
             return kind(form.get(name, FORM_DEFAULTS[name]).strip())
         except ValueError:
-            problems.append(_("%(field)s: please enter a number") % {"field": name})
+            problems.append(_("%(field)s: please enter a number, for example %(example)s.") % {
+                "field": _(FIELD_LABELS.get(FORM_FIELDS.get(name, name), name)), "example": FORM_DEFAULTS[name] or "10"})
             return kind(FORM_DEFAULTS[name])
 
     try:
@@ -66,10 +86,10 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
     except ValueError:
         layers = []
     if len(layers) < 2:
-        problems.append(_("layers: give at least two sizes, e.g. 2, 4, 1"))
+        problems.append(_("Units per layer: write at least two whole numbers, input first, for example 2, 4, 1."))
         layers = [2, 4, 1]
     optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate")}
-    if "momentum" in OPTIMIZER_DEFAULTS.get(optimizer["name"], {}):  # the form's field, where the optimizer has one
+    if "momentum" in optimizer_fields(optimizer["name"]):  # the form shows momentum only for these (app.css)
         optimizer["momentum"] = number("momentum")
     batch_text = form.get("batch_size", "").strip()
     # one per weight layer when given; else the hidden one repeated, then the output one

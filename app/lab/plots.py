@@ -1,8 +1,13 @@
-"""The data plot: for 2-input data, the output over the input plane as a heatmap with the points
-(plus a small map per hidden unit for the drawing); for 1-input regression, the fitted curve.
+"""The data plot, TensorFlow Playground's way and larger: for 2-input data the output over the input
+plane as light tints with the points on top (white rims, the batch outlined), ticks on both axes,
+square pixels, a "discretize" image and one map per hidden unit (the drawing's thumbnails, and the
+big plot while a unit is hovered or focused); for 1-input, 1-output regression the fitted curve.
+A dataset of one sample gets no plot: a plane with one point says nothing.
 
-The grid goes through the request's SessionReader.layer_outputs once and every map comes from
-that one call; the reader is bound to the state the page shows, so nothing is read twice.
+The plot itself (images, points, curve) lives in a square of PLANE x PLANE units, the same for
+every screen; plot_frame() puts it into the pixels of a laptop or a projector with its ticks. The
+grid goes through the request's SessionReader.layer_outputs once and every map comes from that
+one call; the reader is bound to the state the page shows, so nothing is read twice.
 """
 from __future__ import annotations
 
@@ -13,17 +18,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.engine.activations import get_activation
 from app.ui import colors
-from app.ui.numbers import fmt
+from app.lab.layout import text_width
+from app.ui.numbers import MINUS
 from app.ui.png import png_data_uri
+from app.ui.scale import nice_step, nice_ticks, tick_label
 
-GRID = 24
-SIZE = 220  # the plot's SVG size
+GRID = 48  # the output's map: 48 x 48 pixels, smoothed by the browser as it is scaled up
+UNIT_MAP_STRIDE = 2  # a unit's map is 24 x 24: a quarter of the bytes, and it is drawn small or blurred anyway
+PLANE = 1000  # the plot's own coordinates, 0 .. PLANE on both axes
 PAD = 0.1  # extra room around the data, as a fraction of its range
 MAX_POINTS = 400
-CURVE_POINTS = 80
+CURVE_POINTS = 120
 MAX_HIDDEN_MAPS = 64
-UNIT_MAP_STRIDE = 2  # a unit's thumbnail is 12x12: a third of the bytes, and it is drawn small anyway
+TICKS = 5
 
 
 @dataclass
@@ -32,18 +41,26 @@ class PointView:
     cy: float
     fill: str
     in_batch: bool = False  # the rows the current iteration trains on are outlined
+    held_out: bool = False  # test rows: shown with "show test data"
+
+
+@dataclass
+class AxisTick:
+    at: float  # 0 .. PLANE along its axis (y from the top)
+    label: str
 
 
 @dataclass
 class PlanePlot:
-    kind: str  # boundary | regression | none
-    size: int = SIZE
+    kind: str  # boundary | regression | none | single (one sample: nothing to plot)
     image_uri: str = ""
+    discrete_uri: str = ""
     points: list[PointView] = field(default_factory=list)
     curve: str = ""
-    x_range: tuple[str, str] = ("", "")
-    y_range: tuple[str, str] = ("", "")
+    x_ticks: list[AxisTick] = field(default_factory=list)
+    y_ticks: list[AxisTick] = field(default_factory=list)
     unit_maps: dict[tuple[int, int], str] = field(default_factory=dict)
+    held_out: int = 0  # how many held-out rows the plot has
 
 
 def _extent(values: np.ndarray) -> tuple[float, float]:
@@ -52,20 +69,43 @@ def _extent(values: np.ndarray) -> tuple[float, float]:
     return lo - PAD * span, hi + PAD * span
 
 
-def _map_rgb(values: np.ndarray, activation: str, stride: int = 1) -> np.ndarray:
-    """(GRID*GRID,) activations -> (GRID/stride, GRID/stride, 3), row 0 at the top (largest x2)."""
-    rgb = colors.diverging_rgb(colors.activation_t(values, activation))
+def _square(x_range: tuple[float, float], y_range: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Both ranges widened to the longer one, about their middles: one unit is as long on both axes."""
+    span = max(x_range[1] - x_range[0], y_range[1] - y_range[0])
+    def centred(r):
+        middle = (r[0] + r[1]) / 2
+        return middle - span / 2, middle + span / 2
+    return centred(x_range), centred(y_range)
+
+
+def _ticks(lo: float, hi: float, flip: bool) -> list[AxisTick]:
+    step = nice_step(hi - lo, TICKS)
+    out = []
+    for value in nice_ticks(lo, hi, TICKS):
+        at = (value - lo) / (hi - lo) * PLANE
+        out.append(AxisTick(round(float(PLANE - at if flip else at), 1), tick_label(float(value), step).replace("-", MINUS)))
+    return out
+
+
+def _map_rgb(values: np.ndarray, value_range, stride: int = 1, discrete: bool = False) -> np.ndarray:
+    """(GRID*GRID,) activations -> (GRID/stride, GRID/stride, 3) tinted RGB, row 0 at the top (largest x2)."""
+    t = colors.activation_t(values, value_range)
+    if discrete:
+        t = np.where(t >= 0, 1.0, -1.0)
+    rgb = colors.tinted(colors.diverging_rgb(t))
     return np.ascontiguousarray(rgb.reshape(GRID, GRID, 3)[::-stride, ::stride])
 
 
-def _class_rgb(probabilities: np.ndarray) -> np.ndarray:
+def _class_rgb(probabilities: np.ndarray, discrete: bool = False) -> np.ndarray:
     """k-class outputs: the winning class's colour, paler where the network is unsure."""
     k = probabilities.shape[1]
-    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colors.CLASS_COLORS], dtype=float)
+    palette = np.array([colors.from_hex(c) for c in colors.CLASS_COLORS], dtype=float)
     winner = probabilities.argmax(axis=1) % len(palette)
-    confidence = np.clip((probabilities.max(axis=1) - 1 / k) / (1 - 1 / k), 0, 1)[:, None] * 0.75
+    confidence = np.clip((probabilities.max(axis=1) - 1 / k) / (1 - 1 / k), 0, 1)[:, None]
+    if discrete:
+        confidence = np.ones_like(confidence)
     rgb = 255 + (palette[winner] - 255) * confidence
-    return np.rint(rgb).astype(np.uint8).reshape(GRID, GRID, 3)[::-1]
+    return colors.tinted(rgb).reshape(GRID, GRID, 3)[::-1]
 
 
 def _point_fill(target: np.ndarray) -> str:
@@ -114,7 +154,8 @@ _cache = _PlotCache()
 
 def plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
     """layer_outputs: inputs (rows, n_in) -> [a_0, ..., a_L]; dataset: () -> (inputs, targets) of
-    every row (both the service's, bound to the session)."""
+    every row, or (inputs, targets, held_out) with a boolean mask of the held-out rows (both the
+    service's, bound to the session)."""
     batch = doc.get("batch")
     if not batch or batch.get("inputs") is None:
         return PlanePlot("none")
@@ -131,58 +172,131 @@ def _plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
     if not (sizes[0] == 2 or (sizes[0] == 1 and sizes[-1] == 1)):
         return PlanePlot("none")
     # every row, on axes that stay put from batch to batch; the batch's rows come first
-    inputs, targets = dataset()
+    inputs, targets, *rest = dataset()
+    if len(inputs) < 2:
+        return PlanePlot("single")
+    held_out = np.asarray(rest[0], dtype=bool) if rest else np.zeros(len(inputs), dtype=bool)
     in_batch = np.zeros(len(inputs), dtype=bool)
     in_batch[np.asarray(doc["batch"]["indices"], dtype=int)] = True
+    if in_batch[~held_out].all():  # every training row is in the batch: outlining them all says nothing
+        in_batch[:] = False
     order = np.argsort(~in_batch, kind="stable")[:MAX_POINTS]
     if sizes[0] == 2:
-        return _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch)
-    return _regression(inputs, targets, layer_outputs, order, in_batch)
+        plot = _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch, held_out)
+    else:
+        plot = _regression(inputs, targets, layer_outputs, order, in_batch, held_out)
+    plot.held_out = int(held_out.sum())
+    return plot
 
 
-def _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch) -> PlanePlot:
-    (x_lo, x_hi), (y_lo, y_hi) = _extent(inputs[:, 0]), _extent(inputs[:, 1])
+def _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch, held_out) -> PlanePlot:
+    (x_lo, x_hi), (y_lo, y_hi) = _square(_extent(inputs[:, 0]), _extent(inputs[:, 1]))
     gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, GRID), np.linspace(y_lo, y_hi, GRID))
     grid = np.column_stack([gx.ravel(), gy.ravel()])  # (GRID*GRID, 2), row-major from the bottom
     outputs = layer_outputs(grid)
-    activations = [None] + [layer["activation"] for layer in doc["layers"][1:]]
+    ranges = [None] + [get_activation(layer["activation"]).output_range for layer in doc["layers"][1:]]
     out = np.asarray(outputs[-1])
-    image = _map_rgb(out[:, 0], activations[-1]) if sizes[-1] == 1 else _class_rgb(out)
+    if sizes[-1] == 1:
+        image, discrete = _map_rgb(out[:, 0], ranges[-1]), _map_rgb(out[:, 0], ranges[-1], discrete=True)
+    else:
+        image, discrete = _class_rgb(out), _class_rgb(out, discrete=True)
     unit_maps = {}
     if sum(sizes[1:-1]) <= MAX_HIDDEN_MAPS:
         for l in range(1, len(sizes) - 1):
             a = np.asarray(outputs[l])
             for j in range(sizes[l]):
-                unit_maps[(l, j)] = png_data_uri(_map_rgb(a[:, j], activations[l], UNIT_MAP_STRIDE))
+                unit_maps[(l, j)] = png_data_uri(_map_rgb(a[:, j], ranges[l], UNIT_MAP_STRIDE))
     points = [
         PointView(
-            round(float((inputs[i, 0] - x_lo) / (x_hi - x_lo) * SIZE), 1),
-            round(float(SIZE - (inputs[i, 1] - y_lo) / (y_hi - y_lo) * SIZE), 1),
-            _point_fill(targets[i]),
-            bool(in_batch[i]),
+            round(float((inputs[i, 0] - x_lo) / (x_hi - x_lo) * PLANE), 1),
+            round(float(PLANE - (inputs[i, 1] - y_lo) / (y_hi - y_lo) * PLANE), 1),
+            _point_fill(targets[i]), bool(in_batch[i]), bool(held_out[i]),
         )
         for i in order
     ]
-    return PlanePlot("boundary", image_uri=png_data_uri(image), points=points,
-                     x_range=(fmt(x_lo, 2), fmt(x_hi, 2)), y_range=(fmt(y_lo, 2), fmt(y_hi, 2)), unit_maps=unit_maps)
+    return PlanePlot("boundary", image_uri=png_data_uri(image), discrete_uri=png_data_uri(discrete), points=points,
+                     x_ticks=_ticks(x_lo, x_hi, False), y_ticks=_ticks(y_lo, y_hi, True), unit_maps=unit_maps)
 
 
-def _regression(inputs, targets, layer_outputs, order, in_batch) -> PlanePlot:
+def _regression(inputs, targets, layer_outputs, order, in_batch, held_out) -> PlanePlot:
     x_lo, x_hi = _extent(inputs[:, 0])
     xs = np.linspace(x_lo, x_hi, CURVE_POINTS)
     fitted = np.asarray(layer_outputs(xs[:, None])[-1])[:, 0]
-    both = np.concatenate([targets[:, 0], fitted])
+    both = np.concatenate([targets[:, 0], np.clip(fitted, targets.min() - 10, targets.max() + 10)])
     y_lo, y_hi = _extent(both)
 
     def px(x):
-        return (x - x_lo) / (x_hi - x_lo) * SIZE
+        return (x - x_lo) / (x_hi - x_lo) * PLANE
 
     def py(y):
-        return SIZE - (y - y_lo) / (y_hi - y_lo) * SIZE
+        return PLANE - (y - y_lo) / (y_hi - y_lo) * PLANE
 
-    curve = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, fitted))
+    curve = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, np.clip(fitted, y_lo, y_hi)))
     points = [PointView(round(float(px(inputs[i, 0])), 1), round(float(py(targets[i, 0])), 1),
-                        colors.to_hex(colors.POSITIVE), bool(in_batch[i]))
+                        colors.to_hex(colors.POSITIVE), bool(in_batch[i]), bool(held_out[i]))
               for i in order]
     return PlanePlot("regression", points=points, curve=curve,
-                     x_range=(fmt(x_lo, 2), fmt(x_hi, 2)), y_range=(fmt(y_lo, 2), fmt(y_hi, 2)))
+                     x_ticks=_ticks(x_lo, x_hi, False), y_ticks=_ticks(y_lo, y_hi, True))
+
+
+# --- the plot on a screen ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlotSize:
+    """The plot's square in CSS pixels and its tick type (app.css sizes .plane to match)."""
+    side: float
+    tick: float
+    point: float  # a point's radius in px (the batch's are larger)
+
+
+LAPTOP_PLOT = PlotSize(side=300, tick=13, point=4.0)
+PROJECTOR_PLOT = PlotSize(side=450, tick=24, point=6.5)
+
+
+@dataclass
+class FrameTick:
+    x: float
+    y: float
+    x2: float
+    y2: float
+    label_x: float
+    label_y: float
+    label: str
+
+
+@dataclass
+class PlotFrame:
+    """Pixel geometry of the plot: the square at (left, top), ticks below and left of it."""
+    width: float
+    height: float
+    left: float
+    top: float
+    side: float
+    tick_size: float
+    scale: float  # plot units -> px
+    point_r: float  # in plot units, so that it is PlotSize.point px on the screen
+    batch_r: float
+    x_ticks: list[FrameTick]
+    y_ticks: list[FrameTick]
+
+
+def plot_frame(plot: PlanePlot, size: PlotSize = LAPTOP_PLOT) -> PlotFrame:
+    tick_len = size.tick * 0.4
+    widest = max((text_width(t.label, size.tick) for t in plot.y_ticks), default=0.0)
+    left = widest + size.tick * 0.3 + tick_len + 2  # the y labels fit left of the square
+    top = size.tick * 0.7  # half a label above the top tick
+    scale = size.side / PLANE
+    bottom = top + size.side
+    x_ticks = [FrameTick(round(left + t.at * scale, 1), bottom, round(left + t.at * scale, 1), bottom + tick_len,
+                         round(left + t.at * scale, 1), round(bottom + tick_len + size.tick * 0.65, 1), t.label)
+               for t in plot.x_ticks]
+    y_ticks = [FrameTick(left - tick_len, round(top + t.at * scale, 1), left, round(top + t.at * scale, 1),
+                         round(left - tick_len - size.tick * 0.3, 1), round(top + t.at * scale, 1), t.label)
+               for t in plot.y_ticks]
+    return PlotFrame(
+        width=round(left + size.side + max((text_width(t.label, size.tick) for t in plot.x_ticks), default=0.0) / 2 + 2, 1), height=round(bottom + tick_len + size.tick * 1.4, 1),
+        left=round(left, 1), top=round(top, 1), side=size.side, tick_size=size.tick, scale=scale,
+        point_r=round(size.point / scale, 2), batch_r=round(size.point * 1.35 / scale, 2),
+        x_ticks=x_ticks, y_ticks=y_ticks,
+    )

@@ -42,14 +42,21 @@ def error_response(request: Request, error: Exception) -> HTMLResponse:
     return message_response(request, [error_message(error)], status_of(error))
 
 
+def is_projector(request: Request) -> bool:
+    """Projector mode: the page's ?projector=1, or the header its htmx requests carry (base.html)."""
+    return request.headers.get("X-Projector") == "1" or request.query_params.get("projector") == "1"
+
+
 def stage_response(request: Request, reader, doc: dict, focus: int, params_changed: bool = True,
-                   parts: StageParts | None = None) -> HTMLResponse:
+                   parts: StageParts | None = None, messages: list[Message] | None = None) -> HTMLResponse:
     """What a step changes. With `parts` (one step): only the parts of the drawing it changed, as
     out-of-band swaps (HX-Reswap: none); else the whole network panel, the swap target. Both add
     narration, status and the message area, and the loss curve and data plot when they changed.
     HX-Trigger tells far panels (the inspector) to fetch themselves again."""
-    context = session_panels(reader, doc, focus, parts=parts)
+    context = session_panels(reader, doc, focus, projector=is_projector(request), parts=parts)
     context.update(params_changed=params_changed if parts is None else parts.plots)
+    if messages:
+        context["messages"] = messages
     headers = {"HX-Trigger": STEP_DONE}
     if parts is not None:
         headers["HX-Reswap"] = "none"

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from app.i18n import _
 from app.sessions.config import MAX_TRAIN_ITERATIONS
-from app.lab.charts import loss_curve_view
+from app.ui.advice import advice
+from app.lab.charts import LAPTOP_CHART, PROJECTOR_CHART, loss_curve_view
 from app.ui.events import EVENTS
-from app.lab.layout import build_network_view, grad_scale_of
+from app.lab.layout import LAPTOP, PROJECTOR, build_network_view, grad_scale_of
 from app.lab.narration import narrate
-from app.lab.plots import plane_plot
+from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame
 from app.lab.status import status_view
+from app.lab.settings_view import settings_view
 from app.lab.svg_edges import edges_svg, hits_svg
 
 
@@ -58,7 +60,8 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
     `reader` is the SessionReader the same service call answered with `doc`."""
     session_id = doc["id"]
     plot = plane_plot(doc, reader.layer_outputs, reader.dataset)
-    net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
+    net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers,
+                             canvas=PROJECTOR if projector else LAPTOP)
     return {
         "doc": doc,
         "session_id": session_id,
@@ -68,21 +71,15 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
         "parts": parts,
         "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),
-        "curve": loss_curve_view(doc.get("history") or []),
+        "curve": loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART),
         "plot": plot,
+        "frame": plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT),
         "events": EVENTS,
         "projector": projector,
+        "settings": settings_view(doc),
         "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
-
-
-def _field_named(error: dict) -> str:
-    """'layers[1]: must be at most 1024': the field in the API's words, which the form's fields
-    follow (the build form's labels name the same things)."""
-    path = [str(part) for part in error.get("loc", []) if part != "body"]
-    field = ".".join(p for p in path if not p.isdigit()) + "".join(f"[{p}]" for p in path if p.isdigit())
-    return f"{field}: {error['msg']}" if field and not error["msg"].startswith(path[0] if path else "\0") else error["msg"]
 
 
 def error_message(error) -> Message:
@@ -94,6 +91,6 @@ def error_message(error) -> Message:
     if isinstance(error, StepRefused):
         return Message("error", _("Refused: %(reason)s") % {"reason": error.message})
     if isinstance(error, InvalidInput):
-        details = "; ".join(_field_named(e) for e in error.errors)
-        return Message("error", _("Not accepted: %(reason)s") % {"reason": details})
+        details = "; ".join(advice(e) for e in error.errors)
+        return Message("error", _("Please change this: %(reason)s") % {"reason": details})
     raise error

@@ -10,7 +10,7 @@ from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.ui.events import STEP_DONE
 from app.ui.forms import FormDep, int_field
 from app.lab.layout import MAX_DETAILED_EDGES
-from app.lab.rendering import SERVICE_ERRORS, error_response, render, stage_response
+from app.lab.rendering import SERVICE_ERRORS, error_response, is_projector, render, stage_response
 from app.lab.status import state_token
 from app.lab.stage import StageParts, error_message, session_panels, stage_parts
 
@@ -110,7 +110,7 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
         "show_network": small or not running,
     }
     parts = None if train["show_network"] else StageParts([], plots=True)
-    context = session_panels(state.reader, doc, focus, parts=parts)
+    context = session_panels(state.reader, doc, focus, projector=is_projector(request), parts=parts)
     context.update(params_changed=True, train=train)
     if error is not None:
         context["messages"] = [error_message(error)]

@@ -5,14 +5,14 @@ dozen attributes (50 ms a step), this about 1 us. Every value is a number or a c
 by layout.py; the one text (the tooltip) is escaped. The template includes the results as they are.
 
 Edges come in one group per layer, #edges-{l}: the weight lines (the .edge hooks) and, once
-backward l has run, the dashed gradient lines over them. A step re-sends only the groups whose
+backward l has run, the dashed gradient lines over them (each on a white casing). A step re-sends only the groups whose
 numbers it changed (see views.stage_parts); the invisible click targets never change.
 """
 from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from app.lab.layout import NetworkView
+from app.lab.layout import CASING, NetworkView
 
 OOB = ' hx-swap-oob="true"'
 
@@ -31,8 +31,9 @@ def _group(net: NetworkView, layer: int, oob: bool) -> str:
             lines.append(f'<line class="edge" {hook} {data} {geometry} {paint} tabindex="0"><title>{escape(e.title)}</title></line>')
         else:
             lines.append(f'<line class="edge" {hook} {data} {geometry} {paint}/>')
-        if e.grad_stroke:
-            grads.append(f'<line class="edge-grad" {geometry} stroke="{e.grad_stroke}" stroke-width="{e.grad_width}"/>')
+        if e.grad_stroke:  # a white casing under the dashes: they read on any weight colour
+            grads.append(f'<line class="edge-grad-casing" {geometry} stroke-width="{round(e.grad_width + CASING, 2)}"/>')
+            grads.append(f'<line class="edge-grad grad-{e.grad_sign}" {geometry} stroke="{e.grad_stroke}" stroke-width="{e.grad_width}"/>')
     lines += grads
     lines.append("</g>")
     return "\n".join(lines)

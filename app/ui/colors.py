@@ -1,6 +1,8 @@
-"""Colour scales: diverging and colour-blind safe (orange - grey - blue, as TensorFlow Playground).
+"""Colour scales: diverging and colour-blind safe (orange - grey - blue, as TensorFlow Playground),
+plus the contrast arithmetic (WCAG 2) that picks a legible text colour for any fill.
 
-Values are mapped to t in [-1, 1] by the caller; these functions only turn t into colours.
+Values are mapped to t in [-1, 1] by activation_t (from the activation's output range, which the
+engine states) or by the caller; the other functions only turn t into colours.
 """
 from __future__ import annotations
 
@@ -12,10 +14,20 @@ from app.engine.activations import ACTIVATIONS
 NEGATIVE = np.array([245, 147, 34], dtype=float)
 MIDDLE = np.array([232, 234, 235], dtype=float)
 POSITIVE = np.array([8, 119, 189], dtype=float)
+WHITE = np.array([255, 255, 255], dtype=float)
 
-# the gradient channel uses another colour-blind-safe pair (ColorBrewer PRGn ends)
-GRAD_NEGATIVE = "#1b7837"
-GRAD_POSITIVE = "#762a83"
+# The gradient channel: dark dashed lines on a white casing, so that they differ from the weights'
+# solid orange/blue lines by lightness and pattern, not by hue alone (red-green colour blindness).
+# The sign has its own dash pattern too (app.css): long dashes above 0, short ones below.
+GRAD_NEGATIVE = "#1b5e20"  # dark green: 7.9:1 on white
+GRAD_POSITIVE = "#6a1b9a"  # dark purple: 9.4:1 on white
+
+TEXT_DARK = "#000000"
+TEXT_LIGHT = "#ffffff"
+
+# The data plot's background is the output's colour this far towards white (TF Playground draws
+# it at alpha 160/255): the points, drawn at full strength with a white rim, stay visible on it.
+TINT = 0.55
 
 # class colours for data points and multi-class maps (Okabe-Ito)
 CLASS_COLORS = ["#e69f00", "#0072b2", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#f0e442", "#000000"]
@@ -29,8 +41,18 @@ def diverging_rgb(t: np.ndarray) -> np.ndarray:
     return np.rint(rgb).astype(np.uint8)
 
 
+def tinted(rgb: np.ndarray, amount: float = TINT) -> np.ndarray:
+    """The colours `amount` of the way towards white (uint8 in, uint8 out)."""
+    rgb = np.asarray(rgb, dtype=float)
+    return np.rint(rgb + (WHITE - rgb) * amount).astype(np.uint8)
+
+
 def to_hex(rgb) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgb))
+
+
+def from_hex(color: str) -> np.ndarray:
+    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
 def diverging_hex(t: float) -> str:
@@ -41,19 +63,35 @@ def diverging_hex_many(t: np.ndarray) -> list[str]:
     return ["#%02x%02x%02x" % tuple(row) for row in diverging_rgb(t).reshape(-1, 3).tolist()]
 
 
-def text_color_on(t: float) -> str:
-    """Dark text on light fills, white text on saturated ones (contrast on a projector)."""
-    return "#ffffff" if abs(t) > 0.55 else "#111111"
+def luminance(rgb) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (0..255 channels)."""
+    c = np.asarray(rgb, dtype=float) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
 
 
-def activation_t(values: np.ndarray, activation: str | None) -> np.ndarray:
-    """Map activations onto [-1, 1]: a bounded activation's output range maps onto it whole
-    (sigmoid's 0..1, tanh's -1..1, as the engine states them); others are scaled by their
-    largest magnitude (so a ReLU layer still shows contrast)."""
+def contrast(a, b) -> float:
+    """WCAG 2 contrast ratio of two colours (hex strings or RGB triples), 1 to 21."""
+    la, lb = (luminance(from_hex(c) if isinstance(c, str) else c) for c in (a, b))
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def text_color_on(fill: str) -> str:
+    """Black or white, whichever reads better on the fill: with pure black and white at least one
+    of them reaches 4.58:1 on any colour, so every unit value passes WCAG AA."""
+    return TEXT_DARK if contrast(fill, TEXT_DARK) >= contrast(fill, TEXT_LIGHT) else TEXT_LIGHT
+
+
+def activation_t(values: np.ndarray, output_range) -> np.ndarray:
+    """Map activations onto [-1, 1]: a bounded activation's range, (low, high) as the engine states
+    it (or the activation's name), maps onto it whole (sigmoid's 0 .. 0.5 .. 1 to orange .. grey ..
+    blue); unbounded values are scaled by their largest magnitude when it exceeds 1 (so a ReLU
+    layer still shows contrast)."""
     values = np.asarray(values, dtype=float)
-    bounds = ACTIVATIONS[activation].output_range if activation in ACTIVATIONS else None
-    if bounds is not None:
-        low, high = bounds
-        return (2.0 * values - (low + high)) / (high - low)
+    if isinstance(output_range, str) or output_range is None:
+        output_range = ACTIVATIONS[output_range].output_range if output_range in ACTIVATIONS else None
+    if output_range is not None:
+        low, high = output_range
+        return 2.0 * (values - low) / (high - low) - 1.0
     scale = float(np.max(np.abs(values))) if values.size else 0.0
     return values / scale if scale > 1.0 else values

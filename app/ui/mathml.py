@@ -85,13 +85,37 @@ def mover(base, over) -> Markup:
     return _element("mover", [base, over])
 
 
+# A formula may break before these operators when it sits at the top level of math(): browsers
+# do not wrap MathML, so a long line is sent as pieces that wrap like words (.formula in app.css).
+BREAK_BEFORE = {"=", "+", MINUS, "\u2192", "\u2190", "\u2248"}
+
+
+def _breaks_before(child) -> bool:
+    text = str(child)
+    return text.startswith("<mo>") and text[4:-5] in BREAK_BEFORE
+
+
 def math(*children, label: str = "", display: str = "block") -> Markup:
     """A formula, on its own line (display="block") or in the text ("inline"); label is read by
-    screen readers (alttext)."""
-    attrs = {"display": display} if display == "block" else {}
-    if label:
-        attrs["alttext"] = label
-    return _element("math", [mrow(*children)], **attrs)
+    screen readers (alttext). A block formula is one <math> per piece between its top-level = and
+    + signs, in a wrapping row: a total is never cut off on the right."""
+    pieces: list[list] = [[]]
+    for child in children:
+        if _breaks_before(child) and pieces[-1]:
+            pieces.append([])
+        pieces[-1].append(child)
+    if display != "block" or len(pieces) == 1:
+        attrs = {"display": display} if display == "block" else {}
+        if label:
+            attrs["alttext"] = label
+        return _element("math", [mrow(*children)], **attrs)
+    parts = []
+    for index, piece in enumerate(pieces):
+        if index and _breaks_before(piece[0]):  # alone at the start of a piece it is still infix: keep its spacing
+            piece = [Markup(str(piece[0]).replace("<mo>", '<mo form="infix">', 1)), *piece[1:]]
+        attrs = {"alttext": label} if label and index == 0 else {}
+        parts.append(_element("math", [mrow(*piece)], **attrs))
+    return Markup('<div class="formula">') + Markup("").join(parts) + Markup("</div>")
 
 
 # --- small shapes both products write ----------------------------------------------------------

@@ -37,15 +37,74 @@
     htmx.ajax("GET", "/s/" + encodeURIComponent(svg.dataset.session) + "/inspect?" + query, { target: "#inspector", swap: "outerHTML" });
   }
 
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  // A black band with a yellow core along an edge, drawn above every layer at full strength (a
+  // faded layer's edge would stay faded), for the selected edge and the focused one.
+  function band(edge, kind) {
+    var layer = document.getElementById("net-selection");
+    if (!layer || !edge) return;
+    var width = parseFloat(edge.getAttribute("stroke-width")) || 1;
+    [["selection-band", width + 7], ["selection-core", width + 3]].forEach(function (part) {
+      var line = document.createElementNS(SVG_NS, "line");
+      ["x1", "y1", "x2", "y2"].forEach(function (name) { line.setAttribute(name, edge.getAttribute(name)); });
+      line.setAttribute("class", part[0] + " " + kind);
+      line.setAttribute("stroke-width", part[1]);
+      layer.appendChild(line);
+    });
+    var copy = edge.cloneNode(false);  // the edge's own colour on top of the band
+    copy.removeAttribute("id");
+    copy.removeAttribute("tabindex");
+    copy.setAttribute("class", "selection-edge " + kind);
+    layer.appendChild(copy);
+  }
+
+  function clearBands(kind) {
+    document.querySelectorAll("#net-selection ." + kind).forEach(function (el) { el.remove(); });
+  }
+
   // Keep the inspected element outlined after every swap of the drawing.
   function markSelected() {
     var inspector = document.getElementById("inspector");
     document.querySelectorAll("#network .selected").forEach(function (el) { el.classList.remove("selected"); });
+    clearBands("for-selected");
     if (!inspector || !inspector.dataset.kind) return;
     var d = inspector.dataset;
     var id = d.kind === "edge" ? "edge-" + d.layer + "-" + d.to + "-" + d.from : "unit-" + d.layer + "-" + d.to;
     var selected = document.getElementById(id);
-    if (selected) selected.classList.add("selected");
+    if (!selected) return;
+    selected.classList.add("selected");
+    if (d.kind === "edge") band(selected, "for-selected");
+  }
+
+  // Hovering or focusing a hidden unit shows its map in the big data plot, as TF Playground does.
+  function showUnitMap(element, on) {
+    var unit = element && element.closest ? element.closest("#network .unit") : null;
+    var image = document.getElementById("plane-image");
+    var plot = document.getElementById("data-plot");
+    var showing = document.getElementById("plane-showing");
+    if (!image || !plot || !showing) return;
+    var map = unit ? unit.querySelector(".unit-map") : null;
+    if (on && map) {
+      image.setAttribute("href", map.getAttribute("href"));
+      plot.classList.add("showing-unit");
+      showing.textContent = unit.querySelector("title").textContent.split(":")[0];
+    } else if (!on) {
+      image.setAttribute("href", image.dataset.output);
+      plot.classList.remove("showing-unit");
+      showing.textContent = showing.dataset.output;
+    }
+  }
+
+  // The data plot's check boxes (discretize, test data) are remembered and survive every swap.
+  function applyPlotToggles() {
+    var plot = document.getElementById("data-plot");
+    if (!plot) return;
+    plot.querySelectorAll(".plot-toggle").forEach(function (box) {
+      var on = window.localStorage && localStorage.getItem("bplab-" + box.dataset.toggle) === "1" && !box.disabled;
+      box.checked = on;
+      plot.classList.toggle(box.dataset.toggle, on);
+    });
   }
 
   function showReadout(element) {
@@ -83,24 +142,41 @@
 
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest(".train-stop")) {
+      // The slice in flight (at most stepping.CHUNK_SECONDS of work, one locked request that
+      // cannot be cut short) finishes; no slice starts after it: its answer sends stop=1.
       trainStopped = true;
       event.target.closest(".train-stop").disabled = true;
       return;
     }
+    var message = event.target.closest && event.target.closest("#messages .message");
+    if (message) { message.remove(); return; }  // a message floats over the page: a click puts it away
     var hook = hookOf(event.target);
     if (hook) inspect(hook);
   });
 
   // The language list switches on its own; its button stays for pages without JavaScript.
   document.addEventListener("change", function (event) {
+    if (event.target.classList && event.target.classList.contains("plot-toggle")) {
+      if (window.localStorage) localStorage.setItem("bplab-" + event.target.dataset.toggle, event.target.checked ? "1" : "0");
+      applyPlotToggles();
+      return;
+    }
     if (event.target.id === "lang-select" && event.target.form) {
       returnHere(event.target.form);
       event.target.form.submit(); // submit() fires no submit event: returnHere is called first
     }
   });
 
-  document.addEventListener("mouseover", function (event) { showReadout(event.target); });
-  document.addEventListener("focusin", function (event) { showReadout(event.target); });
+  document.addEventListener("mouseover", function (event) { showReadout(event.target); showUnitMap(event.target, true); });
+  document.addEventListener("mouseout", function (event) { showUnitMap(event.target, false); });
+  document.addEventListener("focusin", function (event) {
+    showReadout(event.target);
+    showUnitMap(event.target, true);
+    clearBands("for-focus");
+    var hook = hookOf(event.target);
+    if (hook && hook.classList.contains("edge")) band(hook, "for-focus");
+  });
+  document.addEventListener("focusout", function (event) { showUnitMap(event.target, false); clearBands("for-focus"); });
 
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
@@ -126,8 +202,8 @@
     if (lab) sayFailure(lab.dataset.failed);
   });
 
-  document.addEventListener("htmx:afterSettle", markSelected);
-  document.addEventListener("DOMContentLoaded", markSelected);
+  document.addEventListener("htmx:afterSettle", function () { markSelected(); applyPlotToggles(); });
+  document.addEventListener("DOMContentLoaded", function () { markSelected(); applyPlotToggles(); });
 
   document.addEventListener("submit", function (event) {
     if (event.target.matches && event.target.matches(".lang-switch")) returnHere(event.target);

@@ -193,12 +193,16 @@ def test_train_can_be_stopped(page, live_server):
     assert api(live_server, session_id)["iteration"] == done
 
 
-def test_projector_mode_hides_editing(page, live_server):
+def test_projector_mode_hides_editing_and_keeps_the_controls(page, live_server):
     session_id = new_session(live_server)
     page.goto(f"/s/{session_id}?projector=1")
     assert page.get_attribute("body", "class") == "projector"
-    assert not page.is_visible("#train-form")
-    assert page.is_visible("#btn-step")
+    assert not page.is_visible("#settings") and not page.is_visible(".keys-hint")
+    for control in ("#btn-step", "#btn-back", "#train-form", "#btn-reset"):
+        assert page.is_visible(control), control
+    page.click("#btn-step")  # a step's answer is drawn for the projector too
+    page.wait_for_selector("#status[data-position='1']")
+    assert page.get_attribute("#network", "class").startswith("network canvas-projector")
 
 
 def test_sample_in_focus_changes_the_numbers_and_the_url(page, live_server):

@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from app.lab.layout import geometry
+from app.lab.plots import CURVE_POINTS
+
 MAZUR_W5_AFTER_UPDATE = 0.35891648
 
 
@@ -87,8 +90,8 @@ def test_build_form_creates_a_session(client):
 def test_build_form_errors_are_shown_on_the_form(client):
     response = client.post("/s", data={"layers": "2", "learning_rate": "x"})
     assert response.status_code == 422
-    assert "layers: give at least two sizes" in response.text
-    assert "learning_rate: please enter a number" in response.text
+    assert "Units per layer: write at least two whole numbers" in response.text
+    assert "Learning rate: please enter a number, for example 0.5." in response.text
     response = client.post("/s", data={"layers": "2, 4, 1", "samples": "0"})
     assert response.status_code == 422 and 'class="message message-error"' in response.text
 
@@ -216,7 +219,7 @@ def test_bad_edits_are_readable_422s(client, worked):
     response = client.post(f"/s/{worked}/edit", data={"layer": "2", "to": "0", "from": "0", "value": "abc"})
     assert response.status_code == 422 and "Please enter a finite number." in response.text
     response = client.post(f"/s/{worked}/edit", data={"layer": "9", "to": "0", "from": "0", "value": "1"})
-    assert response.status_code == 422 and "Not accepted:" in response.text
+    assert response.status_code == 422 and "Please change this:" in response.text
 
 
 def test_train_chunks_run_to_the_end_and_can_stop(client, worked):
@@ -247,7 +250,8 @@ def test_focus_fragment_remembers_the_sample_in_the_url(client):
 
 def test_projector_mode_is_a_body_class(client, worked):
     html = client.get(f"/s/{worked}", params={"projector": "1"}).text
-    assert '<body class="projector">' in html and "Leave projector mode" in html
+    assert '<body class="projector" hx-headers=\'{"X-Projector": "1"}\'>' in html and "Leave projector mode" in html
+    assert 'class="network canvas-projector' in html
 
 
 def test_language_switch_sets_the_cookie_and_redirects_locally(client, worked):
@@ -270,8 +274,9 @@ def test_a_784_256_10_network_page_is_summarized(client):
     session_id = create(client, body)
     page = client.get(f"/s/{session_id}")
     assert page.status_code == 200
-    assert "15 of 784 units shown" in page.text and "15 of 256 units shown" in page.text
-    assert len(hooks(page.text, "edge")) == 15 * 15 + 10 * 15
+    shown = len(geometry([784, 256, 10]).slots[0]) - 1
+    assert f"{shown}/784" in page.text and f"{shown} of 256 units shown" in page.text
+    assert len(hooks(page.text, "edge")) == shown * shown + 10 * shown
     html = client.post(f"/s/{session_id}/iteration").text
     assert len(html) < 400_000
     assert '<section id="narration" class="panel narration phase-update"' in html
@@ -295,14 +300,15 @@ def test_regression_data_gets_a_fitted_curve(client):
     html = client.get(f"/s/{session_id}").text
     assert "Fitted curve" in html
     points = re.search(r'<polyline class="fit" points="([^"]+)"', html).group(1).split()
-    assert len(points) == 80
+    assert len(points) == CURVE_POINTS
 
 
 def test_two_input_data_gets_a_boundary_map_and_unit_maps(client):
     session_id = create(client, {"preset": "xor"})
     html = client.get(f"/s/{session_id}").text
     assert "Decision boundary" in html
-    assert re.search(r'<image href="data:image/png;base64,[A-Za-z0-9+/=]+" x="0" y="0"', html)
+    assert re.search(r'<image id="plane-image" class="plane-continuous" href="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
+    assert re.search(r'<image class="plane-discrete" href="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
     assert len(re.findall(r'<image class="unit-map"', html)) == 2  # one per hidden unit
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.ui import colors
 from app.ui.numbers import fmt
-from app.lab.layout import EDGE_WIDTH, build_network_view, drawn_units
+from app.lab.layout import EDGE_WIDTH, LAPTOP, PROJECTOR, build_network_view, drawn_units, geometry, overlaps, text_width
 from tests.lab.worked_example import doc_after, initial_doc
 
 
@@ -39,9 +39,11 @@ def test_after_forward_1_hidden_units_show_their_activation():
 
 def test_output_units_show_y_hat_against_the_target():
     net = build_network_view(doc_after(2))
-    outputs = [u.output for u in net.units if u.layer == 2]
-    assert outputs[0].y_hat == "\u0177 0.7514" and outputs[0].target == "y 0.01"
-    assert outputs[1].y_hat == "\u0177 0.7729" and outputs[1].target == "y 0.99"
+    y_hats = [t.text for t in net.texts if t.kind == "y-hat"]
+    targets = [t.text for t in net.texts if t.kind == "target"]
+    assert y_hats == ["\u0177 0.7514", "\u0177 0.7729"] and targets == ["y 0.01", "y 0.99"]
+    output_x = max(u.x + u.r for u in net.units)
+    assert all(t.box[0] > output_x and t.box[2] <= net.width for t in net.texts if t.kind in ("y-hat", "target"))
 
 
 def test_backward_adds_the_gradient_channel_and_flows_right_to_left():
@@ -118,16 +120,18 @@ def random_doc(sizes, seed=0, computed=True):
 
 def test_a_784_256_10_network_is_summarized_not_broken():
     net = build_network_view(random_doc([784, 256, 10]))
-    assert net.summarized
-    assert len([u for u in net.units if u.layer == 0]) == 15
-    assert len(net.edges) == 15 * 15 + 10 * 15
-    assert net.columns[0].note == "15 of 784 units shown"
+    shown = len(geometry([784, 256, 10]).slots[0]) - 1  # as many slots as units of the smallest legible size fit
+    assert net.summarized and 8 <= shown < 16
+    assert len([u for u in net.units if u.layer == 0]) == shown
+    assert len(net.edges) == shown * shown + 10 * shown
+    notes = [t.text for t in net.texts if t.kind == "column-note"]
+    assert f"{shown}/784" in notes and f"{shown} of 256 units shown" in notes  # the narrow first column: the short form
     assert net.columns[0].ellipses  # the cut is visible
     units = {(u.layer, u.unit) for u in net.units}
     assert (0, 783) in units and (0, 500) not in units
+    assert min(u.r for u in net.units) >= LAPTOP.min_radius
     # units this small cannot hold a readable number: none is drawn (the inspector has them)
-    assert not net.show_numbers
-    assert all(u.label == "" and (u.bias is None or u.bias.label == "") for u in net.units)
+    assert not net.show_numbers and all(u.label == "" for u in net.units)
 
 
 def test_a_small_network_labels_each_unit_with_its_own_value():
@@ -138,11 +142,27 @@ def test_a_small_network_labels_each_unit_with_its_own_value():
         assert unit.label == fmt(doc["layers"][unit.layer]["a"][1, unit.unit], 3), unit
 
 
-def test_eight_layers_of_sixteen_are_drawn_in_full():
-    sizes = [16] * 9
-    net = build_network_view(random_doc(sizes))
-    assert not net.summarized
-    assert len(net.units) == 16 * 9 and len(net.edges) == 8 * 256
+@pytest.mark.parametrize("canvas", [LAPTOP, PROJECTOR])
+def test_small_layers_are_drawn_in_full_and_dense_ones_cut_to_what_is_legible(canvas):
+    net = build_network_view(random_doc([2, 8, 8, 1]), canvas=canvas)
+    assert not net.summarized and len(net.units) == 19
+    net = build_network_view(random_doc([16] * 9), canvas=canvas)
+    assert net.summarized and min(u.r for u in net.units) >= canvas.min_radius
+
+
+@pytest.mark.parametrize("canvas", [LAPTOP, PROJECTOR])
+@pytest.mark.parametrize("sizes", [[2, 2, 2], [2, 8, 8, 1], [1, 16, 1], [2, 16, 16, 3], [2, 6, 6, 6, 6, 1], [784, 256, 10]])
+def test_texts_never_overlap_are_legible_and_numbers_are_left_out_not_shrunk(canvas, sizes):
+    doc = random_doc(sizes)
+    doc["last_step"] = {"phase": "backward", "layer": len(sizes) - 1}
+    net = build_network_view(doc, canvas=canvas)
+    boxes = [t.box for t in net.texts] + ([net.flow.label.box] if net.flow else [])
+    assert all(not overlaps(a, b) for n, a in enumerate(boxes) for b in boxes[n + 1:])
+    assert all(t.size >= (12 if canvas is LAPTOP else 24) for t in net.texts)
+    assert all(0 <= t.box[0] and t.box[2] <= net.width for t in net.texts)
+    for u in net.units:  # a value is drawn whole inside its unit, or not at all
+        assert u.label == "" or text_width(u.label, net.value_font, bold=True) <= 2 * u.r
+        assert all(not overlaps(t.box, (u.x - u.r, u.y - u.r, u.x + u.r, u.y + u.r)) for t in net.texts)
 
 
 def test_more_than_eight_weight_layers_are_cut_to_fewer_units():
@@ -164,3 +184,12 @@ def test_activation_colours_span_each_bounded_output_range_whole():
         middle = (low + high) / 2
         np.testing.assert_allclose(colors.activation_t(np.array([low, middle, high]), name), [-1.0, 0.0, 1.0], err_msg=name)
     np.testing.assert_allclose(colors.activation_t(np.array([0.25, 0.75]), "sigmoid"), [-0.5, 0.5])
+
+
+@pytest.mark.parametrize("canvas", [LAPTOP, PROJECTOR])
+def test_every_output_unit_of_a_small_output_layer_shows_y_hat_and_y_even_for_tiny_values(canvas):
+    doc = random_doc([2, 6, 3])
+    doc["layers"][2]["a"][0] = [0.0003156, 2.294e-5, 0.99968]
+    net = build_network_view(doc, canvas=canvas)
+    assert [t.text for t in net.texts if t.kind == "y-hat"] == ["\u0177 0.00032", "\u0177 2.3e\u22125", "\u0177 0.9997"]
+    assert len([t for t in net.texts if t.kind == "target"]) == 3
