@@ -91,6 +91,8 @@ def negotiate_locale(query_lang: str | None, cookie_lang: str | None, accept_lan
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
+        if not quality > 0:  # q=0 means "not this language" (RFC 9110, 12.4.2)
+            continue
         weighted.append((-quality, position, tag))
     for _q, _pos, tag in sorted(weighted):
         locale = normalize_locale(tag)

@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
+from app.api.examples import keep_nulls_in_examples
 from app.api.presets import router as presets_router
 from app.api.routes import router as api_router
 from app.api.docs import router as docs_router
@@ -14,7 +15,15 @@ from app.rooms.credentials import TeacherTokenMiddleware
 from app.rooms.database import open_rooms_database
 from app.rooms.hub import Hub
 from app.rooms.service import RoomService
-from app.middleware import BodySizeLimitMiddleware, LocaleMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodySizeLimitMiddleware,
+    ClientMiddleware,
+    HeadAsGetMiddleware,
+    LocaleMiddleware,
+    SecurityHeadersMiddleware,
+    ServerErrorAnswerMiddleware,
+    TrailingSlashMiddleware,
+)
 from app.sessions.service import SessionService
 from app.sessions.store import open_store
 from app.settings import Settings, load_settings
@@ -32,18 +41,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "network step by step (forward l, loss, backward l, update).",
         docs_url=None,  # served from our own copy of swagger-ui (offline classrooms), see app/api/docs.py
         redoc_url=None,
+        redirect_slashes=False,  # TrailingSlashMiddleware answers /x/ as /x instead of a 307
     )
     app.state.settings = settings
-    app.state.sessions = SessionService(open_store(settings), settings.session_days, settings.cache_mb)
+    app.state.sessions = SessionService(
+        open_store(settings), settings.session_days, settings.cache_mb, quota=settings.client_quota
+    )
     app.state.rooms = RoomService(app.state.sessions, open_rooms_database(settings.database_url, settings.db_path), settings.room_hours)
     renderers = {"api": ApiRenderer(), "page": PageRenderer(app.state.sessions)}
     app.state.room_hub = Hub(app.state.rooms, renderers, settings.max_room_streams)
     install_error_handlers(app)
     install_room_error_handlers(app)
-    # the last added runs first: the locale is known before anything answers
-    app.add_middleware(SecurityHeadersMiddleware)
+    keep_nulls_in_examples(app)
+    # the last added runs first: security headers wrap every answer (413 and 500 too), and the
+    # locale is known before anything answers
+    app.add_middleware(ServerErrorAnswerMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(ClientMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(TeacherTokenMiddleware)  # first of all: it needs the server's own receive
     app.mount("/static/vendor/htmx", StaticFiles(directory=settings.htmx_dir, check_dir=False), name="htmx")
     app.mount("/static/vendor/htmx-ext-sse", StaticFiles(directory=settings.htmx_sse_dir, check_dir=False), name="htmx-ext-sse")

@@ -1,9 +1,11 @@
-"""Pure ASGI middleware: the request's locale, and security headers on every answer."""
-import json
+"""Pure ASGI middleware: the request's locale and client, security headers on every answer
+(413 and 500 included), HEAD wherever GET is, no redirect for a trailing slash."""
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from app import i18n
+from app.api.errors import BodyTooLarge, body_too_large, internal_error
+from app.sessions.clients import current_client
 
 # No inline scripts or styles anywhere, so the page can forbid them.
 CONTENT_SECURITY_POLICY = (
@@ -77,7 +79,7 @@ class BodySizeLimitMiddleware:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await self._refuse(send)
+            return await body_too_large(self.limit)(scope, receive, send)
         received = 0
 
         async def counting_receive():
@@ -91,21 +93,81 @@ class BodySizeLimitMiddleware:
         try:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
-            await self._refuse(send)
-
-    async def _refuse(self, send):
-        body = json.dumps({"detail": body_too_large_message(self.limit)}).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": body})
+            await body_too_large(self.limit)(scope, receive, send)
 
 
-class BodyTooLarge(Exception):
-    """Raised while the app reads a body that grew past the limit (sent without Content-Length)."""
+class ServerErrorAnswerMiddleware:
+    """A bug answers 500 in the API's error shape, inside the security headers; the exception
+    still propagates, so the server logs it (Starlette's own 500 sits outside every middleware)."""
 
-    def __init__(self, limit: int):
-        super().__init__(limit)
-        self.limit = limit
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if not started:
+                await internal_error()(scope, receive, send)
+            raise
 
 
-def body_too_large_message(limit: int) -> str:
-    return i18n.gettext("The request body is over {n} MiB: send less data.").format(n=limit // 2**20)
+class HeadAsGetMiddleware:
+    """HEAD is answered wherever GET is: the GET answer's status and headers, without the body."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class TrailingSlashMiddleware:
+    """/api/v1/sessions/ is answered as /api/v1/sessions (no 307: a redirected POST confuses
+    clients, and schema-driven tools count it as undocumented)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            raw_path = scope.get("raw_path") or b""
+            scope = {**scope, "path": path.rstrip("/") or "/", "raw_path": raw_path.rstrip(b"/") or b"/"}
+        await self.app(scope, receive, send)
+
+
+class ClientMiddleware:
+    """Sets sessions.clients.current_client to the caller's address (the per-client quotas)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        client = scope.get("client")
+        token = current_client.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_client.reset(token)

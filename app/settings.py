@@ -1,10 +1,19 @@
 """One Settings object, read from BPLAB_* environment variables."""
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "sessions.sqlite3"
+
+
+@dataclass(frozen=True)
+class ClientQuota:
+    """Sessions and stored bytes one client address may hold at once (0: no limit). The defaults
+    fit a class of 60 behind one NAT address opening a few dozen sessions each."""
+
+    max_sessions: int = 2000
+    max_stored_bytes: int = 4 * 2**30
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,8 @@ class Settings:
     max_body_bytes: int = 256 * 2**20
     # sessions nobody has touched for this many days are deleted (0 keeps them forever)
     session_days: float = 30.0
+    # how much one client address may hold; a classroom behind one NAT address shares it
+    client_quota: ClientQuota = field(default_factory=lambda: ClientQuota())
     static_dir: Path = PROJECT_ROOT / "static"
     # htmx comes from npm (package-lock.json) and is served by the app itself: classrooms are offline.
     htmx_dir: Path = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
@@ -33,6 +44,10 @@ def load_settings() -> Settings:
     return Settings(
         db_path=Path(os.environ.get("BPLAB_DB") or DEFAULT_DB),
         session_days=float(os.environ.get("BPLAB_SESSION_DAYS") or 30),
+        client_quota=ClientQuota(
+            max_sessions=int(os.environ.get("BPLAB_MAX_SESSIONS_PER_CLIENT") or ClientQuota.max_sessions),
+            max_stored_bytes=int(float(os.environ.get("BPLAB_MAX_STORED_MB_PER_CLIENT") or ClientQuota.max_stored_bytes / 2**20) * 2**20),
+        ),
         database_url=os.environ.get("BPLAB_DATABASE_URL") or None,
         cache_mb=float(os.environ.get("BPLAB_CACHE_MB") or 128),
         room_hours=float(os.environ.get("BPLAB_ROOM_HOURS") or 12),

@@ -82,9 +82,9 @@ def test_locale_negotiation(query, cookie, accept, expected):
 
 def test_api_messages_follow_accept_language(client):
     answer = client.get("/api/v1/sessions/nope", headers={"Accept-Language": "zh-CN"})
-    assert answer.status_code == 404 and "没有会话" in answer.json()["detail"]
+    assert answer.status_code == 404 and "没有会话" in answer.json()["detail"][0]["msg"]
     answer = client.get("/api/v1/sessions/nope", headers={"Accept-Language": "en"})
-    assert answer.json()["detail"].startswith("No session")
+    assert answer.json()["detail"][0]["msg"].startswith("No session")
     presets = client.get("/api/v1/presets", headers={"Accept-Language": "zh-CN"}).json()
     assert any(re.search(r"[\u4e00-\u9fff]", p["title"]) for p in presets)
 

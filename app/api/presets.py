@@ -6,7 +6,9 @@ from app.api.schemas import PresetOut
 from app.i18n import _
 from app.sessions.presets import PRESETS
 
-router = APIRouter(prefix="/api/v1", tags=["presets"], default_response_class=ArrayJSONResponse)
+router = APIRouter(
+    prefix="/api/v1", tags=["presets"], default_response_class=ArrayJSONResponse, generate_unique_id_function=lambda route: route.name
+)
 
 
 @router.get("/presets", response_model=None, responses={200: {"model": list[PresetOut]}})

@@ -7,37 +7,51 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.api.examples import CONFIG_EXAMPLES, PATCH_EXAMPLES, PREDICT_EXAMPLES, SESSION_LINKS, STEP_EXAMPLES, TRAIN_EXAMPLES
 from app.api.requests import JSONRoute
 from app.api.responses import ArrayJSONResponse
 from app.api.schemas import (
+    Config,
     ConfigOverrides,
     ErrorOut,
     GradcheckOut,
     PatchRequest,
     PredictOut,
     PredictRequest,
-    RefusedOut,
     SessionOut,
     StepRequest,
     TrainRequest,
-    ValidationErrorOut,
-    Config,
 )
 from app.deps import SessionsDep
 from app.sessions.service import WouldWait
 
-router = APIRouter(prefix="/api/v1", tags=["sessions"], default_response_class=ArrayJSONResponse, route_class=JSONRoute)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["sessions"],
+    default_response_class=ArrayJSONResponse,
+    route_class=JSONRoute,
+    generate_unique_id_function=lambda route: route.name,  # operationId = the handler's verb_noun name
+)
 
-NOT_FOUND = {404: {"model": ErrorOut, "description": "No such session"}}
-INVALID = {422: {"model": ValidationErrorOut, "description": "Malformed JSON or a wrong field; `loc` names it"}}
-REFUSED = {409: {"model": RefusedOut, "description": "Refused (a step would overflow, nothing to undo, or the session is busy): the session is unchanged"}}
-TOO_LARGE = {413: {"model": ErrorOut, "description": "The body is over the size limit (256 MiB)"}}
-SESSION = {
+
+def _error(description: str) -> dict:
+    return {"model": ErrorOut, "description": description}
+
+
+NOT_FOUND = {404: _error("No such session (code session_not_found)")}
+INVALID = {422: _error("Malformed JSON (code invalid_json), a wrong field (invalid_input) or a value over a limit (limit_exceeded); `loc` names the field")}
+REFUSED = {409: _error("Refused, the session is unchanged: a step would overflow (step_refused), nothing to undo (nothing_to_undo), the session is busy (busy), or the numbers of a read overflow (not_finite)")}
+TOO_LARGE = {413: _error("The body is over the size limit (code limit_exceeded, limit max_body_bytes)")}
+QUOTA = {429: _error("This client address holds as many sessions or stored bytes as one may (code limit_exceeded, limit max_sessions_per_client or max_stored_bytes_per_client)")}
+STALE = {412: _error("If-Match named another version than the session's (code precondition_failed): nothing was changed")}
+ETAG = {"ETag": {"description": 'The session\'s version, quoted: "n"', "schema": {"type": "string"}}}
+SESSION = {"model": SessionOut, "description": "The session", "headers": ETAG}
+CREATED = {
     "model": SessionOut,
-    "description": "The session",
-    "headers": {"ETag": {"description": 'The session\'s version, quoted: "n"', "schema": {"type": "string"}}},
+    "description": "The new session",
+    "headers": {**ETAG, "Location": {"description": "The new session's URL: /api/v1/sessions/{id}", "schema": {"type": "string"}}},
+    "links": SESSION_LINKS,
 }
-STALE = {412: {"model": ErrorOut, "description": "If-Match named another version than the session's: nothing was changed"}}
 
 
 def if_match_versions(
@@ -68,7 +82,7 @@ class View:
     def __init__(
         self,
         view: Annotated[Literal["full", "compact"], Query(description="compact: batch, z, a, grad.a, grad.z are null")] = "full",
-        history: Annotated[int | None, Query(ge=0, description="Keep only the last N history entries")] = None,
+        history: Annotated[int, Query(ge=0, description="Keep only the last N history entries")] = None,
     ):
         self.options = {"view": view, "history": history}
 
@@ -76,9 +90,14 @@ class View:
 ViewDep = Annotated[View, Depends()]
 
 
-@router.post("/sessions", status_code=201, response_model=None, responses={201: SESSION, **INVALID, **TOO_LARGE})
-def create_session(body: Annotated[ConfigOverrides, Body()], sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return session_response(sessions.create(body.model_dump(exclude_unset=True), **view.options), status_code=201)
+@router.post("/sessions", status_code=201, response_model=None, responses={201: CREATED, **INVALID, **TOO_LARGE, **QUOTA})
+def create_session(
+    body: Annotated[ConfigOverrides, Body(openapi_examples=CONFIG_EXAMPLES)], sessions: SessionsDep, view: ViewDep
+) -> ArrayJSONResponse:
+    session = sessions.create(body.model_dump(exclude_unset=True), **view.options)
+    answer = session_response(session, status_code=201)
+    answer.headers["Location"] = f"/api/v1/sessions/{session['id']}"
+    return answer
 
 
 async def answered_inline(call, inline: bool = True):
@@ -106,7 +125,7 @@ def delete_session(session_id: str, sessions: SessionsDep, if_match: IfMatchDep)
 
 @router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
 async def step_session(
-    session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep, body: Annotated[StepRequest | None, Body()] = None
+    session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep, body: Annotated[StepRequest | None, Body(openapi_examples=STEP_EXAMPLES)] = None
 ) -> ArrayJSONResponse:
     body = body or StepRequest()
     call = partial(sessions.step, session_id, count=body.count, until=body.until, if_match=if_match, **view.options)
@@ -119,7 +138,7 @@ def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep, if_
 
 
 @router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
-def train_session(session_id: str, body: TrainRequest, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+def train_session(session_id: str, body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     return session_response(sessions.train(session_id, body.iterations, if_match=if_match, **view.options))
 
 
@@ -129,14 +148,14 @@ def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep, if_matc
 
 
 @router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
-def update_session(session_id: str, body: PatchRequest, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+def update_session(session_id: str, body: Annotated[PatchRequest, Body(openapi_examples=PATCH_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     optimizer = body.optimizer.model_dump(exclude_none=True) if body.optimizer is not None else None
     edits = [edit.model_dump(by_alias=True) for edit in body.edits] if body.edits else None
     return session_response(sessions.patch(session_id, optimizer=optimizer, edits=edits, if_match=if_match, **view.options))
 
 
 @router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
-def predict_outputs(session_id: str, body: PredictRequest, sessions: SessionsDep) -> ArrayJSONResponse:
+def predict_outputs(session_id: str, body: Annotated[PredictRequest, Body(openapi_examples=PREDICT_EXAMPLES)], sessions: SessionsDep) -> ArrayJSONResponse:
     return ArrayJSONResponse({"outputs": sessions.predict(session_id, body.inputs)})
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.sessions.config import (  # noqa: F401  (Config, ConfigOverrides re-exported for the routes)
-    MAX_ROWS, MAX_STEP_COUNT, MAX_TRAIN_ITERATIONS, MAX_UNITS, Config, ConfigOverrides,
+    MAX_LAYERS, MAX_ROWS, MAX_STEP_COUNT, MAX_TRAIN_ITERATIONS, MAX_UNITS, Config, ConfigOverrides,
+    FiniteFloat, Whole, matrix, whole, without_null_defaults,
 )
 
 Matrix = list[list[float]]
@@ -20,11 +21,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _count_xor_until(schema: dict) -> None:
+    """count or until or neither: at most one property, and the oneOf says which."""
+    without_null_defaults(schema)
+    schema["maxProperties"] = 1
+    schema["oneOf"] = [{"required": ["count"]}, {"required": ["until"]}, {"maxProperties": 0}]
+
+
 class StepRequest(Strict):
-    count: Annotated[int, Field(ge=1, le=MAX_STEP_COUNT, strict=True)] | None = Field(
+    """One step (no body, or {}), `count` steps, or the steps `until` a phase: not both."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_count_xor_until)
+
+    count: whole(ge=1, le=MAX_STEP_COUNT) = Field(
         default=None, description=f"How many steps to run (1..{MAX_STEP_COUNT}), applied whole or not at all."
     )
-    until: Literal["loss", "update"] | None = Field(
+    until: Literal["loss", "update"] = Field(
         default=None, description="Step at least once and stop after the first step of this phase."
     )
 
@@ -36,38 +48,54 @@ class StepRequest(Strict):
 
 
 class TrainRequest(Strict):
-    iterations: Annotated[int, Field(ge=1, le=MAX_TRAIN_ITERATIONS, strict=True)] = Field(
+    iterations: whole(ge=1, le=MAX_TRAIN_ITERATIONS) = Field(
         description=f"Whole iterations to run (1..{MAX_TRAIN_ITERATIONS:,}); an iteration in progress is finished first and counts."
     )
 
 
+LearningRate = Annotated[FiniteFloat, Field(gt=0, le=1000)]
+Fraction = Annotated[FiniteFloat, Field(ge=0, lt=1)]  # momentum, beta1, beta2
+
+
 class OptimizerChange(Strict):
-    """Fields left out keep their values; a new name starts that optimizer's defaults and state."""
+    """Fields left out (or null) keep their values; a new name starts that optimizer's defaults and state."""
 
     name: Literal["sgd", "adam"] | None = None
-    learning_rate: FiniteFloat | None = None
-    momentum: FiniteFloat | None = None
-    beta1: FiniteFloat | None = None
-    beta2: FiniteFloat | None = None
-    eps: FiniteFloat | None = None
+    learning_rate: LearningRate | None = None
+    momentum: Fraction | None = None
+    beta1: Fraction | None = None
+    beta2: Fraction | None = None
+    eps: Annotated[FiniteFloat, Field(gt=0, le=1)] | None = None
 
 
 class ParameterEdit(Strict):
-    layer: Annotated[int, Field(strict=True)]
-    to: Annotated[int, Field(strict=True)]
-    from_: Annotated[int, Field(strict=True)] | None = Field(alias="from", description="null edits the bias of unit `to`")
+    """The weight from unit `from` of layer l-1 to unit `to` of layer l, or the bias of `to`; the
+    bounds here are the largest network's, the session's own sizes are checked against it."""
+
+    layer: whole(ge=1, le=MAX_LAYERS - 1)
+    to: whole(ge=0, le=MAX_UNITS - 1)
+    from_: whole(ge=0, le=MAX_UNITS - 1) | None = Field(alias="from", description="null edits the bias of unit `to`")
     value: FiniteFloat
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _patch_schema(schema: dict) -> None:
+    without_null_defaults(schema)
+    schema["minProperties"] = 1  # a PATCH changes something
+
+
 class PatchRequest(Strict):
-    optimizer: OptimizerChange | None = None
-    edits: Annotated[list[ParameterEdit], Field(max_length=100_000)] | None = None
+    """optimizer and/or edits; an empty PATCH is refused."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema)
+
+    optimizer: OptimizerChange = None
+    edits: Annotated[list[ParameterEdit], Field(min_length=1, max_length=100_000)] = None
 
 
 class PredictRequest(Strict):
-    inputs: Annotated[list[Annotated[list[FiniteFloat], Field(min_length=1, max_length=MAX_UNITS)]], Field(min_length=1, max_length=MAX_ROWS)]
+    inputs: matrix(1, MAX_ROWS)
 
 
 # --- answers (documentation) ------------------------------------------------------------------
@@ -146,6 +174,12 @@ class GradcheckEntry(BaseModel):
     analytic: float
     numeric: float
     rel_error: float
+    abs_error: float = Field(description="abs(analytic - numeric): a tiny gradient has a large rel_error but a tiny abs_error.")
+    crosses_kink: bool = Field(
+        description="True when the loss at the parameter - eps and + eps puts a relu or leaky_relu "
+        "pre-activation on its path on two sides of 0: the central difference straddles a kink and "
+        "measures no derivative, so a disagreement there is not a bug."
+    )
 
 
 class GradcheckOut(BaseModel):
@@ -153,20 +187,24 @@ class GradcheckOut(BaseModel):
     entries: list[GradcheckEntry]
 
 
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Where: [\"body\", field, ...], [\"query\", name], [\"path\", name], or [] for the request as a whole.")
+    msg: str = Field(description="What to fix, in the reader's language (at most 100 characters of the input are quoted).")
+    type: str = Field(description="A machine code: pydantic's error type for a field (missing, extra_forbidden, less_than_equal, ...), else the answer's code.")
+    limit: str | None = Field(default=None, description="limit_exceeded (and pydantic's bounds: le, max_length, ...): the limit's name.")
+    limit_value: float | None = Field(default=None, description="The limit's value.")
+
+
 class ErrorOut(BaseModel):
-    detail: str
+    """Every error answer, whatever its status."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"detail": [{"loc": ["path", "session_id"], "msg": "No session abc: it was deleted or never existed. Create one with POST /api/v1/sessions.", "type": "session_not_found"}], "code": "session_not_found"},
+        {"detail": [{"loc": ["body", "layers"], "msg": "layers [2, 1024, 1024, 1024, 1] make 2,103,297 parameters; the limit is 1,000,000: use fewer or smaller layers", "type": "limit_exceeded", "limit": "max_parameters", "limit_value": 1000000}], "code": "limit_exceeded", "limit": "max_parameters", "limit_value": 1000000},
+    ]})
 
-class RefusedOut(BaseModel):
-    detail: str = Field(description="What was refused, and the way out (lower the learning rate, step back, reset).")
-    step: StepOut | None = None
-
-
-class ValidationIssue(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationErrorOut(BaseModel):
-    detail: list[ValidationIssue]
+    detail: list[ErrorItem]
+    code: str = Field(description="A stable machine code, the same in every language: see the README's Errors table.")
+    limit: str | None = Field(default=None, description="With code limit_exceeded: the limit's name (max_parameters, max_body_bytes, max_sessions_per_client, ...).")
+    limit_value: float | None = Field(default=None, description="With code limit_exceeded: the limit's value.")
+    step: StepOut | None = Field(default=None, description="409 step_refused: the step that was not applied.")

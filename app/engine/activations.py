@@ -17,6 +17,7 @@ class Activation:
     name: str
     symbol: str
     output_only = False  # softmax couples the units of a layer: only the output may use it
+    kink_at_zero = False  # f' jumps at z = 0 (relu, leaky_relu): central differences across it disagree
     output_range: tuple[float, float] | None = None  # None: unbounded (the page scales by the largest value)
     elementwise = True  # delta = dL/da * f'(z) unit by unit (softmax: its Jacobian couples the units)
 
@@ -91,6 +92,7 @@ class Tanh(Activation):
 
 class ReLU(Activation):
     name = "relu"
+    kink_at_zero = True
     symbol = "ReLU"
 
     def fn(self, z):
@@ -105,6 +107,7 @@ class ReLU(Activation):
 
 class LeakyReLU(Activation):
     name = "leaky_relu"
+    kink_at_zero = True
     symbol = "LeakyReLU"
     slope = 0.01
 

@@ -56,19 +56,32 @@ class PerturbedLoss:
 
     def __call__(self, layer: int, to: int, from_: int | None, shift: float) -> float:
         """Loss with W[layer][to, from_] (or b[layer][to] when from_ is None) moved by shift."""
+        return self.with_kink_sides(layer, to, from_, shift)[0]
+
+    def with_kink_sides(self, layer: int, to: int, from_: int | None, shift: float) -> tuple[float, list[np.ndarray]]:
+        """(loss, z > 0 for every pre-activation on the parameter's path that feeds a kinked
+        activation): the moved unit in `layer`, every unit of the layers after it."""
         net = self.network
         z = self.z[layer].copy()
         z[:, to] += shift if from_ is None else shift * self.a[layer - 1][:, from_]
+        sides = [z[:, to] > 0] if net.activations[layer].kink_at_zero else []
         a = net.activations[layer].fn(z)
         for l in range(layer + 1, net.L + 1):
-            a = net.activations[l].fn(a @ net.W[l].T + net.b[l])
-        return self.loss.value(a, self.y)
+            z = a @ net.W[l].T + net.b[l]  # (B, n_l)
+            if net.activations[l].kink_at_zero:
+                sides.append(z > 0)
+            a = net.activations[l].fn(z)
+        return self.loss.value(a, self.y), sides
 
 
 def central_difference(perturbed: PerturbedLoss, layer: int, to: int, from_: int | None, eps: float) -> dict:
-    loss_plus = perturbed(layer, to, from_, eps)
-    loss_minus = perturbed(layer, to, from_, -eps)
-    return {"eps": eps, "loss_plus": loss_plus, "loss_minus": loss_minus, "numeric": (loss_plus - loss_minus) / (2 * eps)}
+    """The central difference, and whether p - eps and p + eps sit on two sides of a relu or
+    leaky_relu kink somewhere on the parameter's path (then it measures no derivative: a
+    disagreement with backprop there is the kink's, not a bug's)."""
+    loss_plus, sides_plus = perturbed.with_kink_sides(layer, to, from_, eps)
+    loss_minus, sides_minus = perturbed.with_kink_sides(layer, to, from_, -eps)
+    crosses_kink = any(bool((plus != minus).any()) for plus, minus in zip(sides_plus, sides_minus))
+    return {"eps": eps, "loss_plus": loss_plus, "loss_minus": loss_minus, "numeric": (loss_plus - loss_minus) / (2 * eps), "crosses_kink": crosses_kink}
 
 
 def rel_error(analytic: float, numeric: float) -> float:
@@ -88,10 +101,14 @@ def gradcheck(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, eps: f
     entries = []
     for l, to, from_ in entries_index:
         analytic = float(db[l][to] if from_ is None else dW[l][to, from_])
-        numeric = central_difference(perturbed, l, to, from_, eps)["numeric"]
-        entries.append(
-            {"layer": l, "to": to, "from": from_, "analytic": analytic, "numeric": numeric, "rel_error": rel_error(analytic, numeric)}
-        )
+        difference = central_difference(perturbed, l, to, from_, eps)
+        numeric = difference["numeric"]
+        entries.append({
+            "layer": l, "to": to, "from": from_, "analytic": analytic, "numeric": numeric,
+            "rel_error": rel_error(analytic, numeric),
+            "abs_error": abs(analytic - numeric),  # beside rel_error, which reads ~1 for tiny gradients
+            "crosses_kink": difference["crosses_kink"],
+        })
     return {"max_rel_error": max(e["rel_error"] for e in entries), "entries": entries}
 
 

@@ -72,6 +72,15 @@ class Network:
             a.append(self.activations[l].fn(z))
         return a
 
+    def forward_with_z(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(z[1..L], a[0..L]) for any inputs: a caller can check z, which a saturating
+        activation hides (sigmoid(inf) is 1.0)."""
+        a, z = [x], []
+        for l in range(1, self.L + 1):
+            z.append(a[-1] @ self.W[l].T + self.b[l])  # (B, n_out)
+            a.append(self.activations[l].fn(z[-1]))
+        return z, a
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)[-1]
 

@@ -4,9 +4,22 @@ Everything is checked here, in order of cost, before a network or a dataset is a
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, FiniteFloat, Tag, ValidationError
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    ValidationError,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from app.engine import datasets
 from app.engine.activations import ACTIVATIONS
@@ -15,7 +28,7 @@ from app.engine.network import INIT_SCHEMES
 from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.i18n import _
 from app.sessions import validation_messages
-from app.sessions.errors import InvalidInput
+from app.sessions.errors import InvalidInput, clip
 
 MAX_LAYERS, MIN_LAYERS = 12, 2
 MAX_UNITS = 1024
@@ -31,7 +44,32 @@ ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
 LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
 InitName = Literal[INIT_SCHEMES]  # type: ignore[valid-type]
 DatasetName = Literal[datasets.DATASET_NAMES]  # type: ignore[valid-type]
-Seed = Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)]
+
+
+# a JSON number, finite: not true/false (lax floats take a bool as 0 or 1) and not "1.5"
+FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+def _whole_number(value):
+    """JSON Schema counts 5.0 as an integer, so the API does too (but not true, or "5")."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole(**bounds):
+    """An integer field (JSON Schema's "integer") with its bounds: ge=, le=, ..."""
+    return Annotated[int, Field(strict=True, **bounds), BeforeValidator(_whole_number)]
+
+
+Whole = whole()
+Seed = whole(ge=0, le=MAX_SEED)
+
+
+def without_null_defaults(schema: dict) -> None:
+    """Fields that may be left out but not sent as null: no "default": null in the schema."""
+    for prop in schema.get("properties", {}).values():
+        nullable = prop.get("type") == "null" or any(branch.get("type") == "null" for branch in prop.get("anyOf", []))
+        if "default" in prop and prop["default"] is None and not nullable:
+            del prop["default"]
 
 
 class Strict(BaseModel):
@@ -42,7 +80,7 @@ SGD_DEFAULTS, ADAM_DEFAULTS = OPTIMIZER_DEFAULTS["sgd"], OPTIMIZER_DEFAULTS["ada
 
 
 class SGDConfig(Strict):
-    name: Literal["sgd"]
+    name: Literal["sgd"] = "sgd"  # the default optimizer: a config may leave its name out
     learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = SGD_DEFAULTS["learning_rate"]
     momentum: Annotated[FiniteFloat, Field(ge=0, lt=1)] = SGD_DEFAULTS["momentum"]
 
@@ -75,7 +113,7 @@ OptimizerConfig = Annotated[
 
 class GeneratedData(Strict):
     dataset: DatasetName
-    samples: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] = 200
+    samples: whole(ge=1, le=MAX_ROWS) = 200
     noise: Annotated[FiniteFloat, Field(ge=0, le=10)] = 0.0
     seed: Seed = 0
 
@@ -83,9 +121,48 @@ class GeneratedData(Strict):
 Row = Annotated[list[FiniteFloat], Field(min_length=1, max_length=MAX_UNITS)]
 
 
+def _checked_array(rows: np.ndarray, min_rows: int, max_rows: int | None) -> np.ndarray:
+    """The checks of a list of Rows, for a matrix the body parser made a float64 array."""
+    if rows.shape[0] < min_rows:
+        raise PydanticCustomError("too_short", "give at least {min_length} items", {"min_length": min_rows})
+    if max_rows is not None and rows.shape[0] > max_rows:
+        raise PydanticCustomError("too_long", "give at most {max_length} items", {"max_length": max_rows})
+    if rows.shape[1] > MAX_UNITS:
+        raise PydanticCustomError("too_long", "each row: give at most {max_length} items", {"max_length": MAX_UNITS})
+    finite = np.isfinite(rows)
+    if not finite.all():
+        r, c = (int(i) for i in np.argwhere(~finite)[0])
+        raise PydanticCustomError(
+            "finite_number", "must be finite numbers (not NaN or infinity): row {row}, column {column} is not", {"row": r, "column": c}
+        )
+    return rows
+
+
+def _as_is(value) -> Any:
+    return value  # a float64 array stays one (the service takes arrays and lists alike)
+
+
+def matrix(min_rows: int = 0, max_rows: int | None = None):
+    """Rows of numbers: a JSON list of Rows, or the float64 array api/requests.py parsed it
+    into (then checked the same way, without a Python float per number)."""
+
+    def validate(value, handler):
+        return _checked_array(value, min_rows, max_rows) if isinstance(value, np.ndarray) and value.ndim == 2 else handler(value)
+
+    bounds = {"min_length": min_rows} if min_rows else {}
+    if max_rows is not None:
+        bounds["max_length"] = max_rows
+    return Annotated[
+        list[Row] if not bounds else Annotated[list[Row], Field(**bounds)],
+        WrapValidator(validate),
+        PlainSerializer(_as_is),
+        WithJsonSchema({"type": "array", "items": {"type": "array", "items": {"type": "number"}}}, mode="serialization"),
+    ]
+
+
 class ExplicitData(Strict):
-    inputs: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
-    targets: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
+    inputs: matrix(1, MAX_ROWS)
+    targets: matrix(1, MAX_ROWS)
 
 
 def _data_kind(value) -> str:
@@ -103,37 +180,42 @@ class Config(Strict):
     """A network, its training and its data (API.md, Config)."""
 
     layers: Annotated[
-        list[Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True)]],
+        list[whole(ge=1, le=MAX_UNITS)],
         Field(min_length=MIN_LAYERS, max_length=MAX_LAYERS),
     ]
     activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]]
     loss: LossName
     optimizer: OptimizerConfig = Field(default_factory=lambda: SGDConfig(name="sgd"))
-    batch_size: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] | None = None
+    batch_size: whole(ge=1, le=MAX_ROWS) | None = None
     seed: Seed = 0
     init: InitName = "xavier"
-    weights: list[list[list[FiniteFloat]]] | None = None
-    biases: list[list[FiniteFloat]] | None = None
+    weights: list[matrix()] | None = None
+    biases: matrix() | None = None
     data: DataConfig
 
 
 class ConfigOverrides(Strict):
-    """The body of POST /api/v1/sessions: a Config, or a preset with any Config fields replacing its own."""
+    """The body of POST /api/v1/sessions: a Config, or a preset with any Config fields replacing its own.
+
+    A field may be left out; null is accepted only where a Config accepts it (batch_size,
+    weights, biases) and for preset."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=without_null_defaults)
 
     preset: str | None = Field(default=None, description="A preset name from GET /api/v1/presets.")
     layers: Annotated[
-        list[Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True)]],
+        list[whole(ge=1, le=MAX_UNITS)],
         Field(min_length=MIN_LAYERS, max_length=MAX_LAYERS),
-    ] | None = None
-    activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]] | None = None
-    loss: LossName | None = None
-    optimizer: OptimizerConfig | None = None
-    batch_size: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] | None = None
-    seed: Seed | None = None
-    init: InitName | None = None
-    weights: list[list[list[FiniteFloat]]] | None = None
-    biases: list[list[FiniteFloat]] | None = None
-    data: DataConfig | None = None
+    ] = None
+    activations: Union[ActivationName, Annotated[list[ActivationName], Field(min_length=1, max_length=MAX_LAYERS - 1)]] = None
+    loss: LossName = None
+    optimizer: OptimizerConfig = None
+    batch_size: whole(ge=1, le=MAX_ROWS) | None = None
+    seed: Seed = None
+    init: InitName = None
+    weights: list[matrix()] | None = None
+    biases: matrix() | None = None
+    data: DataConfig = None
 
 
 # Union branches pydantic puts in an error's location; a caller's field is never named so.
@@ -199,11 +281,12 @@ def _check_limits(config: dict) -> None:
         )
     parameters = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, L + 1))
     if parameters > MAX_PARAMETERS:
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             ["layers"],
             _("layers {layers} make {n} parameters; the limit is {limit}: use fewer or smaller layers").format(
                 layers=sizes, n=f"{parameters:,}", limit=f"{MAX_PARAMETERS:,}"
             ),
+            "max_parameters", MAX_PARAMETERS,
         )
     _check_parameters(config, sizes)
     rows = _check_data(config, sizes)
@@ -218,11 +301,12 @@ def _check_limits(config: dict) -> None:
     batch_rows = batch_size or rows
     batch_values = batch_rows * sum(sizes)
     if batch_values > MAX_BATCH_VALUES:
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             ["batch_size"],
             _("a batch of {rows} rows through layers {layers} holds {n} values per array; the limit is {limit}: use a smaller batch_size").format(
                 rows=batch_rows, layers=sizes, n=f"{batch_values:,}", limit=f"{MAX_BATCH_VALUES:,}"
             ),
+            "max_batch_values", MAX_BATCH_VALUES,
         )
 
 
@@ -282,10 +366,20 @@ def _check_data(config: dict, sizes: list[int]) -> int:
                     _("data.{field}[{r}] has {n} values; layer {layer} has {width} units").format(field=field, r=r, n=len(row), layer=layer, width=width),
                 )
     if config["loss"] in PROBABILITY_LOSSES:
-        for r, row in enumerate(targets):
-            if any(not 0.0 <= v <= 1.0 for v in row):
-                raise InvalidInput.at(
-                    ["data", "targets", r],
-                    _("loss {loss} needs targets between 0 and 1 (class labels or probabilities); row {r} is {row}").format(loss=config["loss"], r=r, row=row),
-                )
+        r = _first_row_outside_0_1(targets)
+        if r is not None:
+            raise InvalidInput.at(
+                ["data", "targets", r],
+                _("loss {loss} needs targets between 0 and 1 (class labels or probabilities); row {r} is {row}").format(
+                    loss=config["loss"], r=r, row=clip([float(v) for v in targets[r]])
+                ),
+            )
     return len(inputs)
+
+
+def _first_row_outside_0_1(rows) -> int | None:
+    """The first row with a value outside [0, 1], for lists and float64 arrays alike."""
+    if isinstance(rows, np.ndarray):
+        outside = ((rows < 0.0) | (rows > 1.0)).any(axis=1)
+        return int(outside.argmax()) if outside.any() else None
+    return next((r for r, row in enumerate(rows) if any(not 0.0 <= v <= 1.0 for v in row)), None)

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS session_checkpoints (
     arrays bytea NOT NULL,
     PRIMARY KEY (session_id, checkpoint_id)
 );
+CREATE TABLE IF NOT EXISTS session_owners (
+    session_id text PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
+    client text NOT NULL,
+    stored_bytes bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_owners_by_client ON session_owners (client);
 """
 SCHEMA_LOCK = 7_301_884  # an advisory lock id: two processes starting at once create the tables once
 
@@ -205,6 +211,22 @@ class PostgresSessionStore:
             finally:
                 if not held.done:
                     conn.execute("ROLLBACK")
+
+    def record_owner(self, session_id: str, client: str, stored_bytes: int) -> None:
+        with self._connection() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO session_owners VALUES (%s, %s, %s) ON CONFLICT (session_id) DO UPDATE "
+                "SET client = EXCLUDED.client, stored_bytes = EXCLUDED.stored_bytes",
+                (session_id, client, stored_bytes),
+            )
+
+    def client_usage(self, client: str) -> tuple[int, int]:
+        """(sessions, stored bytes) the client holds now; a deleted session drops out (cascade)."""
+        with self._connection() as conn:
+            count, stored = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM session_owners WHERE client = %s", (client,)
+            ).fetchone()
+        return int(count), int(stored)
 
     def delete_idle(self, idle_seconds: float) -> int:
         with self._connection() as conn:

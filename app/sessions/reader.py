@@ -14,7 +14,7 @@ from app.engine.network import Network
 from app.i18n import _, lazy
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import MAX_BATCH_VALUES, MAX_ROWS
-from app.sessions.errors import InvalidInput, StepRefused
+from app.sessions.errors import InvalidInput, NotFinite
 from app.sessions.runtime import Runtime
 
 OVERFLOWING_INPUTS = lazy(
@@ -27,7 +27,7 @@ def finite_or_refused(arrays: list[np.ndarray], message: str) -> list[np.ndarray
     """Answers the arrays if every value is finite; JSON has no inf or NaN to show them with."""
     if all(np.isfinite(a).all() for a in arrays):
         return arrays
-    raise StepRefused(_(message))
+    raise NotFinite(_(message))
 
 
 def checked_edits(sizes, edits: list[dict]) -> list[dict]:
@@ -59,11 +59,12 @@ def checked_inputs(sizes, inputs, field: str = "inputs") -> np.ndarray:
             _("{field} must be 1 to {rows} rows of {n} numbers each (the input layer's size)").format(field=field, rows=MAX_ROWS, n=n_in),
         )
     if len(inputs) * sum(sizes) > MAX_BATCH_VALUES:
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             [field],
             _("{rows} rows through layers {layers} make more than {limit} values: send at most {most} rows at a time").format(
                 rows=len(inputs), layers=list(sizes), limit=f"{MAX_BATCH_VALUES:,}", most=MAX_BATCH_VALUES // sum(sizes)
             ),
+            "max_batch_values", MAX_BATCH_VALUES,
         )
     return np.asarray(inputs, dtype=np.float64)
 
@@ -89,14 +90,16 @@ class SessionReader:
 
     def predict(self, inputs) -> np.ndarray:
         with np.errstate(all="ignore"):
-            outputs = self.network.predict(checked_inputs(self.sizes, inputs))
-        return finite_or_refused([outputs], OVERFLOWING_INPUTS)[0]
+            z, a = self.network.forward_with_z(checked_inputs(self.sizes, inputs))
+        # z too: a sigmoid of an infinite z is a finite 1.0, where step refuses the same numbers
+        return finite_or_refused([*z, *a], OVERFLOWING_INPUTS)[-1]
 
     def layer_outputs(self, inputs) -> list[np.ndarray]:
         """a_0..a_L for any inputs at the current parameters (the pages' heatmaps)."""
         with np.errstate(all="ignore"):
-            outputs = self.network.forward(checked_inputs(self.sizes, inputs))
-        return finite_or_refused(outputs, OVERFLOWING_INPUTS)
+            z, a = self.network.forward_with_z(checked_inputs(self.sizes, inputs))
+        finite_or_refused(z, OVERFLOWING_INPUTS)
+        return finite_or_refused(a, OVERFLOWING_INPUTS)
 
     def network_of_gradients(self) -> Network:
         if self._gradients_checkpoint is None:

@@ -55,7 +55,6 @@ class Runtime:
         self.next_checkpoint: int = stored.next_checkpoint
         self.history: list[float] = stored.history.tolist()
         self._history_entries: list[dict] = []
-        self._fixed_bytes: int | None = None
         self.history_changed = False  # since the last save: the history is rewritten only then
         self.version = stored.version  # the stored version this runtime is at
         self._saved_keep: set[int] | None = None  # the checkpoints stored, as far as known
@@ -349,13 +348,15 @@ class Runtime:
         """About what this runtime holds in memory: dataset, parameters, gradient, optimizer state,
         checkpoints, the iteration's computed values, undo and history (RUNTIME_OVERHEAD covers
         the Python objects)."""
-        if self._fixed_bytes is None:  # the dataset, parameters, gradient, optimizer state, a batch's values
-            stepper = self.stepper
-            fixed = RUNTIME_OVERHEAD + self.stored.inputs.nbytes + self.stored.targets.nbytes
-            fixed += (2 + len(stepper.optimizer.state_vectors)) * stepper.network.flat.nbytes
-            self._fixed_bytes = fixed + 4 * 8 * len(stepper.trace.x) * sum(self.sizes)  # z, a, dA, delta per layer
-        checkpoints = sum(len(c.arrays) for c in self.checkpoints.values())
-        return self._fixed_bytes + checkpoints + UNDO_ENTRY_BYTES * len(self.undo) + 32 * len(self.history)
+        stepper = self.stepper
+        trace = stepper.trace
+        total = RUNTIME_OVERHEAD + self.stored.inputs.nbytes + self.stored.targets.nbytes
+        total += stepper.network.flat.nbytes + stepper.gradient.nbytes
+        total += sum(v.nbytes for v in stepper.optimizer.state_arrays() if v is not None)
+        total += sum(len(c.arrays) for c in self.checkpoints.values())
+        for arrays in (trace.z, trace.a, trace.dA, trace.delta):
+            total += sum(a.nbytes for a in arrays.values() if a is not None)
+        return total + UNDO_ENTRY_BYTES * len(self.undo) + 32 * len(self.history)
 
 
 def _optimizer_in_state(config: dict, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:

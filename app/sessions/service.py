@@ -32,12 +32,24 @@ from app.sessions.presets import PRESETS, get_preset
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import AdamConfig, SGDConfig, applied_config, pydantic_errors
 from app.sessions.documents import COMPACT, export_config, session_document
-from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused, VersionMismatch
+from app.sessions.clients import current_client
+from app.sessions.errors import (
+    InvalidInput,
+    NothingToUndo,
+    NotFinite,
+    QuotaExceeded,
+    SessionBusy,
+    SessionNotFound,
+    StepRefused,
+    VersionMismatch,
+    clip,
+)
 from app.sessions.locks import SessionQueues
 from app.sessions.reader import SessionReader, checked_edits, finite_or_refused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
 from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSession
 from app.sessions.working_set import DEFAULT_CACHE_MB, WorkingSet
+from app.settings import ClientQuota
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
 # a session answered on the event loop itself (inline=True) is at most this large: its step and
@@ -53,6 +65,18 @@ def _refusal(error: NonFiniteError) -> StepRefused:
         _(
             "{step} was not applied: it would make {quantity} infinite or NaN (the numbers overflowed). "
             "Nothing was changed. Lower the learning rate, step back, or reset the session."
+        ).format(step=error.step, quantity=error.quantity),
+        step=error.step.as_dict(),
+    )
+
+
+def _read_refusal(error: NonFiniteError) -> NotFinite:
+    """A read (gradcheck) met a non-finite value: nothing was stepped, so say what overflows."""
+    return NotFinite(
+        _(
+            "At the current parameters, {step} makes {quantity} infinite or NaN on the shown batch (the numbers "
+            "overflowed), so there are no gradients to check. Nothing was changed: lower the learning rate and "
+            "step back, or reset the session."
         ).format(step=error.step, quantity=error.quantity),
         step=error.step.as_dict(),
     )
@@ -82,8 +106,9 @@ class SessionService:
     EXPIRY_INTERVAL = 3600.0  # seconds between two sweeps for idle sessions, per process
 
     def __init__(self, store: SessionStore, session_days: float = 0.0, cache_mb: float = DEFAULT_CACHE_MB,
-                 lock_timeout: float = LOCK_TIMEOUT):
+                 lock_timeout: float = LOCK_TIMEOUT, quota: ClientQuota | None = None):
         self.store = store
+        self.quota = quota or ClientQuota()
         self.idle_seconds = session_days * 86400
         self.lock_timeout = lock_timeout
         self.queues = SessionQueues()
@@ -105,7 +130,7 @@ class SessionService:
 
     @staticmethod
     def _busy() -> StepRefused:
-        return StepRefused(_("The session is busy with another long request (training?). Try again in a moment."))
+        return SessionBusy(_("The session is busy with another long request (training?). Try again in a moment."))
 
     @contextmanager
     def _held(self, session_id: str, inline: bool = False):
@@ -229,6 +254,9 @@ class SessionService:
         """A new session (version 0); with `steps`, then stepped that far in the same call."""
         config = applied_config(self._expand_preset(body))
         self._sweep_idle_sessions()
+        client, stored_bytes = current_client.get(), _stored_bytes(config)
+        if client is not None:
+            self._within_quota(client, stored_bytes)
         inputs, targets = self._dataset(config)
         network = init_network(config["layers"], config["activations"], config["init"], config["seed"], config["weights"], config["biases"])
         optimizer = make_optimizer(config["optimizer"])
@@ -243,6 +271,8 @@ class SessionService:
         session = StoredSession(session_id, stored_config, current, INITIAL_CHECKPOINT + 1, [], np.zeros(0), inputs, targets)
         initial = {INITIAL_CHECKPOINT: ckpt.encode(network, optimizer, 0)}
         self.store.insert(session, initial)
+        if client is not None:
+            self.store.record_owner(session_id, client, stored_bytes)
         if steps:
             return self.step(session_id, count=steps, view=view, history=history)
         runtime = Runtime(session, initial, self._fetcher(session_id))
@@ -250,6 +280,27 @@ class SessionService:
         runtime.saved(0)
         self.working_set.put(session_id, runtime)
         return session_document(runtime, view, history)
+
+    def _within_quota(self, client: str, stored_bytes: int) -> None:
+        """Refuses a new session past the client's quota (429), before anything is allocated."""
+        sessions, used = self.store.client_usage(client)
+        most_sessions, most_bytes = self.quota.max_sessions, self.quota.max_stored_bytes
+        if most_sessions and sessions >= most_sessions:
+            raise QuotaExceeded(
+                _("Your address ({client}) already holds {n} sessions, the most one address may hold "
+                  "(BPLAB_MAX_SESSIONS_PER_CLIENT): delete the sessions you no longer need "
+                  "(DELETE /api/v1/sessions/ID), wait for idle ones to expire, or ask the server's operator "
+                  "to raise the limit.").format(client=clip(client), n=sessions),
+                "max_sessions_per_client", most_sessions,
+            )
+        if most_bytes and used + stored_bytes > most_bytes:
+            raise QuotaExceeded(
+                _("Your address ({client}) already stores {used} MiB of sessions; this one would pass the "
+                  "{most} MiB one address may store (BPLAB_MAX_STORED_MB_PER_CLIENT): delete sessions you no "
+                  "longer need (DELETE /api/v1/sessions/ID), use less data, or ask the server's operator to "
+                  "raise the limit.").format(client=clip(client), used=used // 2**20, most=most_bytes // 2**20),
+                "max_stored_bytes_per_client", most_bytes,
+            )
 
     @staticmethod
     def _expand_preset(body: dict) -> dict:
@@ -259,7 +310,7 @@ class SessionService:
         preset = get_preset(name) if isinstance(name, str) else None
         if preset is None:
             names = ", ".join(p["name"] for p in PRESETS)
-            raise InvalidInput.at(["preset"], _("there is no preset named \"{name}\": choose one of {names}").format(name=name, names=names))
+            raise InvalidInput.at(["preset"], _("there is no preset named \"{name}\": choose one of {names}").format(name=clip(name), names=names))
         overrides = {k: v for k, v in body.items() if k != "preset"}
         config = {**preset["config"], **overrides}
         if "layers" in overrides:  # new layers don't fit the preset's parameters
@@ -273,7 +324,8 @@ class SessionService:
         data = config["data"]
         if "dataset" in data:
             return datasets.generate(data["dataset"], data["samples"], data["noise"], data["seed"], config["layers"][-1])
-        return np.array(data["inputs"], dtype=np.float64), np.array(data["targets"], dtype=np.float64)
+        # asarray: explicit rows the body parser made float64 arrays are not copied
+        return np.asarray(data["inputs"], dtype=np.float64), np.asarray(data["targets"], dtype=np.float64)
 
     def get(self, session_id: str, view: str = "full", history: int | None = None, inline: bool = False) -> dict:
         with self._reading(session_id, inline) as runtime:
@@ -309,10 +361,11 @@ class SessionService:
         if iterations * runtime.flops_per_iteration <= WORK_BUDGET_FLOPS:
             return
         most = max(1, int(WORK_BUDGET_FLOPS // runtime.flops_per_iteration))
-        raise InvalidInput.at(
+        raise InvalidInput.over_limit(
             [field],
             _("this network is too large to train {n} iterations in one request (it would take minutes): "
               "ask for at most {most} iterations at a time").format(n=int(iterations), most=most),
+            "max_iterations_per_request", most,
         )
 
     def step(self, session_id: str, count: int | None = None, until: str | None = None, **options):
@@ -365,7 +418,7 @@ class SessionService:
     def _merged_optimizer(current: dict, change: dict) -> dict:
         name = change.get("name", current["name"])
         if name not in OPTIMIZER_MODELS:
-            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not \"{name}\"").format(name=name))
+            raise InvalidInput.at(["optimizer", "name"], _("optimizer.name must be sgd or adam, not \"{name}\"").format(name=clip(name)))
         merged = {**current, **change} if name == current["name"] else {**change, "name": name}
         try:
             return OPTIMIZER_MODELS[name].model_validate(merged).model_dump()
@@ -394,7 +447,7 @@ class SessionService:
             try:
                 result = gradcheck(network, loss, trace.x, trace.y, eps, seed)
             except NonFiniteError as error:
-                raise _refusal(error) from None
+                raise _read_refusal(error) from None
         values = [[e["analytic"], e["numeric"], e["rel_error"]] for e in result["entries"]]
         finite_or_refused([np.array(values)], lazy(
             "The loss overflows within eps of the current parameters, so central differences are "
@@ -413,3 +466,13 @@ class SessionService:
     def export(self, session_id: str) -> dict:
         with self._reading(session_id) as runtime:
             return export_config(runtime)
+
+
+def _stored_bytes(config: dict) -> int:
+    """What a new session stores, about: its data and its first checkpoint (parameters and
+    optimizer state), in float64. Counted before anything is allocated."""
+    sizes = config["layers"]
+    parameters = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, len(sizes)))
+    data = config["data"]
+    rows = data["samples"] if "samples" in data else len(data["inputs"])
+    return 8 * (rows * (sizes[0] + sizes[-1]) + 3 * parameters)

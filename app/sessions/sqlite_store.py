@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS session_checkpoints (
     arrays BLOB NOT NULL,
     PRIMARY KEY (session_id, checkpoint_id)
 );
+-- who created each session and what it stored then: the per-client quotas (SessionService)
+CREATE TABLE IF NOT EXISTS session_owners (
+    session_id TEXT PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
+    client TEXT NOT NULL,
+    stored_bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_owners_by_client ON session_owners (client);
 """
 # files written before the split into these tables: one `sessions` row and `checkpoints`
 MIGRATION = """
@@ -247,6 +254,18 @@ class SQLiteSessionStore:
                 db.execute("SELECT * FROM session_history WHERE id = ?", (session_id,)).fetchall(),
                 db.execute("SELECT * FROM session_checkpoints WHERE session_id = ? ORDER BY checkpoint_id", (session_id,)).fetchall(),
             ]
+
+    def record_owner(self, session_id: str, client: str, stored_bytes: int) -> None:
+        with self._writing() as db:
+            db.execute("INSERT OR REPLACE INTO session_owners VALUES (?, ?, ?)", (session_id, client, stored_bytes))
+
+    def client_usage(self, client: str) -> tuple[int, int]:
+        """(sessions, stored bytes) the client holds now; a deleted session drops out (cascade)."""
+        with self._reading() as db:
+            count, stored = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM session_owners WHERE client = ?", (client,)
+            ).fetchone()
+        return count, stored
 
     def delete_idle(self, idle_seconds: float) -> int:
         """Deletes the sessions not changed for idle_seconds; answers how many."""

@@ -20,6 +20,8 @@ The interface (every method is safe from any thread):
   stored version read under the lock (None: no such session), and whose `save(change)`
   writes a `SessionChange` and answers the new version, and `delete()`.
 - `delete_idle(seconds)`, `close()`.
+- `record_owner(id, client, stored_bytes)`, `client_usage(client)` -> (sessions, bytes): the
+  per-client quotas (a small table; deleting a session drops its row).
 
 Versions and publishing (for rooms and anything that follows a session): every committed
 change (`Held.save`, `Held.delete`) raises the session's version by one (API.md, "Session
@@ -107,6 +109,10 @@ class SessionStore(Protocol):
     def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[Held]: ...
 
     def delete_idle(self, idle_seconds: float) -> int: ...
+
+    def record_owner(self, session_id: str, client: str, stored_bytes: int) -> None: ...
+
+    def client_usage(self, client: str) -> tuple[int, int]: ...
 
     def add_listener(self, listener: Listener) -> None: ...
 

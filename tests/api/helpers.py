@@ -35,3 +35,8 @@ def explicit(rows: int, n_in: int = 2, n_out: int = 1) -> dict:
 
 def dumps(value) -> bytes:
     return json.dumps(value).encode()
+
+
+def message(response) -> str:
+    """The message of a one-item error answer ({"detail": [{"loc", "msg", "type"}], "code"})."""
+    return response.json()["detail"][0]["msg"]

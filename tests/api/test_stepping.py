@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.api.helpers import API, create, explicit, step, worked_example
+from tests.api.helpers import API, create, explicit, step, worked_example, message
 
 PER_ROW = ("z", "a")
 
@@ -69,7 +69,7 @@ def test_back_is_exact_and_409_when_nothing_to_undo(client):
     sid = worked_example(client)["id"]
     response = client.post(f"{API}/sessions/{sid}/back")
     assert response.status_code == 409
-    assert isinstance(response.json()["detail"], str) and response.json()["detail"]
+    assert isinstance(message(response), str) and message(response)
     states = [client.get(f"{API}/sessions/{sid}").json()]
     for _ in range(8):
         states.append(step(client, sid))
