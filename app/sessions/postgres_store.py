@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS session_state (
     undo bytea NOT NULL,
     updated_at double precision NOT NULL
 );
+DROP INDEX IF EXISTS session_state_by_update;
 CREATE TABLE IF NOT EXISTS session_history (
     id text PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
     losses bytea NOT NULL

@@ -27,7 +27,8 @@ from app.sessions.store import (
 
 # A step rewrites one small row (session_state: cursor and packed undo, about 2 KB, one page of
 # the WAL); the dataset is written once, the loss history only when an iteration ends. No index
-# on updated_at: it would cost a page per step, and the hourly sweep for idle sessions scans.
+# on updated_at: it would cost a page per step, and the hourly sweep for idle sessions scans
+# (files made while it existed drop it).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS session_data (
     id TEXT PRIMARY KEY,
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS session_state (
     undo BLOB NOT NULL,
     updated_at REAL NOT NULL
 );
+DROP INDEX IF EXISTS session_state_by_update;
 CREATE TABLE IF NOT EXISTS session_history (
     id TEXT PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
     losses BLOB NOT NULL
