@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import Field
 
@@ -13,7 +12,8 @@ from app import i18n
 from app.api.requests import JSONRoute
 from app.api.responses import ArrayJSONResponse
 from app.api.rooms_stream import EventStreamResponse
-from app.api.schemas import ErrorOut, SessionOut, Strict, ValidationErrorOut
+from app.api.errors import error_response
+from app.api.schemas import ErrorOut, SessionOut, Strict
 from app.i18n import _
 from app.rooms.errors import QuestionNotFound, RoomNotFound, TeacherOnly, TooManyAnswers, TooManyStreams
 from app.rooms.hub import Hub
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/rooms", tags=["rooms"], default_response_clas
 teacher_bearer = HTTPBearer(auto_error=False, description="The room's teacher_token, given by POST /api/v1/rooms")
 
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No open room with this code (or no such question)"}}
-INVALID = {422: {"model": ValidationErrorOut, "description": "Malformed JSON or a wrong field; `loc` names it"}}
+INVALID = {422: {"model": ErrorOut, "description": "Malformed JSON or a wrong field; `loc` names it"}}
 FORBIDDEN = {403: {"model": ErrorOut, "description": "Not the room's teacher token: nothing changed"}}
 CONFLICT = {409: {"model": ErrorOut, "description": "Refused: the question is closed, or the session is in an open room already"}}
 
@@ -146,26 +146,27 @@ def close_room(code: str, rooms: RoomsDep, _teacher=Teacher) -> Response:
 # --- errors ---------------------------------------------------------------------------------------
 
 
-async def on_room_not_found(request: Request, error: RoomNotFound) -> JSONResponse:
+async def on_room_not_found(request: Request, error: RoomNotFound):
     message = _("No open room {code}: check the code (6 letters and digits), or the room was closed or expired.")
-    return JSONResponse({"detail": message.format(code=error.code)}, status_code=404)
+    return error_response(404, "room_not_found", message.format(code=str(error.code)[:20]), ["path", "code"])
 
 
-async def on_question_not_found(request: Request, error: QuestionNotFound) -> JSONResponse:
-    return JSONResponse({"detail": _("No question {id} in this room.").format(id=error.question_id)}, status_code=404)
+async def on_question_not_found(request: Request, error: QuestionNotFound):
+    message = _("No question {id} in this room.").format(id=str(error.question_id)[:40])
+    return error_response(404, "question_not_found", message, ["path", "question_id"])
 
 
-async def on_teacher_only(request: Request, error: TeacherOnly) -> JSONResponse:
-    return JSONResponse({"detail": error.message}, status_code=403)
+async def on_teacher_only(request: Request, error: TeacherOnly):
+    return error_response(403, "teacher_only", error.message)
 
 
-async def on_too_many_streams(request: Request, error: TooManyStreams) -> JSONResponse:
+async def on_too_many_streams(request: Request, error: TooManyStreams):
     detail = _("This server follows as many rooms' streams as it can: try again in a moment, or ask for more workers.")
-    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
+    return error_response(503, "too_many_streams", detail, headers={"Retry-After": "5"})
 
 
-async def on_too_many_answers(request: Request, error: TooManyAnswers) -> JSONResponse:
-    return JSONResponse({"detail": str(error)}, status_code=429)
+async def on_too_many_answers(request: Request, error: TooManyAnswers):
+    return error_response(429, "too_many_answers", str(error))
 
 
 def install_room_error_handlers(app: FastAPI) -> None:

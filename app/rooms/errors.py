@@ -20,9 +20,13 @@ class TeacherOnly(StepRefused):
     """403: the session is in an open room and the request has not the room's teacher token.
     A StepRefused, so that every page route that shows a refused step shows this one too."""
 
+    code = "teacher_only"
+
 
 class RoomConflict(StepRefused):
     """409: a closed question, a session already in a room."""
+
+    code = "room_conflict"
 
 
 class TooManyStreams(RuntimeError):

@@ -26,7 +26,7 @@ def test_create_refuses_unknown_session_second_room_and_bad_bodies(room_client, 
     assert room_client.post("/api/v1/rooms", json={"session_id": "nope"}).status_code == 404
     session, room = new_room(room_client)
     again = room_client.post("/api/v1/rooms", json={"session_id": session["id"]})
-    assert again.status_code == 409 and "open room" in again.json()["detail"]
+    assert again.status_code == 409 and "open room" in again.json()["detail"][0]["msg"]
     for body in ({}, {"session_id": 3}, {"session_id": "x", "extra": 1}, [], "text"):
         answer = room_client.post("/api/v1/rooms", json=body)
         assert answer.status_code == 422, body
@@ -67,7 +67,8 @@ def test_every_change_of_a_room_session_needs_the_teacher_token(room_client, bac
         kwargs = {"headers": headers} | ({"json": body} if body is not None else {})
         refused = getattr(room_client, method)(f"/api/v1/sessions/{sid}{path}", **kwargs)
         assert refused.status_code == 403, (headers, refused.text)
-        assert "teacher" in refused.json()["detail"] and f"/rooms/{room['code']}/fork" in refused.json()["detail"]
+        assert refused.json()["code"] == "teacher_only"
+        assert "teacher" in refused.json()["detail"][0]["msg"] and f"/rooms/{room['code']}/fork" in refused.json()["detail"][0]["msg"]
         assert room_client.get(f"/api/v1/sessions/{sid}").json() == before  # nothing changed
     kwargs = {"headers": teacher(room["teacher_token"])} | ({"json": body} if body is not None else {})
     allowed = getattr(room_client, method)(f"/api/v1/sessions/{sid}{path}", **kwargs)
@@ -86,7 +87,7 @@ def test_reading_a_room_session_stays_open(room_client, backend):
 def test_the_chinese_refusal_is_translated(room_client, backend):
     session, _room = new_room(room_client)
     refused = room_client.post(f"/api/v1/sessions/{session['id']}/step", headers={"Accept-Language": "zh-CN"})
-    assert refused.status_code == 403 and "老师" in refused.json()["detail"]
+    assert refused.status_code == 403 and "老师" in refused.json()["detail"][0]["msg"]
 
 
 def test_fork_is_an_exact_copy_without_undo(room_client, backend):
@@ -138,7 +139,7 @@ def test_questions_pool_answers_and_hide_counts_until_closed(room_client, backen
     assert closed.status_code == 200 and closed.json() == {**question, "open": False, "counts": [0, 1, 2], "answers": 3}
     assert room_client.get(url).json()["counts"] == [0, 1, 2]  # revealed to everyone
     late = room_client.post(url + "/answers", json={"choice": 0, "student": "s4"})
-    assert late.status_code == 409 and "closed" in late.json()["detail"]
+    assert late.status_code == 409 and "closed" in late.json()["detail"][0]["msg"]
 
 
 def test_opening_a_question_closes_the_one_before(room_client, backend):
@@ -191,7 +192,7 @@ def test_answers_are_limited_per_student(room_client, backend):
     for n in range(MAX_ANSWER_CHANGES + 1):
         assert room_client.post(url, json={"choice": n % 2, "student": "keen"}).status_code == 204
     too_many = room_client.post(url, json={"choice": 0, "student": "keen"})
-    assert too_many.status_code == 429 and "too often" in too_many.json()["detail"]
+    assert too_many.status_code == 429 and "too often" in too_many.json()["detail"][0]["msg"]
 
 
 def test_unknown_questions_are_404(room_client, backend):
@@ -249,7 +250,7 @@ def test_past_the_stream_limit_the_answer_is_503(tmp_path, database_url, backend
         _session, room = new_room(client)
         refused = client.get(f"/api/v1/rooms/{room['code']}/events")
         assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
-        assert "try again" in refused.json()["detail"]
+        assert "try again" in refused.json()["detail"][0]["msg"]
     app.state.rooms.db.close()
 
 
