@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
+from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response, Security
 from fastapi.security import HTTPBearer
 from pydantic import Field
 
@@ -84,8 +84,15 @@ class AnswerRequest(Strict):
     student: Annotated[str, Field(min_length=1, max_length=64, description="An id the client keeps; a second answer replaces the first")]
 
 
+ROOM_EXAMPLES = {"a session": {"summary": "Open a room on a session", "value": {"session_id": "SESSION_ID"}}}
+QUESTION_EXAMPLES = {
+    "sign": {"summary": "Predict, then reveal", "value": {"prompt": "Which sign will dL/dw5 have?", "choices": ["positive", "negative", "zero"]}},
+}
+ANSWER_EXAMPLES = {"one tap": {"summary": "A student's answer", "value": {"choice": 0, "student": "laptop-17"}}}
+
+
 @router.post("", status_code=201, response_model=None, responses={201: {"model": RoomCreatedOut}, 404: {"model": ErrorOut}, **CONFLICT, **INVALID})
-def create_room(body: CreateRoomRequest, rooms: RoomsDep) -> ArrayJSONResponse:
+def create_room(body: Annotated[CreateRoomRequest, Body(openapi_examples=ROOM_EXAMPLES)], rooms: RoomsDep) -> ArrayJSONResponse:
     return ArrayJSONResponse(rooms.create(body.session_id), status_code=201)
 
 
@@ -115,13 +122,13 @@ def fork_room_session(code: str, rooms: RoomsDep) -> ArrayJSONResponse:
 
 @router.post("/{code}/questions", status_code=201, response_model=None,
              responses={201: {"model": QuestionOut}, **NOT_FOUND, **FORBIDDEN, **INVALID})
-def ask_question(code: str, body: QuestionRequest, rooms: RoomsDep, _teacher=Teacher) -> ArrayJSONResponse:
+def ask_question(code: str, body: Annotated[QuestionRequest, Body(openapi_examples=QUESTION_EXAMPLES)], rooms: RoomsDep, _teacher=Teacher) -> ArrayJSONResponse:
     return ArrayJSONResponse(rooms.ask(code, body.prompt, body.choices), status_code=201)
 
 
 @router.post("/{code}/questions/{question_id}/answers", status_code=204, response_class=Response,
              responses={**NOT_FOUND, **CONFLICT, **INVALID, 429: {"model": ErrorOut, "description": "Too many changes of one answer"}})
-def answer_question(code: str, question_id: str, body: AnswerRequest, rooms: RoomsDep) -> Response:
+def answer_question(code: str, question_id: str, body: Annotated[AnswerRequest, Body(openapi_examples=ANSWER_EXAMPLES)], rooms: RoomsDep) -> Response:
     rooms.answer(code, question_id, body.student, body.choice)
     return Response(status_code=204)
 
