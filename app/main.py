@@ -8,6 +8,14 @@ from app.api.presets import router as presets_router
 from app.api.datasets import router as datasets_router
 from app.api.routes import router as api_router
 from app.api.docs import router as docs_router
+from app.api.rooms import install_room_error_handlers, router as rooms_router
+from app.api.rooms_events import ApiRenderer
+from app.lab.rooms import router as room_pages_router
+from app.lab.rooms_render import PageRenderer
+from app.rooms.credentials import TeacherTokenMiddleware
+from app.rooms.database import open_rooms_database
+from app.rooms.hub import Hub
+from app.rooms.service import RoomService
 from app.middleware import (
     BodySizeLimitMiddleware,
     ClientMiddleware,
@@ -40,7 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = SessionService(
         open_store(settings), settings.session_days, settings.cache_mb, quota=settings.client_quota
     )
+    app.state.rooms = RoomService(app.state.sessions, open_rooms_database(settings.database_url, settings.db_path), settings.room_hours)
+    renderers = {"api": ApiRenderer(), "page": PageRenderer(app.state.sessions)}
+    app.state.room_hub = Hub(app.state.rooms, renderers, settings.max_room_streams)
     install_error_handlers(app)
+    install_room_error_handlers(app)
     keep_nulls_in_examples(app)
     # the last added runs first: security headers wrap every answer (413 and 500 too), and the
     # locale is known before anything answers
@@ -51,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(TeacherTokenMiddleware)  # first of all: it needs the server's own receive
     app.mount("/static/vendor/htmx", StaticFiles(directory=settings.htmx_dir, check_dir=False), name="htmx")
+    app.mount("/static/vendor/htmx-ext-sse", StaticFiles(directory=settings.htmx_sse_dir, check_dir=False), name="htmx-ext-sse")
     app.mount(
         "/static/vendor/swagger-ui",
         StaticFiles(directory=settings.swagger_ui_dir, check_dir=False),
@@ -61,9 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(presets_router)
     app.include_router(api_router)
     app.include_router(datasets_router)
+    app.include_router(rooms_router)
     app.include_router(docs_router)
     app.include_router(web_router)
     app.include_router(lesson_router)
+    app.include_router(room_pages_router)
     return app
 
 

@@ -33,6 +33,11 @@ class Settings:
     # htmx comes from npm (package-lock.json) and is served by the app itself: classrooms are offline.
     htmx_dir: Path = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
     swagger_ui_dir: Path = PROJECT_ROOT / "node_modules" / "swagger-ui-dist"
+    htmx_sse_dir: Path = PROJECT_ROOT / "node_modules" / "htmx-ext-sse"
+    # a room nobody changed for this many hours is closed
+    room_hours: float = 12.0
+    # event streams one worker process holds at most (503 past it)
+    max_room_streams: int = 1000
 
 
 def load_settings() -> Settings:
@@ -45,4 +50,5 @@ def load_settings() -> Settings:
         ),
         database_url=os.environ.get("BPLAB_DATABASE_URL") or None,
         cache_mb=float(os.environ.get("BPLAB_CACHE_MB") or 128),
+        room_hours=float(os.environ.get("BPLAB_ROOM_HOURS") or 12),
     )

@@ -118,6 +118,9 @@ class SessionService:
         self.queues = SessionQueues()
         self.working_set = WorkingSet(int(cache_mb * 2**20))
         self._next_sweep = 0.0
+        # app/rooms' hook: a guard may refuse a change before it runs (a room's session is the
+        # teacher's); it raises, and nothing changes. Changes are published by store.add_listener.
+        self.change_guards: list[Callable[[str], None]] = []
 
     def _sweep_idle_sessions(self) -> None:
         """Deletes sessions idle for longer than session_days, at most once an hour: a classroom
@@ -228,6 +231,8 @@ class SessionService:
         """Runs `change` on the session's runtime while holding it; saves only if it succeeded.
         inline: only at once, on a small live session, else WouldWait (see INLINE_PARAMETERS)."""
         with self._held(session_id, inline) as held:
+            for guard in self.change_guards:
+                guard(session_id)
             runtime = self._runtime(session_id, held.version, inline)
             if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
@@ -389,6 +394,8 @@ class SessionService:
         with self._held(session_id) as held:
             if held.version is None:
                 raise SessionNotFound(session_id)
+            for guard in self.change_guards:
+                guard(session_id)
             if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
             held.delete()

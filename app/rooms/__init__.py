@@ -1,0 +1,1 @@
+"""Classroom rooms: one teacher drives a session, every student's screen follows it live."""
