@@ -20,6 +20,7 @@ from app.engine.optimizers import make_optimizer
 from app.engine.stepper import NonFiniteError
 from app.i18n import _, lazy
 from app.sessions.presets import PRESETS, get_preset
+from app.sessions.pytorch_export import NextUpdate, next_update
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import MAX_BATCH_VALUES, MAX_ROWS, AdamConfig, SGDConfig, applied_config, pydantic_errors
 from app.sessions.documents import export_config, session_document
@@ -338,3 +339,13 @@ class SessionService:
 
     def export(self, session_id: str) -> dict:
         return export_config(self._load(session_id))
+
+    def next_update(self, session_id: str) -> NextUpdate:
+        """What the session's next update starts from, for the PyTorch export: stepped on a
+        private copy that is never saved, and refused (409) exactly when that step would be."""
+        runtime = self._load(session_id)
+        try:
+            with np.errstate(all="ignore"):
+                return next_update(runtime)
+        except NonFiniteError as error:
+            raise _refusal(error) from None

@@ -1,0 +1,75 @@
+"""The PyTorch lines that compute what a session computes, as text: one source for the exported
+program and for the "In PyTorch" lines beside each step, so what the page shows is what runs.
+
+Names follow the session: layer l is `layer{l}` (a torch.nn.Linear), its pre-activation `z{l}`
+and activation `a{l}`, the batch `a0` (= x) and `y`. Nothing here imports torch.
+"""
+from __future__ import annotations
+
+# activation name -> the call that applies it to a (B, n) tensor of pre-activations
+_ACTIVATION_CALLS = {
+    "linear": "{z}",
+    "sigmoid": "torch.sigmoid({z})",
+    "tanh": "torch.tanh({z})",
+    "relu": "torch.relu({z})",
+    "leaky_relu": "F.leaky_relu({z}, negative_slope=0.01)",
+    "softmax": "torch.softmax({z}, dim=1)",
+}
+
+OPTIMIZER_CLASSES = {"sgd": "torch.optim.SGD", "adam": "torch.optim.Adam"}
+
+
+def layer_name(l: int) -> str:
+    return f"layer{l}"
+
+
+def linear_line(l: int, n_in: int, n_out: int) -> str:
+    return f"{layer_name(l)} = torch.nn.Linear({n_in}, {n_out})"
+
+
+def forward_lines(l: int, activation: str) -> list[str]:
+    """z{l} = layer{l}(a{l-1}); a{l} = f(z{l})."""
+    return [f"z{l} = {layer_name(l)}(a{l - 1})", f"a{l} = {_ACTIVATION_CALLS[activation].format(z=f'z{l}')}"]
+
+
+def fuses_softmax(loss: str) -> bool:
+    """F.cross_entropy takes the logits z_L and applies softmax itself, as our fused delta does."""
+    return loss == "cross_entropy"
+
+
+def loss_line(loss: str, L: int) -> str:
+    if loss == "mse":
+        return f"loss = F.mse_loss(a{L}, y)"
+    if loss == "bce":
+        return f"loss = F.binary_cross_entropy(a{L}, y)"
+    return f"loss = F.cross_entropy(z{L}, y)"  # probability (or one-hot) targets
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def optimizer_line(name: str, hyper: dict, parameters: str = "parameters") -> str:
+    """optimizer = torch.optim.SGD(parameters, lr=..., ...), only the fields that differ from
+    torch's defaults besides lr (torch's SGD has no default lr; ours is given always)."""
+    args = [parameters, f"lr={_number(hyper['learning_rate'])}"]
+    if name == "sgd":
+        if hyper.get("momentum", 0.0):
+            args.append(f"momentum={_number(hyper['momentum'])}")
+    else:
+        args.append(f"betas=({_number(hyper['beta1'])}, {_number(hyper['beta2'])})")
+        args.append(f"eps={_number(hyper['eps'])}")
+    if hyper.get("weight_decay", 0.0):
+        args.append(f"weight_decay={_number(hyper['weight_decay'])}")
+    return f"optimizer = {OPTIMIZER_CLASSES[name]}({', '.join(args)})"
+
+
+def feature_expression(feature: str) -> str:
+    """A feature name of API.md (xi, xi^2, xi*xj, sin(xi), cos(xi)) as a torch expression of
+    the raw column tensors x1..xn."""
+    if feature.startswith(("sin(", "cos(")):
+        return f"torch.{feature}"
+    if feature.endswith("^2"):
+        column = feature[:-2]
+        return f"{column} * {column}"
+    return feature.replace("*", " * ")
