@@ -18,6 +18,7 @@ from app.ui.mathml import (
 )
 from app.ui.numbers import fmt
 from app.lab.idea_links import BY_PHASE, LessonLink, translated
+from app.lab.pytorch_lines import PyTorchLines, pytorch_lines
 
 MAX_TERMS = 4  # longer sums show their first terms, an ellipsis and the last term
 UNITS_SHOWN = 2  # formulas for the first units of a layer; the others work the same way
@@ -30,6 +31,7 @@ class Narration:
     formulas: list[Markup] = field(default_factory=list)
     phase: str = ""
     lessons: list[LessonLink] = field(default_factory=list)  # the lesson pages of the ideas it uses
+    pytorch: PyTorchLines | None = None  # "In PyTorch": the same step as PyTorch lines
 
 
 def _arr(value) -> np.ndarray | None:
@@ -63,6 +65,12 @@ def _sum_terms(pairs: list[tuple[float, float]]) -> list[Markup]:
 
 
 def narrate(doc: dict, focus: int = 0, before: dict | None = None) -> Narration:
+    narration = _narrate(doc, focus, before)
+    narration.pytorch = pytorch_lines(doc, clamp_focus(doc, focus))
+    return narration
+
+
+def _narrate(doc: dict, focus: int, before: dict | None) -> Narration:
     step = doc.get("last_step")
     focus = clamp_focus(doc, focus)
     if not step:

@@ -6,6 +6,8 @@ and activation `a{l}`, the batch `a0` (= x) and `y`. Nothing here imports torch.
 """
 from __future__ import annotations
 
+from app.engine.optimizers import OPTIMIZER_DEFAULTS
+
 # activation name -> the call that applies it to a (B, n) tensor of pre-activations
 _ACTIVATION_CALLS = {
     "linear": "{z}",
@@ -52,6 +54,7 @@ def _number(value: float) -> str:
 def optimizer_line(name: str, hyper: dict, parameters: str = "parameters") -> str:
     """optimizer = torch.optim.SGD(parameters, lr=..., ...), only the fields that differ from
     torch's defaults besides lr (torch's SGD has no default lr; ours is given always)."""
+    hyper = {**OPTIMIZER_DEFAULTS[name], **hyper}
     args = [parameters, f"lr={_number(hyper['learning_rate'])}"]
     if name == "sgd":
         if hyper.get("momentum", 0.0):
