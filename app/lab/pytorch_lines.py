@@ -8,6 +8,7 @@ the sample in focus, printed as Python prints them (ASCII, 4 significant digits)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -28,6 +29,7 @@ class PyTorchLines:
     session_id: str
     lines: list[CodeLine] = field(default_factory=list)
     note: str = ""  # one sentence under the code
+    graph_url: str = ""  # the lesson's autograd graph of this network, for the sample in focus
 
 
 def _short(value: float) -> str:
@@ -56,7 +58,7 @@ def _batch_rows(doc: dict) -> int:
 def pytorch_lines(doc: dict, focus: int = 0) -> PyTorchLines:
     """The lines for the session's last step (the model itself before the first one)."""
     step = doc.get("last_step")
-    view = PyTorchLines(session_id=doc["id"])
+    view = PyTorchLines(session_id=doc["id"], graph_url=f"/learn/pytorch?{urlencode({'session': doc['id'], 'focus': focus})}")
     if not step:
         _model(doc, view)
     elif step["phase"] == "forward":

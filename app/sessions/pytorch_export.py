@@ -42,6 +42,8 @@ class NextUpdate:
     features: list[str] | None  # None: the raw columns are the inputs
     held_out: list[int] = field(default_factory=list)  # rows never in a batch
     batch_rows: list[int] | None = None  # None: every training row
+    trace: object = None  # engine Trace: everything forward 1 .. backward 1 computed, for this batch
+    rows: list[int] = field(default_factory=list)  # the batch's row indices (also when it is every row)
 
     @property
     def L(self) -> int:
@@ -90,6 +92,8 @@ def next_update(runtime) -> NextUpdate:
         features=list(features) if features else None,
         held_out=held_out,
         batch_rows=None if all_rows else batch_rows,
+        trace=stepper.trace,
+        rows=batch_rows,
     )
     runtime.step()  # the update itself: refused here exactly when the step would be
     return snapshot
