@@ -50,14 +50,13 @@ class NextUpdate:
         return len(self.sizes) - 1
 
 
-def _data_of(runtime) -> tuple[np.ndarray, list[str] | None, list[int]]:
-    """(raw columns, features or None, held-out rows) of a session."""
-    data = runtime.config["data"]
-    features = data.get("features") if isinstance(data, dict) else None
-    raw = getattr(runtime.stored, "raw_inputs", None)
-    raw = runtime.stored.inputs if raw is None else raw
-    held_out = getattr(runtime, "held_out_rows", None)
-    return raw, features, [] if held_out is None else [int(r) for r in held_out]
+def _data_of(runtime) -> tuple[np.ndarray, np.ndarray, list[str] | None, list[int]]:
+    """(raw columns, targets, features or None, held-out rows) of a session's dataset."""
+    data = getattr(runtime, "data", None)
+    if data is None:  # a session without features or held-out rows: the stored rows themselves
+        return runtime.stored.inputs, runtime.stored.targets, None, []
+    features = None if data.features.identity else list(data.features.names)
+    return data.raw_inputs, data.targets, features, [int(r) for r in data.test_rows]
 
 
 def next_update(runtime) -> NextUpdate:
@@ -71,10 +70,10 @@ def next_update(runtime) -> NextUpdate:
     optimizer = stepper.optimizer
     state = {name: (None if value is None else np.array(value, copy=True)) if name != "step" else value
              for name, value in optimizer.state().items()}
-    raw, features, held_out = _data_of(runtime)
+    raw, targets, features, held_out = _data_of(runtime)
     batch_rows = [int(r) for r in runtime.batch_rows]
     unheld = set(held_out)
-    all_rows = batch_rows == [r for r in range(runtime.stored.inputs.shape[0]) if r not in unheld]
+    all_rows = batch_rows == [r for r in range(raw.shape[0]) if r not in unheld]
     snapshot = NextUpdate(
         session_id=runtime.stored.id,
         iterations_finished=iterations_finished,
@@ -88,7 +87,7 @@ def next_update(runtime) -> NextUpdate:
         hyper={**optimizer.hyperparameters()},
         state=state,
         raw_columns=np.asarray(raw, dtype=np.float64),
-        targets=np.asarray(runtime.stored.targets, dtype=np.float64),
+        targets=np.asarray(targets, dtype=np.float64),
         features=list(features) if features else None,
         held_out=held_out,
         batch_rows=None if all_rows else batch_rows,
