@@ -4,6 +4,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api.errors import install_error_handlers
 from app.api.presets import router as presets_router
+from app.api.datasets import router as datasets_router
 from app.api.routes import router as api_router
 from app.api.docs import router as docs_router
 from app.middleware import BodySizeLimitMiddleware, LocaleMiddleware, SecurityHeadersMiddleware
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(presets_router)
     app.include_router(api_router)
+    app.include_router(datasets_router)
     app.include_router(docs_router)
     app.include_router(web_router)
     app.include_router(lesson_router)

@@ -48,6 +48,7 @@ class OptimizerChange(Strict):
     beta1: FiniteFloat | None = None
     beta2: FiniteFloat | None = None
     eps: FiniteFloat | None = None
+    weight_decay: FiniteFloat | None = Field(default=None, description="g + weight_decay * p before momentum or Adam's moments (torch.optim)")
 
 
 class ParameterEdit(Strict):
@@ -108,6 +109,9 @@ class LossOut(BaseModel):
 class HistoryEntry(BaseModel):
     iteration: int
     loss: float
+    test_loss: float | None = Field(default=None, description="With held-out rows: their loss at the parameters the iteration started from")
+    accuracy: float | None = Field(default=None, description="Where the targets are classes: the share of the batch predicted right")
+    test_accuracy: float | None = Field(default=None, description="With held-out rows and classes: the share of them predicted right")
 
 
 class SessionOut(BaseModel):

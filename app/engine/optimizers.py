@@ -1,4 +1,4 @@
-"""SGD (with momentum) and Adam, as torch.optim defines them, on the flat parameter vector.
+"""SGD (with momentum) and Adam, with weight decay, as torch.optim defines them, on the flat parameter vector.
 
 update(params, grads) takes the network's flat parameter vector and the matching flat
 gradient and updates the parameters in place. The state (velocity, Adam's moments and step
@@ -32,6 +32,13 @@ class Optimizer:
         if "step_count" in vars(self):
             self.step_count = int(state.get("step", 0))
 
+    weight_decay: float = 0.0
+
+    def decayed(self, params: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """g + weight_decay * p, as torch.optim adds it before momentum or Adam's moments (biases
+        included); a new array, so the loss gradient the pages show stays dL/dp."""
+        return grads + self.weight_decay * params if self.weight_decay else grads
+
     def state_arrays(self) -> list[np.ndarray]:
         """Every vector of the state that exists yet, for the non-finite check."""
         return [v for v in (getattr(self, name) for name in self.state_vectors) if v is not None]
@@ -43,15 +50,17 @@ class SGD(Optimizer):
     name = "sgd"
     state_vectors = ("velocity",)
 
-    def __init__(self, learning_rate: float = 0.1, momentum: float = 0.0):
+    def __init__(self, learning_rate: float = 0.1, momentum: float = 0.0, weight_decay: float = 0.0):
         self.lr = learning_rate
         self.momentum = momentum
+        self.weight_decay = weight_decay
         self.velocity: np.ndarray | None = None
 
     def hyperparameters(self):
-        return {"learning_rate": self.lr, "momentum": self.momentum}
+        return {"learning_rate": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay}
 
     def update(self, params, grads):
+        grads = self.decayed(params, grads)
         if self.momentum == 0.0:
             params -= self.lr * grads
             return
@@ -69,8 +78,11 @@ class Adam(Optimizer):
     name = "adam"
     state_vectors = ("m", "v")
 
-    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+    def __init__(
+        self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, weight_decay: float = 0.0
+    ):
         self.lr = learning_rate
+        self.weight_decay = weight_decay
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
@@ -79,9 +91,10 @@ class Adam(Optimizer):
         self.v: np.ndarray | None = None
 
     def hyperparameters(self):
-        return {"learning_rate": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {"learning_rate": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps, "weight_decay": self.weight_decay}
 
     def update(self, params, grads):
+        grads = self.decayed(params, grads)
         if self.m is None or self.v is None:
             self.m = np.zeros_like(params)
             self.v = np.zeros_like(params)
@@ -98,8 +111,8 @@ class Adam(Optimizer):
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adam)}
 OPTIMIZER_DEFAULTS: dict[str, dict[str, float]] = {
-    "sgd": {"learning_rate": 0.1, "momentum": 0.0},
-    "adam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    "sgd": {"learning_rate": 0.1, "momentum": 0.0, "weight_decay": 0.0},
+    "adam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
 }
 
 

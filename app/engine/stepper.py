@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from app.engine.losses import Loss
+from app.engine.metrics import accuracy
 from app.engine.network import Network, split_flat
 from app.engine.optimizers import Optimizer
 from app.engine.steps import BACKWARD, FORWARD, LOSS, UPDATE, Step, step_cycle
@@ -42,10 +43,24 @@ def _require_finite(step: Step, **arrays: np.ndarray) -> None:
 
 
 class Stepper:
-    def __init__(self, network: Network, loss: Loss, optimizer: Optimizer | None, x: np.ndarray, y: np.ndarray):
+    """`held_out` (x, y): rows never in a batch, whose loss the loss step also computes (one
+    forward pass); `with_accuracy`: the targets are classes, so the loss step counts hits too."""
+
+    def __init__(
+        self,
+        network: Network,
+        loss: Loss,
+        optimizer: Optimizer | None,
+        x: np.ndarray,
+        y: np.ndarray,
+        held_out: tuple[np.ndarray, np.ndarray] | None = None,
+        with_accuracy: bool = False,
+    ):
         self.network = network
         self.loss = loss
         self.optimizer = optimizer
+        self.held_out = held_out
+        self.with_accuracy = with_accuracy
         self.cycle = step_cycle(network.L)
         self._run = {FORWARD: self.forward, LOSS: self.compute_loss, BACKWARD: self.backward, UPDATE: self.update}
         # dW and db of every layer are views of one vector, parallel to network.flat
@@ -102,9 +117,21 @@ class Stepper:
 
     def compute_loss(self, step: Step) -> None:
         trace = self.trace
-        value = self.loss.value(trace.a[self.network.L], trace.y)
+        y_hat = trace.a[self.network.L]
+        value = self.loss.value(y_hat, trace.y)
         if not math.isfinite(value):
             raise NonFiniteError(step, "the loss")
+        if self.held_out is not None:
+            x_test, y_test = self.held_out
+            y_hat_test = self.network.predict(x_test)  # the parameters the iteration started from
+            test_loss = self.loss.value(y_hat_test, y_test)
+            if not math.isfinite(test_loss):
+                raise NonFiniteError(step, "the held-out loss")
+            trace.test_loss = test_loss
+            if self.with_accuracy:
+                trace.test_accuracy = accuracy(y_hat_test, y_test)
+        if self.with_accuracy:
+            trace.accuracy = accuracy(y_hat, trace.y)
         trace.loss = value
 
     def backward(self, step: Step) -> None:

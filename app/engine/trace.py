@@ -20,6 +20,9 @@ class Trace:
     dW: dict[int, np.ndarray] = field(default_factory=dict)
     db: dict[int, np.ndarray] = field(default_factory=dict)
     loss: float | None = None
+    test_loss: float | None = None  # over the held-out rows, at the parameters the iteration started from
+    accuracy: float | None = None  # of the batch, where the targets are classes
+    test_accuracy: float | None = None
 
     def __post_init__(self):
         self.a[0] = self.x

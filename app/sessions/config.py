@@ -10,6 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Fiel
 
 from app.engine import datasets
 from app.engine.activations import ACTIVATIONS
+from app.engine.features import FeatureError, FeatureMap
+from app.engine.metrics import held_out_count
 from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
 from app.engine.optimizers import OPTIMIZER_DEFAULTS
@@ -43,6 +45,7 @@ class SGDConfig(Strict):
     name: Literal["sgd"]
     learning_rate: Annotated[FiniteFloat, Field(gt=0, le=1000)] = SGD_DEFAULTS["learning_rate"]
     momentum: Annotated[FiniteFloat, Field(ge=0, lt=1)] = SGD_DEFAULTS["momentum"]
+    weight_decay: Annotated[FiniteFloat, Field(ge=0, le=1000)] = SGD_DEFAULTS["weight_decay"]
 
 
 class AdamConfig(Strict):
@@ -51,6 +54,7 @@ class AdamConfig(Strict):
     beta1: Annotated[FiniteFloat, Field(ge=0, lt=1)] = ADAM_DEFAULTS["beta1"]
     beta2: Annotated[FiniteFloat, Field(ge=0, lt=1)] = ADAM_DEFAULTS["beta2"]
     eps: Annotated[FiniteFloat, Field(gt=0, le=1)] = ADAM_DEFAULTS["eps"]
+    weight_decay: Annotated[FiniteFloat, Field(ge=0, le=1000)] = ADAM_DEFAULTS["weight_decay"]
 
 
 def _optimizer_kind(value) -> str | None:
@@ -71,7 +75,18 @@ OptimizerConfig = Annotated[
 ]
 
 
-class GeneratedData(Strict):
+MAX_TEST_FRACTION = 0.9
+FeatureName = Annotated[str, Field(max_length=32)]
+
+
+class DataOptions(Strict):
+    """What every form of data takes: held-out rows and input features (API.md v1.1)."""
+
+    test_fraction: Annotated[FiniteFloat, Field(ge=0, le=MAX_TEST_FRACTION)] = 0.0
+    features: Annotated[list[FeatureName], Field(min_length=1, max_length=MAX_UNITS)] | None = None
+
+
+class GeneratedData(DataOptions):
     dataset: DatasetName
     samples: Annotated[int, Field(ge=1, le=MAX_ROWS, strict=True)] = 200
     noise: Annotated[FiniteFloat, Field(ge=0, le=10)] = 0.0
@@ -81,18 +96,25 @@ class GeneratedData(Strict):
 Row = Annotated[list[FiniteFloat], Field(min_length=1, max_length=MAX_UNITS)]
 
 
-class ExplicitData(Strict):
+class ExplicitData(DataOptions):
     inputs: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
     targets: Annotated[list[Row], Field(min_length=1, max_length=MAX_ROWS)]
 
 
+class StoredData(DataOptions):
+    dataset_id: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="An id from POST /api/v1/datasets.")]
+
+
 def _data_kind(value) -> str:
-    generated = isinstance(value, GeneratedData) or (isinstance(value, dict) and "dataset" in value)
-    return "generated" if generated else "explicit"
+    if isinstance(value, GeneratedData) or (isinstance(value, dict) and "dataset" in value):
+        return "generated"
+    if isinstance(value, StoredData) or (isinstance(value, dict) and "dataset_id" in value):
+        return "stored"
+    return "explicit"
 
 
 DataConfig = Annotated[
-    Union[Annotated[GeneratedData, Tag("generated")], Annotated[ExplicitData, Tag("explicit")]],
+    Union[Annotated[GeneratedData, Tag("generated")], Annotated[StoredData, Tag("stored")], Annotated[ExplicitData, Tag("explicit")]],
     Discriminator(_data_kind),
 ]
 
@@ -135,7 +157,7 @@ class ConfigOverrides(Strict):
 
 
 # Union branches pydantic puts in an error's location; a caller's field is never named so.
-_BRANCH_LABELS = {"generated", "explicit", "sgd", "adam", "str", "function-after"}
+_BRANCH_LABELS = {"generated", "stored", "explicit", "sgd", "adam", "str", "function-after"}
 
 
 def field_path(loc) -> list:
@@ -148,8 +170,11 @@ def pydantic_errors(error: ValidationError, prefix: tuple = ("body",)) -> list[d
     return [{"loc": [*prefix, *field_path(e["loc"])], "msg": validation_messages.message(e), "type": e["type"]} for e in error.errors()]
 
 
-def applied_config(body: dict) -> dict:
-    """The config as applied (defaults filled in, activations a list), or InvalidInput."""
+def applied_config(body: dict, describe_dataset=None) -> dict:
+    """The config as applied (defaults filled in, activations a list), or InvalidInput.
+
+    describe_dataset(id) answers a stored dataset's meta (rows, input_names, target_names,
+    classes, probabilities) or None; a config naming a dataset_id needs it."""
     try:
         config = Config.model_validate(body)
     except ValidationError as error:
@@ -159,11 +184,13 @@ def applied_config(body: dict) -> dict:
     L = len(sizes) - 1
     if isinstance(applied["activations"], str):
         applied["activations"] = [applied["activations"]] * L
-    _check_limits(applied)
+    data = applied["data"]  # the data's own fields first, then the options every form takes
+    applied["data"] = {**{k: v for k, v in data.items() if k not in DataOptions.model_fields}, **{k: data[k] for k in DataOptions.model_fields}}
+    _check_limits(applied, describe_dataset)
     return applied
 
 
-def _check_limits(config: dict) -> None:
+def _check_limits(config: dict, describe_dataset=None) -> None:
     """Cross-field rules, cheapest first, so nothing large is allocated for a config we refuse."""
     sizes, activations = config["layers"], config["activations"]
     L = len(sizes) - 1
@@ -204,12 +231,13 @@ def _check_limits(config: dict) -> None:
             ),
         )
     _check_parameters(config, sizes)
-    rows = _check_data(config, sizes)
+    rows = _check_data(config, sizes, describe_dataset)
+    rows = _check_held_out(config["data"], rows)
     batch_size = config["batch_size"]
     if batch_size is not None and batch_size > rows:
         raise InvalidInput.at(
             ["batch_size"],
-            _("batch_size is {batch} but the data has {rows} rows: use 1 to {rows}, or null for the full batch").format(
+            _("batch_size is {batch} but the data has {rows} training rows: use 1 to {rows}, or null for the full batch").format(
                 batch=batch_size, rows=rows
             ),
         )
@@ -252,15 +280,46 @@ def _check_parameters(config: dict, sizes: list[int]) -> None:
                 )
 
 
-def _check_data(config: dict, sizes: list[int]) -> int:
+def _check_held_out(data: dict, rows: int) -> int:
+    """The training rows left once round(f * rows) are held out; at least one."""
+    held_out = held_out_count(rows, data["test_fraction"])
+    if held_out >= rows:
+        raise InvalidInput.at(
+            ["data", "test_fraction"],
+            _("test_fraction {f} holds out {n} of {rows} rows and leaves none to train on: use a smaller test_fraction").format(
+                f=data["test_fraction"], n=held_out, rows=rows
+            ),
+        )
+    return rows - held_out
+
+
+def _check_features(data: dict, n_columns: int, n_in: int) -> None:
+    """The features name columns the data has, and make as many inputs as layer 0 has units."""
+    names = data["features"]
+    try:
+        count = len(FeatureMap(names, n_columns))
+    except FeatureError as error:
+        raise InvalidInput.at(["data", "features", error.index], error.message) from None
+    if count != n_in:
+        if names is None:
+            message = _("the data has {n} input columns, but layer 0 has {units} units: give layers[0] = {n}, or choose features").format(
+                n=n_columns, units=n_in)
+        else:
+            message = _("{n} features make {n} inputs, but layer 0 has {units} units: give layers[0] = {n}").format(n=count, units=n_in)
+        raise InvalidInput.at(["layers", 0], message)
+
+
+def _check_data(config: dict, sizes: list[int], describe_dataset=None) -> int:
     """Checks the data against the layers; answers how many rows it has."""
     data = config["data"]
     n_in, n_out = sizes[0], sizes[-1]
     if "dataset" in data:
         try:
-            datasets.validate(data["dataset"], data["samples"], data["noise"], data["seed"], n_out, n_inputs=n_in)
+            columns_in = n_in if data["features"] is None else None  # features: checked below
+            datasets.validate(data["dataset"], data["samples"], data["noise"], data["seed"], n_out, n_inputs=columns_in)
         except datasets.DatasetError as error:
             raise InvalidInput.at(error.field.split("."), error.message) from None
+        _check_features(data, datasets.input_width(data["dataset"]), n_in)
         if config["loss"] in PROBABILITY_LOSSES and datasets.class_count(data["dataset"], n_out) is None:
             raise InvalidInput.at(
                 ["loss"],
@@ -269,16 +328,38 @@ def _check_data(config: dict, sizes: list[int]) -> int:
                 ),
             )
         return data["samples"]
+    if "dataset_id" in data:
+        meta = describe_dataset(data["dataset_id"]) if describe_dataset is not None else None
+        if meta is None:
+            raise InvalidInput.at(
+                ["data", "dataset_id"],
+                _("there is no dataset {id}: upload it first (POST /api/v1/datasets) and use the id it answers").format(id=data["dataset_id"]),
+            )
+        _check_features(data, len(meta["input_names"]), n_in)
+        if meta["target_columns"] != n_out:
+            raise InvalidInput.at(
+                ["layers", len(sizes) - 1],
+                _("the dataset has {k} target columns, but the output layer has {units} units: give it {k}").format(k=meta["target_columns"], units=n_out),
+            )
+        if config["loss"] in PROBABILITY_LOSSES and not meta["probabilities"]:
+            raise InvalidInput.at(
+                ["loss"],
+                _("loss {loss} needs targets between 0 and 1 (class labels or probabilities), but this dataset's are not: use loss mse").format(loss=config["loss"]),
+            )
+        return meta["rows"]
     inputs, targets = data["inputs"], data["targets"]
     if len(inputs) != len(targets):
         raise InvalidInput.at(["data", "targets"], _("data has {x} input rows but {y} target rows: give one target row per input row").format(x=len(inputs), y=len(targets)))
-    for field, rows, width, layer in (("inputs", inputs, n_in, 0), ("targets", targets, n_out, len(sizes) - 1)):
+    n_columns = len(inputs[0]) if data["features"] is not None else n_in
+    for field, rows, width, layer in (("inputs", inputs, n_columns, 0), ("targets", targets, n_out, len(sizes) - 1)):
         for r, row in enumerate(rows):
             if len(row) != width:
-                raise InvalidInput.at(
-                    ["data", field, r],
-                    _("data.{field}[{r}] has {n} values; layer {layer} has {width} units").format(field=field, r=r, n=len(row), layer=layer, width=width),
-                )
+                if field == "inputs" and data["features"] is not None:
+                    message = _("data.inputs[{r}] has {n} values; the first row has {width}: give every row the same columns").format(r=r, n=len(row), width=width)
+                else:
+                    message = _("data.{field}[{r}] has {n} values; layer {layer} has {width} units").format(field=field, r=r, n=len(row), layer=layer, width=width)
+                raise InvalidInput.at(["data", field, r], message)
+    _check_features(data, n_columns, n_in)
     if config["loss"] in PROBABILITY_LOSSES:
         for r, row in enumerate(targets):
             if any(not 0.0 <= v <= 1.0 for v in row):

@@ -15,8 +15,8 @@ COMPACT = "compact"
 def config_as_applied(runtime: Runtime) -> dict:
     """The config as applied, with the values the store keeps out of its JSON put back."""
     config = {**runtime.config, "optimizer": runtime.current["optimizer"]}
-    if config["data"] == EXPLICIT_DATA:
-        config["data"] = {"inputs": runtime.stored.inputs, "targets": runtime.stored.targets}
+    if config["data"] == EXPLICIT_DATA:  # never echoed as rows (API.md v1.1): the service names its dataset
+        config["data"] = {"inputs": runtime.data.raw_inputs, "targets": runtime.data.targets}
     if FROM_CHECKPOINT in (config["weights"], config["biases"]):
         flat, _state = ckpt.decode(runtime.checkpoint(INITIAL_CHECKPOINT), runtime.parameter_count)
         initial = Network(runtime.sizes, runtime.activations, flat)
@@ -54,7 +54,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
             }
         )
     iterations = runtime.iterations_finished
-    losses = runtime.history
+    losses, names = runtime.history, runtime.data.metric_names
     first = 0 if history is None else max(0, len(losses) - history)
     last = runtime.last_step
     return {
@@ -67,7 +67,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
         "batch": {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y} if full else None,
         "layers": layers,
         "loss": {"name": runtime.config["loss"], "value": trace.loss},
-        "history": [{"iteration": i + 1, "loss": losses[i]} for i in range(first, len(losses))],
+        "history": [{"iteration": i + 1, **dict(zip(names, losses[i]))} for i in range(first, len(losses))],
         "undo_available": len(runtime.trimmed_undo()),
         "steps_per_iteration": runtime.steps_per_iteration,
     }
@@ -79,5 +79,6 @@ def export_config(runtime: Runtime) -> dict:
     network = runtime.network
     config["weights"] = [network.W[l] for l in range(1, runtime.L + 1)]
     config["biases"] = [network.b[l] for l in range(1, runtime.L + 1)]
-    config["data"] = {"inputs": runtime.stored.inputs, "targets": runtime.stored.targets}
+    options = {key: config["data"][key] for key in ("test_fraction", "features") if isinstance(config["data"], dict) and key in config["data"]}
+    config["data"] = {"inputs": runtime.data.raw_inputs, "targets": runtime.data.targets, **options}
     return config

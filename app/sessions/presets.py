@@ -12,16 +12,16 @@ import copy
 from app.i18n import lazy
 
 
-def _sgd(lr: float, momentum: float = 0.0) -> dict:
-    return {"name": "sgd", "learning_rate": lr, "momentum": momentum}
+def _sgd(lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> dict:
+    return {"name": "sgd", "learning_rate": lr, "momentum": momentum, "weight_decay": weight_decay}
 
 
-def _adam(lr: float) -> dict:
-    return {"name": "adam", "learning_rate": lr, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+def _adam(lr: float, weight_decay: float = 0.0) -> dict:
+    return {"name": "adam", "learning_rate": lr, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": weight_decay}
 
 
-def _generated(dataset: str, samples: int, noise: float = 0.0, seed: int = 0) -> dict:
-    return {"dataset": dataset, "samples": samples, "noise": noise, "seed": seed}
+def _generated(dataset: str, samples: int, noise: float = 0.0, seed: int = 0, test_fraction: float = 0.0, features=None) -> dict:
+    return {"dataset": dataset, "samples": samples, "noise": noise, "seed": seed, "test_fraction": test_fraction, "features": features}
 
 
 PRESETS: list[dict] = [
@@ -47,6 +47,8 @@ PRESETS: list[dict] = [
             "data": {
                 "inputs": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
                 "targets": [[0.0], [1.0], [1.0], [0.0]],
+                "test_fraction": 0.0,
+                "features": None,
             },
         },
     },
@@ -68,7 +70,7 @@ PRESETS: list[dict] = [
             "init": "xavier",
             "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
             "biases": [[0.35, 0.35], [0.60, 0.60]],
-            "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]},
+            "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]], "test_fraction": 0.0, "features": None},
         },
     },
     {
@@ -175,6 +177,66 @@ PRESETS: list[dict] = [
             "biases": None,
             "data": _generated("gauss", 100),
         },
+    },
+]
+
+def _overfitting(weight_decay: float) -> dict:
+    """40 training rows of noisy moons, 40 held out, and a network of 1,185 parameters."""
+    return {
+        "layers": [2, 32, 32, 1],
+        "activations": ["tanh", "tanh", "sigmoid"],
+        "loss": "bce",
+        "optimizer": _adam(0.01, weight_decay=weight_decay),
+        "batch_size": None,
+        "seed": 0,
+        "init": "xavier",
+        "weights": None,
+        "biases": None,
+        "data": _generated("moons", 80, noise=0.3, test_fraction=0.5),
+    }
+
+
+PRESETS += [
+    {
+        "name": "feature-crosses",
+        "title": lazy("Feature crosses: a circle with no hidden layer"),
+        "description": lazy(
+            "Give the network x1^2 and x2^2 as inputs and the circle becomes a straight cut: "
+            "one sigmoid unit, no hidden layer, learns the disc inside the ring. The input units "
+            "are labelled with their features; a fifth of the points are held out as a test."
+        ),
+        "config": {
+            "layers": [5, 1],
+            "activations": ["sigmoid"],
+            "loss": "bce",
+            "optimizer": _sgd(1.0),
+            "batch_size": None,
+            "seed": 0,
+            "init": "xavier",
+            "weights": None,
+            "biases": None,
+            "data": _generated("circle", 200, noise=0.05, test_fraction=0.2, features=["x1", "x2", "x1^2", "x2^2", "x1*x2"]),
+        },
+    },
+    {
+        "name": "overfitting",
+        "title": lazy("Overfitting: a big network on a small training set"),
+        "description": lazy(
+            "Forty noisy points to train on, forty held out, and over a thousand parameters: the "
+            "training loss falls towards zero while the test loss turns up after about 80 "
+            "iterations. The network learns the noise of its training points by heart."
+        ),
+        "config": _overfitting(0.0),
+    },
+    {
+        "name": "weight-decay",
+        "title": lazy("Weight decay keeps the test loss down"),
+        "description": lazy(
+            "The overfitting network again, with weight decay 0.01: every update also pulls each "
+            "weight towards zero (g + lambda p), so the boundary stays smooth, the training loss "
+            "stays above zero and the test loss stays near its best."
+        ),
+        "config": _overfitting(0.01),
     },
 ]
 

@@ -20,6 +20,7 @@ from app.engine.steps import UPDATE, Step
 from app.engine.stepper import Stepper
 from app.sessions import checkpoints as ckpt
 from app.sessions.errors import NothingToUndo
+from app.sessions.session_data import SessionData, build as build_session_data
 from app.sessions.store import StoredCheckpoint, StoredSession
 
 UNDO_STEPS = 64
@@ -31,23 +32,28 @@ EXPLICIT_DATA = "stored-arrays"  # explicit data whose values live in the sessio
 
 
 class Runtime:
-    def __init__(self, stored: StoredSession, checkpoints: dict[int, StoredCheckpoint], fetch_checkpoint):
+    def __init__(self, stored: StoredSession, checkpoints: dict[int, StoredCheckpoint], fetch_checkpoint, data: SessionData | None = None):
         self.stored = stored
         self.config = stored.config
+        # the rows it trains on (features applied) and the held-out ones; plain stored rows by default
+        self.data = data or build_session_data(stored.inputs, stored.targets, None, self.config["seed"])
         self.sizes = tuple(self.config["layers"])
         self.L = len(self.sizes) - 1
         self.parameter_count = sum(self.sizes[l] * (self.sizes[l - 1] + 1) for l in range(1, self.L + 1))
-        batch_rows = min(stored.inputs.shape[0], self.config["batch_size"] or stored.inputs.shape[0])
+        n_train = self.data.train_rows.size
+        batch_rows = min(n_train, self.config["batch_size"] or n_train)
         # forward, dW and dA are each about one multiply-add per parameter and batch row
         self.flops_per_iteration = 6 * self.parameter_count * batch_rows
         self.loss = get_loss(self.config["loss"])
-        self.loss.prepare(stored.targets)
+        self.loss.prepare(self.data.targets)
         self.activations = [None] + [get_activation(name) for name in self.config["activations"]]
-        self.schedule = BatchSchedule(stored.inputs.shape[0], self.config["batch_size"], self.config["seed"])
+        rows = None if self.data.all_rows_train else self.data.train_rows
+        self.schedule = BatchSchedule(n_train, self.config["batch_size"], self.config["seed"], rows)
         self.current: dict = dict(stored.cursor["current"])
         self.undo: list[dict] = list(stored.cursor["undo"])
         self.next_checkpoint: int = stored.cursor["next_checkpoint"]
-        self.history: list[float] = stored.history.tolist()
+        # one row per finished iteration: the values of data.metric_names (loss first)
+        self.history: list[list[float]] = stored.history.reshape(-1, len(self.data.metric_names)).tolist()
         self.checkpoints = dict(checkpoints)  # loaded or created by this request
         self.new_checkpoints: dict[int, StoredCheckpoint] = {}
         self.unkept_checkpoints: set[int] = set()  # started by train but too old to be undone to
@@ -105,8 +111,8 @@ class Runtime:
 
     def _start_stepper(self, network: Network, optimizer: Optimizer, iteration: int) -> None:
         self.iteration_index = iteration
-        self.batch_rows, x, y = self.schedule.batch(iteration, self.stored.inputs, self.stored.targets)
-        self.stepper = Stepper(network, self.loss, optimizer, x, y)
+        self.batch_rows, x, y = self.schedule.batch(iteration, self.data.inputs, self.data.targets)
+        self.stepper = Stepper(network, self.loss, optimizer, x, y, self.data.held_out, self.data.with_accuracy)
 
     def _begin_iteration(self, iteration: int, keep_checkpoint: bool = True) -> None:
         """A new checkpoint from the network as it is now, at step 0 of `iteration`."""
@@ -123,7 +129,7 @@ class Runtime:
         self.iteration_index = iteration
         checkpoint_id = self._new_checkpoint(optimizer, keep_checkpoint)
         self.current = {"checkpoint": checkpoint_id, "iteration": iteration, "steps": 0, "optimizer": config}
-        self.batch_rows, x, y = self.schedule.batch(iteration, self.stored.inputs, self.stored.targets)
+        self.batch_rows, x, y = self.schedule.batch(iteration, self.data.inputs, self.data.targets)
         self.stepper.begin(x, y)
 
     def _new_checkpoint(self, optimizer: Optimizer, keep: bool = True) -> int:
@@ -151,8 +157,13 @@ class Runtime:
         step = self.stepper.step()
         self.current["steps"] += 1
         if step.phase == UPDATE:
-            self.history.append(self.stepper.trace.loss)
+            self.history.append(self._metrics())
         return step
+
+    def _metrics(self) -> list[float]:
+        """The finished iteration's history values, in the order of data.metric_names."""
+        trace = self.stepper.trace
+        return [getattr(trace, name) for name in self.data.metric_names]
 
     def run_steps(self, count: int) -> None:
         """`count` steps; only the steps the undo window can reach keep a checkpoint."""
@@ -173,7 +184,7 @@ class Runtime:
             self._begin_iteration(self.iteration_index + 1, keep_checkpoint=False)
             self.stepper.run_iteration()
             self.current["steps"] = self.steps_per_iteration
-            self.history.append(self.stepper.trace.loss)
+            self.history.append(self._metrics())
         self.run_steps((iterations - fast) * self.steps_per_iteration)
 
     def back(self) -> None:
@@ -270,6 +281,6 @@ class Runtime:
         new = {cid: c for cid, c in self.new_checkpoints.items() if cid in keep}
         config = {**self.config, "optimizer": self.current["optimizer"]}
         stored = StoredSession(
-            self.stored.id, config, cursor, np.array(self.history, dtype=np.float64), self.stored.inputs, self.stored.targets
+            self.stored.id, config, cursor, np.array(self.history, dtype=np.float64).ravel(), self.stored.inputs, self.stored.targets
         )
         return stored, new, keep

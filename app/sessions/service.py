@@ -27,6 +27,8 @@ from app.sessions.documents import export_config, session_document
 from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
 from app.sessions.store import SessionStore, StoredSession
+from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, make_dataset
+from app.sessions.session_data import SessionData, SessionDataCache, build as build_session_data
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
 # one request's work at most, in multiply-adds of the forward and backward passes: about half
@@ -60,8 +62,10 @@ def _finite_or_refused(arrays: list[np.ndarray], message: str) -> list[np.ndarra
 class SessionService:
     EXPIRY_INTERVAL = 3600.0  # seconds between two sweeps for idle sessions, per process
 
-    def __init__(self, store: SessionStore, session_days: float = 0.0):
+    def __init__(self, store: SessionStore, session_days: float = 0.0, datasets: DatasetStore | None = None):
         self.store = store
+        self.datasets = datasets if datasets is not None else DatasetStore(store.path)
+        self._session_data = SessionDataCache()
         self.idle_seconds = session_days * 86400
         self._next_sweep = 0.0
 
@@ -81,10 +85,12 @@ class SessionService:
             initial = [INITIAL_CHECKPOINT] if FROM_CHECKPOINT in (stored.config["weights"], stored.config["biases"]) else []
             return [stored.cursor["current"]["checkpoint"], *initial]
 
+        self.datasets.ready()  # sessions stored before datasets are moved there first, once
         loaded = self.store.load(session_id, wanted) if isinstance(session_id, str) else None
         if loaded is None:
             raise SessionNotFound(session_id)
         stored, checkpoints = loaded
+        data = self._data_of(stored)
 
         def fetch(checkpoint_id: int):
             checkpoint = self.store.load_checkpoint(session_id, checkpoint_id)
@@ -94,7 +100,7 @@ class SessionService:
 
         try:
             with np.errstate(all="ignore"):
-                return Runtime(stored, checkpoints, fetch)
+                return Runtime(stored, checkpoints, fetch, data)
         except NonFiniteError:  # replayed steps succeeded once; only other arithmetic can fail them
             raise StepRefused(_(
                 "This session's stored steps no longer replay on this server (its numbers overflow "
@@ -122,26 +128,28 @@ class SessionService:
     # --- sessions --------------------------------------------------------------------------------
 
     def create(self, body: dict, view: str = "full", history: int | None = None) -> dict:
-        config = applied_config(self._expand_preset(body))
+        config = applied_config(self._expand_preset(body), self.datasets.meta)
         self._sweep_idle_sessions()
-        inputs, targets = self._dataset(config)
+        config["data"] = self._stored_data(config)
         network = init_network(config["layers"], config["activations"], config["init"], config["seed"], config["weights"], config["biases"])
         optimizer = make_optimizer(config["optimizer"])
         stored_config = {
             **config,
             "weights": FROM_CHECKPOINT if config["weights"] is not None else None,
             "biases": FROM_CHECKPOINT if config["biases"] is not None else None,
-            "data": config["data"] if "dataset" in config["data"] else EXPLICIT_DATA,
         }
         cursor = {
             "current": {"checkpoint": INITIAL_CHECKPOINT, "iteration": 0, "steps": 0, "optimizer": config["optimizer"]},
             "undo": [],
             "next_checkpoint": INITIAL_CHECKPOINT + 1,
         }
-        session = StoredSession(secrets.token_urlsafe(16), stored_config, cursor, np.zeros(0), inputs, targets)
+        # the rows live in the datasets table (or are generated again): the session row holds none
+        no_rows = np.zeros((0, config["layers"][0])), np.zeros((0, config["layers"][-1]))
+        session = StoredSession(secrets.token_urlsafe(16), stored_config, cursor, np.zeros(0), *no_rows)
         initial = {INITIAL_CHECKPOINT: ckpt.encode(network, optimizer, 0)}
+        data = self._data_of(session)
         self.store.insert(session, initial)
-        runtime = Runtime(session, initial, None)
+        runtime = Runtime(session, initial, None, data)
         return session_document(runtime, view, history)
 
     @staticmethod
@@ -161,12 +169,46 @@ class SessionService:
                     config[field] = None
         return config
 
-    @staticmethod
-    def _dataset(config: dict) -> tuple[np.ndarray, np.ndarray]:
+    # --- data ------------------------------------------------------------------------------------
+
+    def _stored_data(self, config: dict) -> dict:
+        """The data fields a session keeps: explicit rows become a dataset, named by its id."""
         data = config["data"]
-        if "dataset" in data:
-            return datasets.generate(data["dataset"], data["samples"], data["noise"], data["seed"], config["layers"][-1])
-        return np.array(data["inputs"], dtype=np.float64), np.array(data["targets"], dtype=np.float64)
+        if "inputs" not in data:
+            return data
+        dataset = make_dataset(np.array(data["inputs"], dtype=np.float64), np.array(data["targets"], dtype=np.float64))
+        self.datasets.put(dataset)
+        return {"dataset_id": dataset.id, "test_fraction": data["test_fraction"], "features": data["features"]}
+
+    def _data_of(self, stored: StoredSession) -> SessionData:
+        """A stored session's rows, features applied and held-out rows split off (cached)."""
+        config, data = stored.config, stored.config["data"]
+        if data == LEGACY_EXPLICIT_DATA:  # stored by an older server after the migration ran
+            dataset = make_dataset(stored.inputs, stored.targets)
+            self.datasets.put(dataset)
+            data = config["data"] = {"dataset_id": dataset.id, "test_fraction": 0.0, "features": None}
+        options = (data.get("test_fraction", 0.0), tuple(data.get("features") or ()) or None, config["seed"])
+        if "dataset_id" in data:
+            def make() -> SessionData:
+                dataset = self.datasets.get(data["dataset_id"])
+                if dataset is None:
+                    raise SessionNotFound(stored.id)
+                return build_session_data(dataset.inputs, dataset.targets, data, config["seed"])
+
+            return self._session_data.get(("dataset", data["dataset_id"], *options), make)
+        if stored.inputs.shape[0]:  # a generated dataset stored with its session (before datasets)
+            return build_session_data(stored.inputs, stored.targets, data, config["seed"])
+        n_out = config["layers"][-1]
+        key = ("generated", data["dataset"], data["samples"], data["noise"], data["seed"], n_out, *options)
+        return self._session_data.get(key, lambda: build_session_data(
+            *datasets.generate(data["dataset"], data["samples"], data["noise"], data["seed"], n_out), data, config["seed"]))
+
+    def upload_dataset(self, dataset: Dataset) -> bool:
+        """Stores a dataset; False when that content was stored already."""
+        return self.datasets.put(dataset)
+
+    def get_dataset(self, dataset_id: str) -> Dataset | None:
+        return self.datasets.get(dataset_id) if isinstance(dataset_id, str) else None
 
     def get(self, session_id: str, view: str = "full", history: int | None = None) -> dict:
         return session_document(self._load(session_id), view, history)
@@ -267,14 +309,14 @@ class SessionService:
     # --- reading the network -----------------------------------------------------------------------
 
     def _checked_inputs(self, runtime: Runtime, inputs, field: str = "inputs") -> np.ndarray:
-        n_in = runtime.sizes[0]
+        n_in = runtime.data.features.n_columns  # the dataset's raw columns; the features follow from them
         rows_ok = isinstance(inputs, np.ndarray) and inputs.ndim == 2 and inputs.shape[1] == n_in
         if not isinstance(inputs, np.ndarray):
             rows_ok = all(isinstance(row, (list, tuple)) and len(row) == n_in for row in inputs)
         if not rows_ok or not 1 <= len(inputs) <= MAX_ROWS:
             raise InvalidInput.at(
                 [field],
-                _("{field} must be 1 to {rows} rows of {n} numbers each (the input layer's size)").format(field=field, rows=MAX_ROWS, n=n_in),
+                _("{field} must be 1 to {rows} rows of {n} numbers each (the data's input columns)").format(field=field, rows=MAX_ROWS, n=n_in),
             )
         if len(inputs) * sum(runtime.sizes) > MAX_BATCH_VALUES:
             raise InvalidInput.at(
@@ -283,7 +325,7 @@ class SessionService:
                     rows=len(inputs), layers=list(runtime.sizes), limit=f"{MAX_BATCH_VALUES:,}", most=MAX_BATCH_VALUES // sum(runtime.sizes)
                 ),
             )
-        return np.asarray(inputs, dtype=np.float64)
+        return runtime.data.features.map(np.asarray(inputs, dtype=np.float64))
 
     def predict(self, session_id: str, inputs) -> np.ndarray:
         runtime = self._load(session_id)
@@ -299,11 +341,17 @@ class SessionService:
         return _finite_or_refused(outputs, _OVERFLOWING_INPUTS)
 
     def dataset(self, session_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """Every row of the session's data (inputs, targets), not only the batch."""
+        """Every row of the session's data (its raw input columns, targets), not only the batch."""
+        data = self.session_data(session_id)
+        return data.raw_inputs, data.targets
+
+    def session_data(self, session_id: str) -> SessionData:
+        """The session's rows with their split: which are held out, the features."""
+        self.datasets.ready()
         loaded = self.store.load(session_id, lambda stored: []) if isinstance(session_id, str) else None
         if loaded is None:
             raise SessionNotFound(session_id)
-        return loaded[0].inputs, loaded[0].targets
+        return self._data_of(loaded[0])
 
     def gradcheck(self, session_id: str, eps: float = 1e-5) -> dict:
         runtime = self._load(session_id)

@@ -261,7 +261,8 @@ def test_explicit_data_at_the_row_limit_is_accepted(raw_client):
     body = {"layers": [2, 1], "activations": "sigmoid", "loss": "bce", "data": explicit(10_000)}
     response = raw_client.post(f"{API}/sessions", json=body, params={"view": "compact"})
     assert response.status_code == 201
-    assert response.json()["config"]["data"]["inputs"][-1] == body["data"]["inputs"][-1]
+    stored = raw_client.get(f"{API}/datasets/{response.json()['config']['data']['dataset_id']}").json()
+    assert stored["rows"] == 10_000 and stored["inputs"][-1] == body["data"]["inputs"][-1]
 
 
 EXACT_LOCS = [

@@ -36,9 +36,9 @@ def next_update(client, sid):
 def test_fields_left_out_keep_their_values(client):
     sid = worked_example(client, optimizer=MOMENTUM)["id"]
     doc = patch(client, sid, {"optimizer": {"learning_rate": 0.1}})
-    assert doc["config"]["optimizer"] == {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}
+    assert doc["config"]["optimizer"] == {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9, "weight_decay": 0.0}
     doc = patch(client, sid, {"optimizer": {"name": "adam"}})  # a new name starts from its defaults
-    assert doc["config"]["optimizer"] == {"name": "adam", "learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    assert doc["config"]["optimizer"] == {"name": "adam", "learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
     doc = patch(client, sid, {"optimizer": {"beta2": 0.99}})
     assert doc["config"]["optimizer"]["beta2"] == 0.99 and doc["config"]["optimizer"]["learning_rate"] == 0.001
 

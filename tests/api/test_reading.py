@@ -105,7 +105,7 @@ def test_export_round_trip_gives_the_same_network_and_the_same_steps(client):
     assert exported.status_code == 200
     config = exported.json()
     assert set(config) == {"layers", "activations", "loss", "optimizer", "batch_size", "seed", "init", "weights", "biases", "data"}
-    assert set(config["data"]) == {"inputs", "targets"} and len(config["data"]["inputs"]) == 150
+    assert set(config["data"]) == {"inputs", "targets", "test_fraction", "features"} and len(config["data"]["inputs"]) == 150
     current = client.get(f"{API}/sessions/{sid}").json()
     assert config["weights"] == [layer["W"] for layer in current["layers"][1:]]
     assert config["biases"] == [layer["b"] for layer in current["layers"][1:]]
@@ -126,4 +126,8 @@ def test_export_of_a_new_session_round_trips_exactly(client):
     config = client.get(f"{API}/sessions/{first['id']}/export").json()
     copy = create(client, config)
     assert _without(copy, "id", "config") == _without(first, "id", "config")
-    assert copy["config"] == {**config}
+    # the explicit rows are stored as a dataset: the copy names it (API.md v1.1), with the same rows
+    data_id = copy["config"]["data"]["dataset_id"]
+    stored = client.get(f"{API}/datasets/{data_id}").json()
+    assert (stored["inputs"], stored["targets"]) == (config["data"]["inputs"], config["data"]["targets"])
+    assert copy["config"] == {**config, "data": {"dataset_id": data_id, "test_fraction": 0.0, "features": None}}

@@ -51,7 +51,12 @@ def test_presets_are_translated(client):
 def test_every_preset_creates_a_session_that_trains(client):
     for preset in client.get(f"{API}/presets").json():
         doc = create(client, {"preset": preset["name"]})
-        assert doc["config"] == preset["config"], preset["name"]
+        expected = dict(preset["config"])
+        if "inputs" in expected["data"]:  # explicit rows are stored as a dataset and named by its id (v1.1)
+            stored = client.get(f"{API}/datasets/{doc['config']['data']['dataset_id']}").json()
+            assert (stored["inputs"], stored["targets"]) == (expected["data"]["inputs"], expected["data"]["targets"])
+            expected["data"] = {"dataset_id": stored["id"], "test_fraction": 0.0, "features": None}
+        assert doc["config"] == expected, preset["name"]
         trained = client.post(f"{API}/sessions/{doc['id']}/train", json={"iterations": 10}, params={"view": "compact"}).json()
         losses = [h["loss"] for h in trained["history"]]
         assert len(losses) == 10 and all(math.isfinite(x) for x in losses), preset["name"]
@@ -60,7 +65,7 @@ def test_every_preset_creates_a_session_that_trains(client):
 
 def test_preset_overrides(client):
     doc = create(client, {"preset": "worked-example", "optimizer": {"name": "adam"}, "seed": 3})
-    assert doc["config"]["optimizer"] == {"name": "adam", "learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    assert doc["config"]["optimizer"] == {"name": "adam", "learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
     assert doc["config"]["seed"] == 3 and doc["layers"][1]["W"] == [[0.15, 0.2], [0.25, 0.3]]
     # new layers drop the preset's weights and biases
     doc = create(client, {"preset": "worked-example", "layers": [2, 3, 2]})
@@ -74,13 +79,13 @@ def test_config_defaults_are_filled_in(client):
         "layers": [2, 4, 1],
         "activations": ["tanh", "tanh"],
         "loss": "mse",
-        "optimizer": {"name": "sgd", "learning_rate": 0.1, "momentum": 0.0},
+        "optimizer": {"name": "sgd", "learning_rate": 0.1, "momentum": 0.0, "weight_decay": 0.0},
         "batch_size": None,
         "seed": 0,
         "init": "xavier",
         "weights": None,
         "biases": None,
-        "data": {"dataset": "xor", "samples": 200, "noise": 0.0, "seed": 0},
+        "data": {"dataset": "xor", "samples": 200, "noise": 0.0, "seed": 0, "test_fraction": 0.0, "features": None},
     }
     assert len(doc["batch"]["indices"]) == 200
     same = create(client, doc["config"])
@@ -214,7 +219,7 @@ def test_an_optimizer_without_a_name_is_sgd(client):
               "optimizer": {"learning_rate": 0.3}, "data": {"dataset": "xor", "samples": 8}}
     answer = client.post("/api/v1/sessions", json=config)
     assert answer.status_code == 201
-    assert answer.json()["config"]["optimizer"] == {"name": "sgd", "learning_rate": 0.3, "momentum": 0.0}
+    assert answer.json()["config"]["optimizer"] == {"name": "sgd", "learning_rate": 0.3, "momentum": 0.0, "weight_decay": 0.0}
 
 
 def test_an_empty_patch_is_refused_and_adds_no_undo_step(client):

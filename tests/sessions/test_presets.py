@@ -15,7 +15,7 @@ from app.sessions.presets import PRESETS, get_preset
 from app.settings import PROJECT_ROOT
 
 CONFIG_KEYS = {"layers", "activations", "loss", "optimizer", "batch_size", "seed", "init", "weights", "biases", "data"}
-OPTIMIZER_KEYS = {"sgd": {"name", "learning_rate", "momentum"}, "adam": {"name", "learning_rate", "beta1", "beta2", "eps"}}
+OPTIMIZER_KEYS = {"sgd": {"name", "learning_rate", "momentum", "weight_decay"}, "adam": {"name", "learning_rate", "beta1", "beta2", "eps", "weight_decay"}}
 ACTIVATION_NAMES = {"linear", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"}
 INIT_NAMES = {"xavier", "he", "normal", "uniform", "zeros"}
 PO_PATH = PROJECT_ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "presets.po"
@@ -173,11 +173,13 @@ def test_preset_config_is_consistent(preset):
         assert [np.shape(b) for b in config["biases"]] == [(sizes[l],) for l in range(1, L + 1)]
     data = config["data"]
     if "dataset" in data:
-        assert set(data) == {"dataset", "samples", "noise", "seed"}
-        datasets.validate(data["dataset"], data["samples"], data["noise"], data["seed"], sizes[-1], n_inputs=sizes[0])
-        rows = data["samples"]
+        assert set(data) == {"dataset", "samples", "noise", "seed", "test_fraction", "features"}
+        columns = sizes[0] if data["features"] is None else None  # features: layers[0] counts them
+        datasets.validate(data["dataset"], data["samples"], data["noise"], data["seed"], sizes[-1], n_inputs=columns)
+        assert data["features"] is None or len(data["features"]) == sizes[0]
+        rows = data["samples"] - round(data["test_fraction"] * data["samples"])
     else:
-        assert set(data) == {"inputs", "targets"}
+        assert set(data) == {"inputs", "targets", "test_fraction", "features"}
         assert {len(row) for row in data["inputs"]} == {sizes[0]}
         assert {len(row) for row in data["targets"]} == {sizes[-1]}
         rows = len(data["inputs"])
@@ -205,8 +207,8 @@ def test_get_preset_returns_a_copy_or_none():
 def test_worked_example_is_mazurs_and_its_first_loss_is_0_298371109():
     config = get_preset("worked-example")["config"]
     assert config["layers"] == [2, 2, 2] and config["activations"] == ["sigmoid", "sigmoid"]
-    assert config["loss"] == "mse" and config["optimizer"] == {"name": "sgd", "learning_rate": 0.5, "momentum": 0.0}
-    assert config["data"] == {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}
+    assert config["loss"] == "mse" and config["optimizer"] == {"name": "sgd", "learning_rate": 0.5, "momentum": 0.0, "weight_decay": 0.0}
+    assert config["data"] == {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]], "test_fraction": 0.0, "features": None}
     assert config["weights"] == [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]
     assert config["biases"] == [[0.35, 0.35], [0.60, 0.60]]
 

@@ -41,7 +41,7 @@ def test_restart_keeps_explicit_data_and_weights(tmp_path):
     make_service(db).train(sid, 3)
     doc = make_service(db).get(sid)
     assert [np.asarray(w).tolist() for w in doc["config"]["weights"]] == config["weights"]  # the initial parameters, as applied
-    assert np.asarray(doc["config"]["data"]["inputs"]).tolist() == [[0.05, 0.1]]
+    assert make_service(db).get_dataset(doc["config"]["data"]["dataset_id"]).inputs.tolist() == [[0.05, 0.1]]
     assert doc["iteration"] == 3 and len(doc["history"]) == 3
     reset = make_service(db).reset(sid)
     assert np.array_equal(reset["layers"][1]["W"], config["weights"][0])

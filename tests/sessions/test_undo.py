@@ -46,7 +46,7 @@ def _patch_session(service):
 def test_patch_optimizer_is_one_undo_step(service):
     sid, before = _patch_session(service)
     patched = service.patch(sid, optimizer={"learning_rate": 0.7})
-    assert patched["config"]["optimizer"] == {"name": "sgd", "learning_rate": 0.7, "momentum": 0.5}
+    assert patched["config"]["optimizer"] == {"name": "sgd", "learning_rate": 0.7, "momentum": 0.5, "weight_decay": 0.0}
     assert_same(service.back(sid), before)
 
 

@@ -1,0 +1,196 @@
+"""Datasets stored once, keyed by their content address, in the sessions' database.
+
+A dataset is immutable: its id is the sha256 of its canonical float64 arrays and its names,
+so a class of 60 uploading one file stores it once, and a session refers to it by id (its
+config's `data` is {"dataset_id": ID, ...}). Sessions stored before datasets existed kept
+their rows in their own row; `migrate` moves them here, once, when the table is created.
+
+Every statement is in SQL below (plain SQL with `?` parameters), so that another backend
+ports one dict: PostgreSQL needs BYTEA for BLOB, DOUBLE PRECISION for REAL and %s for ?.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SQL = {
+    "create": """
+        CREATE TABLE IF NOT EXISTS datasets (
+            id TEXT PRIMARY KEY,
+            meta TEXT NOT NULL,
+            inputs BLOB NOT NULL,
+            targets BLOB NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+    "insert": "INSERT INTO datasets (id, meta, inputs, targets, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    "exists": "SELECT 1 FROM datasets WHERE id = ?",
+    "meta": "SELECT meta FROM datasets WHERE id = ?",
+    "load": "SELECT meta, inputs, targets FROM datasets WHERE id = ?",
+    # sessions that still hold their explicit rows themselves (stored before this table)
+    "legacy_sessions": "SELECT id, config, inputs, targets FROM sessions WHERE config LIKE '%\"data\": \"stored-arrays\"%'",
+    "migrate_session": "UPDATE sessions SET config = ?, inputs = ?, targets = ? WHERE id = ?",
+}
+LEGACY_EXPLICIT_DATA = "stored-arrays"  # what a session's stored config said before datasets
+CACHE_BYTES = 256 * 1024 * 1024  # datasets never change: each process keeps the recent ones
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    inputs: np.ndarray  # (N, n) float64, the raw columns
+    targets: np.ndarray  # (N, k) float64; text labels one-hot
+    input_names: list[str]
+    target_names: list[str]  # the target columns as the file named them
+    classes: list[str] | None  # the labels of a text target column, sorted: one target column each
+
+    @property
+    def rows(self) -> int:
+        return self.inputs.shape[0]
+
+    def meta(self) -> dict:
+        return {
+            "rows": self.rows,
+            "input_names": self.input_names,
+            "target_names": self.target_names,
+            "classes": self.classes,
+            "target_columns": self.targets.shape[1],
+            # what a config's validation needs to know without loading the arrays
+            "probabilities": bool(((self.targets >= 0.0) & (self.targets <= 1.0)).all()),
+        }
+
+
+def default_names(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{i}" for i in range(1, count + 1)]
+
+
+def make_dataset(inputs, targets, input_names=None, target_names=None, classes=None) -> Dataset:
+    """A dataset with its content address; names default to x1..xn and y1..yk."""
+    # +0.0 turns -0.0 into 0.0: one number, one address
+    inputs = np.ascontiguousarray(inputs, dtype="<f8") + 0.0
+    targets = np.ascontiguousarray(targets, dtype="<f8") + 0.0
+    input_names = list(input_names) if input_names is not None else default_names("x", inputs.shape[1])
+    target_names = list(target_names) if target_names is not None else default_names("y", targets.shape[1])
+    digest = hashlib.sha256()
+    header = {"shape": [inputs.shape[0], inputs.shape[1], targets.shape[1]], "inputs": input_names, "targets": target_names, "classes": classes}
+    digest.update(json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode())
+    digest.update(b"\0")
+    digest.update(inputs.tobytes())
+    digest.update(targets.tobytes())
+    return Dataset(digest.hexdigest(), inputs, targets, input_names, target_names, classes)
+
+
+class DatasetStore:
+    """The datasets table; thread-safe, one connection per thread, like the session store."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._created = False
+        self._cache: OrderedDict[str, Dataset] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            self._local.db = db
+        if not self._created:
+            db.execute(SQL["create"])
+            self.migrate(db)
+            self._created = True
+        return db
+
+    def ready(self) -> None:
+        """Creates the table and runs the migration, once per process."""
+        if not self._created:
+            self._connection()
+
+    def migrate(self, db: sqlite3.Connection) -> int:
+        """Moves the rows of sessions stored before datasets into this table (idempotent)."""
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return 0
+        try:
+            try:
+                legacy = db.execute(SQL["legacy_sessions"]).fetchall()
+            except sqlite3.OperationalError:  # no sessions table yet: nothing stored before
+                legacy = []
+            for session_id, config_text, inputs, targets in legacy:
+                config = json.loads(config_text)
+                if config.get("data") != LEGACY_EXPLICIT_DATA:
+                    continue
+                sizes = config["layers"]
+                dataset = make_dataset(
+                    np.frombuffer(inputs, dtype=np.float64).reshape(-1, sizes[0]),
+                    np.frombuffer(targets, dtype=np.float64).reshape(-1, sizes[-1]),
+                )
+                self._insert(db, dataset)
+                config["data"] = {"dataset_id": dataset.id, "test_fraction": 0.0, "features": None}
+                db.execute(SQL["migrate_session"], (json.dumps(config), b"", b"", session_id))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return len(legacy)
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, dataset: Dataset) -> bool:
+        meta = json.dumps(dataset.meta(), ensure_ascii=False)
+        cursor = db.execute(SQL["insert"], (dataset.id, meta, dataset.inputs.tobytes(), dataset.targets.tobytes(), time.time()))
+        return cursor.rowcount > 0
+
+    def put(self, dataset: Dataset) -> bool:
+        """Stores the dataset; False when that content was stored already."""
+        db = self._connection()
+        if db.execute(SQL["exists"], (dataset.id,)).fetchone():
+            return False
+        return self._insert(db, dataset)
+
+    def meta(self, dataset_id: str) -> dict | None:
+        """rows and names, without the arrays: what a config's validation needs."""
+        cached = self._cached(dataset_id)
+        if cached is not None:
+            return cached.meta()
+        row = self._connection().execute(SQL["meta"], (dataset_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get(self, dataset_id: str) -> Dataset | None:
+        cached = self._cached(dataset_id)
+        if cached is not None:
+            return cached
+        row = self._connection().execute(SQL["load"], (dataset_id,)).fetchone()
+        if row is None:
+            return None
+        meta = json.loads(row[0])
+        inputs = np.frombuffer(row[1], dtype=np.float64).reshape(meta["rows"], len(meta["input_names"]))
+        targets = np.frombuffer(row[2], dtype=np.float64).reshape(meta["rows"], -1)
+        dataset = Dataset(dataset_id, inputs, targets, meta["input_names"], meta["target_names"], meta["classes"])
+        self._remember(dataset)
+        return dataset
+
+    def _cached(self, dataset_id: str) -> Dataset | None:
+        with self._cache_lock:
+            dataset = self._cache.get(dataset_id)
+            if dataset is not None:
+                self._cache.move_to_end(dataset_id)
+            return dataset
+
+    def _remember(self, dataset: Dataset) -> None:
+        with self._cache_lock:
+            self._cache[dataset.id] = dataset
+            total = sum(d.inputs.nbytes + d.targets.nbytes for d in self._cache.values())
+            while total > CACHE_BYTES and len(self._cache) > 1:
+                _id, oldest = self._cache.popitem(last=False)
+                total -= oldest.inputs.nbytes + oldest.targets.nbytes
