@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Backprop Lab needs on a Debian machine (run as root, or with sudo rights):
 # system packages when missing, the virtualenv .venv with the app and its test tools, and the
-# front-end packages from package-lock.json. With --browser, also Debian's Chromium for the
-# browser tests. Safe to run again: it only installs what is missing.
+# front-end packages from package-lock.json. With --browser (the tests), also Debian's Chromium
+# for the browser tests and Debian's PostgreSQL for the tests of the second backend. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ if [ "$with_browser" = 1 ]; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
   # CJK glyphs, so the Chinese pages render in the browser tests and screenshots
   fc-list 2>/dev/null | grep -qi "noto.*cjk" || apt_packages+=(fonts-noto-cjk)
+  command -v pg_lsclusters >/dev/null 2>&1 || apt_packages+=(postgresql)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   sudo=""
