@@ -81,6 +81,11 @@ def _model(doc: dict, view: PyTorchLines) -> None:
             _("weight {shape} is W of layer {l}, bias ({n},) is b").format(shape=_shape(layers[l]["W"]), l=l, n=sizes[l]),
         ))
     view.lines.append(CodeLine(f"layers = [{', '.join(code.layer_name(l) for l in range(1, len(layers)))}]", ""))
+    data = doc["config"].get("data")
+    features = data.get("features") if isinstance(data, dict) else None
+    if features:
+        view.lines.append(CodeLine(code.inputs_line(features, 0), _("the features, from the raw columns x1..xn")))
+    view.lines.append(CodeLine("x = inputs[BATCH]", _("this iteration's rows of the dataset, by index")))
     view.lines.append(CodeLine("a0 = x", _("the batch: {rows} rows of {n} inputs, {shape}").format(
         rows=_batch_rows(doc), n=sizes[0], shape=f"({_batch_rows(doc)}, {sizes[0]})")))
     view.note = _("The network as PyTorch builds it: one torch.nn.Linear per layer, in float64 "

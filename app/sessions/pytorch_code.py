@@ -76,3 +76,9 @@ def feature_expression(feature: str) -> str:
         column = feature[:-2]
         return f"{column} * {column}"
     return feature.replace("*", " * ")
+
+
+def inputs_line(features: list[str] | None, n_columns: int) -> str:
+    """inputs = torch.stack([...]): the network's inputs from the raw column tensors x1..xn."""
+    names = features or [f"x{i}" for i in range(1, n_columns + 1)]
+    return f"inputs = torch.stack([{', '.join(feature_expression(name) for name in names)}], dim=1)"

@@ -168,11 +168,8 @@ def _data_part(update: NextUpdate) -> str:
         f"{', '.join(names)}{',' if len(names) == 1 else ''} = (tensor(COLUMNS[name]) for name in COLUMNS)",
     ]
     if update.features:
-        expressions = ", ".join(code.feature_expression(f) for f in update.features)
         lines.append(_comment(_("The network's inputs are the features {features}.").format(features=", ".join(update.features))))
-        lines.append(f"inputs = torch.stack([{expressions}], dim=1)  # (rows, {len(update.features)})")
-    else:
-        lines.append(f"inputs = torch.stack([{', '.join(names)}], dim=1)  # (rows, {n_raw})")
+    lines.append(f"{code.inputs_line(update.features, n_raw)}  # (rows, {update.sizes[0]})")
     lines.append(f"targets = torch.stack([tensor(column) for column in TARGETS.values()], dim=1)  # (rows, {update.targets.shape[1]})")
     lines.append("")
     if update.held_out:

@@ -308,3 +308,12 @@ def test_exporting_changes_nothing(client):
     after = client.get(f"{API}/sessions/{sid}").json()
     assert after == before
     assert np.array(after["layers"][1]["W"]).shape == (2, 2)
+
+
+def test_the_openapi_document_describes_the_formats(client):
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/sessions/{session_id}/export"]["get"]
+    parameter = next(p for p in operation["parameters"] if p["name"] == "format")
+    assert parameter["in"] == "query" and set(parameter["schema"]["enum"]) == {"json", "pytorch", "ipynb"}
+    content = operation["responses"]["200"]["content"]
+    assert {"application/json", "text/x-python", "application/x-ipynb+json"} <= set(content)
+    assert "409" in operation["responses"] and "404" in operation["responses"]

@@ -142,3 +142,17 @@ def test_the_session_page_has_the_toggle_and_the_downloads(client):
     chinese = client.get(f"/s/{sid}", headers={"Accept-Language": "zh-CN"}).text
     assert "layer1 = torch.nn.Linear(2, 2)" in chinese  # code stays code
     assert "Download as PyTorch script" not in chinese
+
+
+def test_before_the_first_step_the_lines_build_the_model_and_its_inputs(client):
+    features = ["x1^2", "x2^2", "x1*x2"]
+    sid = create(client, {"layers": [3, 2, 1], "activations": ["tanh", "sigmoid"], "loss": "bce", "batch_size": 5,
+                          "data": {"dataset": "circle", "samples": 30, "features": features, "test_fraction": 0.2}})["id"]
+    ready = client.get(f"{API}/sessions/{sid}").json()
+    lines = codes(ready)
+    assert lines[:2] == ["layer1 = torch.nn.Linear(3, 2)", "layer2 = torch.nn.Linear(2, 1)"]
+    assert "inputs = torch.stack([x1 * x1, x2 * x2, x1 * x2], dim=1)" in lines
+    program = {line.split("  # ")[0].strip() for line in export(client, sid, "pytorch").text.splitlines()}
+    assert all(line in program for line in lines), [line for line in lines if line not in program]
+    comment = next(line.comment for line in pytorch_lines(ready).lines if line.code == "a0 = x")
+    assert comment.startswith("the batch: 5 rows of 3 inputs, (5, 3)")

@@ -82,10 +82,8 @@ def value_count(sizes) -> int:
     return sizes[0] + per_layer + 1
 
 
-def session_source(update) -> Source | None:
-    """From the service's NextUpdate; None when the graph would be too large to draw."""
-    if value_count(update.sizes) > MAX_VALUES:
-        return None
+def session_source(update) -> Source:
+    """From the service's NextUpdate (what its next iteration computes up to backward 1)."""
     views = split_flat(np.concatenate([p.ravel() for p in update.parameters]), update.sizes)
     return Source(tuple(update.sizes), update.activations, update.loss, [None, *views[0::2]], [None, *views[1::2]],
                   update.trace, update.session_id, update.iteration)
@@ -218,16 +216,20 @@ def source_for(values: dict, service) -> Source:
     from app.sessions.errors import SessionNotFound, StepRefused
 
     try:
+        sizes = service.get(session_id, view="compact", history=0)["config"]["layers"]
+        if value_count(sizes) > MAX_VALUES:  # said before the iteration is run for nothing
+            return worked_example_source(_too_large(session_id, sizes))
         update = service.next_update(session_id)
     except SessionNotFound:
         return worked_example_source(_("There is no session {id} (any more): here is the worked example instead.").format(id=session_id))
     except StepRefused as error:
         return worked_example_source(_("Session {id} cannot run its next iteration ({reason}): here is the worked example instead.").format(
             id=session_id, reason=error.message))
-    source = session_source(update)
-    if source is None:
-        return worked_example_source(_(
-            "Session {id}'s graph would have {count} values for one sample; this page draws up to {most}: "
-            "here is the worked example instead (the same operations, fewer of them)."
-        ).format(id=session_id, count=value_count(update.sizes), most=MAX_VALUES))
-    return source
+    return session_source(update)
+
+
+def _too_large(session_id: str, sizes) -> str:
+    return _(
+        "Session {id}'s graph would have {count} values for one sample; this page draws up to {most}: "
+        "here is the worked example instead (the same operations, fewer of them)."
+    ).format(id=session_id, count=value_count(sizes), most=MAX_VALUES)
