@@ -10,6 +10,7 @@ held-out split from the raw columns itself.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,8 +69,7 @@ def next_update(runtime) -> NextUpdate:
         runtime.step()
     stepper = runtime.stepper
     optimizer = stepper.optimizer
-    state = {name: (None if value is None else np.array(value, copy=True)) if name != "step" else value
-             for name, value in optimizer.state().items()}
+    state = {name: value if name == "step" or value is None else value.copy() for name, value in optimizer.state().items()}
     raw, targets, features, held_out = _data_of(runtime)
     batch_rows = [int(r) for r in runtime.batch_rows]
     unheld = set(held_out)
@@ -101,18 +101,16 @@ def next_update(runtime) -> NextUpdate:
 # --- writing numbers ---------------------------------------------------------------------------
 
 
-def _number(value: float, short_integers: bool = False) -> str:
-    text = repr(float(value))  # the shortest text that reads back as the same float64
-    if short_integers and text.endswith(".0") and text != "-0.0":
-        return text[:-2]
-    return text
+_INTEGRAL_TAIL = re.compile(r"(?<!-0)(?<=\d)\.0(?=[,\]])")  # 1.0 -> 1, but -0.0 keeps its sign
 
 
 def _literal(array: np.ndarray, indent: str = "", short_integers: bool = False) -> str:
-    """A Python list literal; a matrix has one row per line."""
-    array = np.asarray(array)
+    """A Python list literal of float64 numbers, each the shortest text that reads back as the
+    same float (repr); a matrix has one row per line. short_integers writes 1.0 as 1 (data)."""
+    array = np.asarray(array, dtype=np.float64)
     if array.ndim == 1:
-        return "[" + ", ".join(_number(v, short_integers) for v in array) + "]"
+        text = "[" + ", ".join(map(repr, array.tolist())) + "]"
+        return _INTEGRAL_TAIL.sub("", text) if short_integers else text
     inner = indent + "    "
     rows = ",\n".join(inner + _literal(row, inner, short_integers) for row in array)
     return "[\n" + rows + ",\n" + indent + "]"
@@ -174,7 +172,7 @@ def _data_part(update: NextUpdate) -> str:
     lines.append("")
     if update.held_out:
         lines.append(_comment(_("Rows held out for testing (chosen by the session's permutation seeded by its seed): never in a batch.")))
-        lines.append(f"HELD_OUT = {_literal(np.array(update.held_out), short_integers=True)}")
+        lines.append(f"HELD_OUT = {update.held_out!r}")
     else:
         lines.append("HELD_OUT = []")
     lines.append("training_rows = [row for row in range(len(inputs)) if row not in set(HELD_OUT)]")
@@ -183,7 +181,7 @@ def _data_part(update: NextUpdate) -> str:
         lines.append("BATCH = training_rows")
     else:
         lines.append(_comment(_("The rows of iteration {n}'s mini-batch, by index into the dataset.").format(n=update.iteration)))
-        lines.append(f"BATCH = {_literal(np.array(update.batch_rows), short_integers=True)}")
+        lines.append(f"BATCH = {update.batch_rows!r}")
         lines.append('assert not set(BATCH) & set(HELD_OUT), "a held-out row is never in a batch"')
     lines += [
         f"x = inputs[BATCH]  # (B, {update.sizes[0]})",
