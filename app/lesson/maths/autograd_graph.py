@@ -15,7 +15,7 @@ import numpy as np
 from app.engine.activations import get_activation
 
 OP_SYMBOLS = {"mul": "\u00d7", "sum": "+", "linear": "id", "sigmoid": "\u03c3", "tanh": "tanh", "relu": "ReLU",
-              "leaky_relu": "LReLU", "softmax": "softmax", "mse": "MSE", "bce": "BCE", "cross_entropy": "CE"}
+              "leaky_relu": "lrelu", "softmax": "smax", "mse": "MSE", "bce": "BCE", "cross_entropy": "CE"}
 
 
 @dataclass

@@ -23,7 +23,7 @@ from app.sessions.presets import get_preset
 from app.ui.numbers import attr
 
 MAX_VALUES = 80  # value nodes drawn at most: a 2-4-1 network has 42, the worked example 31
-VALUE_WIDTH, VALUE_HEIGHT, OP_RADIUS = 128, 46, 15
+VALUE_WIDTH, VALUE_HEIGHT, OP_RADIUS = 128, 46, 17
 VALUE_COLUMN, OP_COLUMN, ROW_GAP, MARGIN = 150, 46, 56, 12
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
