@@ -317,3 +317,27 @@ def test_the_openapi_document_describes_the_formats(client):
     content = operation["responses"]["200"]["content"]
     assert {"application/json", "text/x-python", "application/x-ipynb+json"} <= set(content)
     assert "409" in operation["responses"] and "404" in operation["responses"]
+
+
+@pytest.mark.parametrize("change", [
+    {"learning_rate": 0.05},  # same name: the buffers are kept
+    {"momentum": 0.0},  # buffers kept but unused, in torch as in the session
+    {"weight_decay": 0.03},
+])
+def test_after_an_optimizer_patch_mid_iteration(client, change):
+    sid = create(client, {"preset": "circle", "optimizer": MOMENTUM})["id"]
+    train(client, sid, 3)
+    step(client, sid, {"count": 2})
+    response = client.patch(f"{API}/sessions/{sid}", json={"optimizer": change})
+    assert response.status_code == 200, response.text
+    check_export(client, sid)
+    check_export(client, sid)
+
+
+def test_momentum_turned_on_after_plain_sgd(client):
+    sid = worked_example(client)["id"]
+    train(client, sid, 2)
+    assert client.patch(f"{API}/sessions/{sid}", json={"optimizer": {"momentum": 0.5}}).status_code == 200
+    check_export(client, sid)
+    assert "MOMENTUM_BUFFERS" in export(client, sid, "pytorch").text  # the first momentum step made them
+    check_export(client, sid)
