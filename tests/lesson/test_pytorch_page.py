@@ -165,3 +165,23 @@ def test_in_chinese(client):
     page = client.get("/learn/pytorch", headers={"Accept-Language": "zh-CN"}).text
     assert "PyTorch 为你做了什么" in page and "反向模式" in page
     assert "grad ?" in page  # the node's fields stay as draw_dot writes them
+
+
+def test_the_inputs_grads_agree_with_central_differences():
+    """The graph also gives x its grads (the API has none to compare with): checked against
+    central differences of the engine's loss."""
+    from app.engine.losses import get_loss
+    from app.engine.network import init_network
+
+    W1, W2 = [[0.3, -0.8], [0.5, 0.2], [-0.4, 0.9]], [[0.7, -0.6, 0.25]]
+    b1, b2 = [0.1, -0.2, 0.05], [0.3]
+    x, y = np.array([[0.4, -1.3]]), np.array([[0.8]])
+    trace = engine_trace((2, 3, 1), ["tanh", "sigmoid"], "bce", [W1, W2], [b1, b2], x, y)
+    graph = build_graph([None, np.array(W1), np.array(W2)], [None, np.array(b1), np.array(b2)], ["tanh", "sigmoid"], "bce", trace, 0)
+    network = init_network((2, 3, 1), ["tanh", "sigmoid"], weights=[W1, W2], biases=[b1, b2])
+    loss, eps = get_loss("bce"), 1e-6
+    for i in range(2):
+        bump = np.zeros_like(x)
+        bump[0, i] = eps
+        numeric = (loss.value(network.predict(x + bump), y) - loss.value(network.predict(x - bump), y)) / (2 * eps)
+        assert graph.nodes[f"a0_{i}"].grad == pytest.approx(numeric, rel=1e-7, abs=1e-10)
