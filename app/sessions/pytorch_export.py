@@ -53,9 +53,7 @@ class NextUpdate:
 
 def _data_of(runtime) -> tuple[np.ndarray, np.ndarray, list[str] | None, list[int]]:
     """(raw columns, targets, features or None, held-out rows) of a session's dataset."""
-    data = getattr(runtime, "data", None)
-    if data is None:  # a session without features or held-out rows: the stored rows themselves
-        return runtime.stored.inputs, runtime.stored.targets, None, []
+    data = runtime.data
     features = None if data.features.identity else list(data.features.names)
     return data.raw_inputs, data.targets, features, [int(r) for r in data.test_rows]
 
