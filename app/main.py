@@ -9,7 +9,7 @@ from app.api.routes import router as api_router
 from app.api.docs import router as docs_router
 from app.middleware import BodySizeLimitMiddleware, LocaleMiddleware, SecurityHeadersMiddleware
 from app.sessions.service import SessionService
-from app.sessions.store import SessionStore
+from app.sessions.store import open_store
 from app.settings import Settings, load_settings
 from app.lesson.routes import router as lesson_router
 from app.lab.routes import router as web_router
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.sessions = SessionService(SessionStore(settings.db_path), settings.session_days)
+    app.state.sessions = SessionService(open_store(settings), settings.session_days, settings.cache_mb)
     install_error_handlers(app)
     # the last added runs first: the locale is known before anything answers
     app.add_middleware(SecurityHeadersMiddleware)

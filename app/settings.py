@@ -10,6 +10,10 @@ DEFAULT_DB = PROJECT_ROOT / "data" / "sessions.sqlite3"
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
+    # PostgreSQL instead of the SQLite file: postgresql://user@host/db (sessions shared by hosts)
+    database_url: str | None = None
+    # the working set of live sessions kept in each process, in MiB (0 keeps none)
+    cache_mb: float = 128.0
     # above the largest config API.md allows, written as JSON; a bigger body is a 413
     max_body_bytes: int = 256 * 2**20
     # sessions nobody has touched for this many days are deleted (0 keeps them forever)
@@ -24,4 +28,6 @@ def load_settings() -> Settings:
     return Settings(
         db_path=Path(os.environ.get("BPLAB_DB") or DEFAULT_DB),
         session_days=float(os.environ.get("BPLAB_SESSION_DAYS") or 30),
+        database_url=os.environ.get("BPLAB_DATABASE_URL") or None,
+        cache_mb=float(os.environ.get("BPLAB_CACHE_MB") or 128),
     )

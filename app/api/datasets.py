@@ -8,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
 from app.api.responses import ArrayJSONResponse
+from app.body import read_limited
 from app.api.schemas import ErrorOut, ValidationErrorOut
 from app.deps import SessionsDep
 from app.i18n import _
@@ -54,20 +55,6 @@ def summary(dataset: Dataset) -> dict:
 
 def csv_invalid(error: CsvError) -> InvalidInput:
     return InvalidInput([{"loc": ["body"], "msg": error.message, "type": "csv_invalid"}])
-
-
-async def read_limited(request: Request, limit: int = MAX_BYTES) -> bytes | None:
-    """The body, or None as soon as it grows past `limit` (checked while it arrives)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -125,7 +112,7 @@ async def upload_dataset(
     inputs: Annotated[str | None, Query(description="CSV only: the input columns, comma-separated (default: every other column)")] = None,
 ) -> ArrayJSONResponse:
     """Stores a dataset once: the same content gives the same id (200 when it was stored already)."""
-    body = await read_limited(request)
+    body = await read_limited(request, MAX_BYTES)
     if body is None:
         return ArrayJSONResponse({"detail": body_too_large_message(MAX_BYTES)}, status_code=413)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()

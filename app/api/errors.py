@@ -13,7 +13,7 @@ from app.i18n import _
 from app.middleware import BodyTooLarge, body_too_large_message
 from app.sessions import validation_messages
 from app.sessions.config import field_path
-from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
+from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused, VersionMismatch
 
 
 def _safe(value):
@@ -45,6 +45,12 @@ async def on_step_refused(request: Request, error: StepRefused) -> JSONResponse:
     return JSONResponse(body, status_code=409)
 
 
+async def on_version_mismatch(request: Request, error: VersionMismatch) -> JSONResponse:
+    message = _("The session is at version {version}, not the one If-Match names: nothing was changed. "
+                "Read it again (GET) and send its ETag.").format(version=error.version)
+    return JSONResponse({"detail": message}, status_code=412, headers={"ETag": f'"{error.version}"'})
+
+
 async def on_http_error(request: Request, error: StarletteHTTPException) -> Response:
     # FastAPI answers a body it cannot parse (not UTF-8, nested too deep, an integer literal too
     # long for Python) with 400; API.md says malformed JSON is a 422 like any other.
@@ -62,3 +68,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidInput, on_invalid_input)
     app.add_exception_handler(SessionNotFound, on_session_not_found)
     app.add_exception_handler(StepRefused, on_step_refused)
+    app.add_exception_handler(VersionMismatch, on_version_mismatch)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
 from app.api.requests import JSONRoute
 from app.api.responses import ArrayJSONResponse
@@ -30,7 +30,34 @@ NOT_FOUND = {404: {"model": ErrorOut, "description": "No such session"}}
 INVALID = {422: {"model": ValidationErrorOut, "description": "Malformed JSON or a wrong field; `loc` names it"}}
 REFUSED = {409: {"model": RefusedOut, "description": "Refused (a step would overflow, nothing to undo, or the session is busy): the session is unchanged"}}
 TOO_LARGE = {413: {"model": ErrorOut, "description": "The body is over the size limit (256 MiB)"}}
-SESSION = {"model": SessionOut, "description": "The session"}
+SESSION = {
+    "model": SessionOut,
+    "description": "The session",
+    "headers": {"ETag": {"description": 'The session\'s version, quoted: "n"', "schema": {"type": "string"}}},
+}
+STALE = {412: {"model": ErrorOut, "description": "If-Match named another version than the session's: nothing was changed"}}
+
+
+def if_match_versions(
+    if_match: Annotated[str | None, Header(description='Change only if the session is at this version: "n" (its ETag)')] = None,
+) -> frozenset[int] | None:
+    """The versions an If-Match header accepts (None: any). `*` accepts any; a tag that names
+    no version (not "n") matches none, so the answer is 412."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    versions = set()
+    for tag in if_match.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag.isdigit():
+            versions.add(int(tag))
+    return frozenset(versions)
+
+
+IfMatchDep = Annotated[frozenset[int] | None, Depends(if_match_versions)]
+
+
+def session_response(doc: dict, status_code: int = 200) -> ArrayJSONResponse:
+    return ArrayJSONResponse(doc, status_code=status_code, headers={"ETag": f'"{doc["version"]}"'})
 
 
 class View:
@@ -49,48 +76,48 @@ ViewDep = Annotated[View, Depends()]
 
 @router.post("/sessions", status_code=201, response_model=None, responses={201: SESSION, **INVALID, **TOO_LARGE})
 def create_session(body: Annotated[ConfigOverrides, Body()], sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.create(body.model_dump(exclude_unset=True), **view.options), status_code=201)
+    return session_response(sessions.create(body.model_dump(exclude_unset=True), **view.options), status_code=201)
 
 
 @router.get("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **INVALID})
 def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.get(session_id, **view.options))
+    return session_response(sessions.get(session_id, **view.options))
 
 
-@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **INVALID})
-def delete_session(session_id: str, sessions: SessionsDep) -> Response:
-    sessions.delete(session_id)
+@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **STALE, **INVALID})
+def delete_session(session_id: str, sessions: SessionsDep, if_match: IfMatchDep) -> Response:
+    sessions.delete(session_id, if_match=if_match)
     return Response(status_code=204)
 
 
-@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
+@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
 def step_session(
-    session_id: str, sessions: SessionsDep, view: ViewDep, body: Annotated[StepRequest | None, Body()] = None
+    session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep, body: Annotated[StepRequest | None, Body()] = None
 ) -> ArrayJSONResponse:
     body = body or StepRequest()
-    return ArrayJSONResponse(sessions.step(session_id, count=body.count, until=body.until, **view.options))
+    return session_response(sessions.step(session_id, count=body.count, until=body.until, if_match=if_match, **view.options))
 
 
-@router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID})
-def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.back(session_id, **view.options))
+@router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID})
+def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+    return session_response(sessions.back(session_id, if_match=if_match, **view.options))
 
 
-@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
-def train_session(session_id: str, body: TrainRequest, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.train(session_id, body.iterations, **view.options))
+@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+def train_session(session_id: str, body: TrainRequest, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+    return session_response(sessions.train(session_id, body.iterations, if_match=if_match, **view.options))
 
 
-@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID})
-def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.reset(session_id, **view.options))
+@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID})
+def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+    return session_response(sessions.reset(session_id, if_match=if_match, **view.options))
 
 
-@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
-def update_session(session_id: str, body: PatchRequest, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
+@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+def update_session(session_id: str, body: PatchRequest, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     optimizer = body.optimizer.model_dump(exclude_none=True) if body.optimizer is not None else None
     edits = [edit.model_dump(by_alias=True) for edit in body.edits] if body.edits else None
-    return ArrayJSONResponse(sessions.patch(session_id, optimizer=optimizer, edits=edits, **view.options))
+    return session_response(sessions.patch(session_id, optimizer=optimizer, edits=edits, if_match=if_match, **view.options))
 
 
 @router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})

@@ -9,7 +9,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from app.sessions.config import MAX_ROWS, MAX_UNITS, Config, ConfigOverrides  # noqa: F401  (re-exported for the routes)
+from app.sessions.config import (  # noqa: F401  (Config, ConfigOverrides re-exported for the routes)
+    MAX_ROWS, MAX_STEP_COUNT, MAX_TRAIN_ITERATIONS, MAX_UNITS, Config, ConfigOverrides,
+)
 
 Matrix = list[list[float]]
 
@@ -19,8 +21,8 @@ class Strict(BaseModel):
 
 
 class StepRequest(Strict):
-    count: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = Field(
-        default=None, description="How many steps to run (1..1000), applied whole or not at all."
+    count: Annotated[int, Field(ge=1, le=MAX_STEP_COUNT, strict=True)] | None = Field(
+        default=None, description=f"How many steps to run (1..{MAX_STEP_COUNT}), applied whole or not at all."
     )
     until: Literal["loss", "update"] | None = Field(
         default=None, description="Step at least once and stop after the first step of this phase."
@@ -34,8 +36,8 @@ class StepRequest(Strict):
 
 
 class TrainRequest(Strict):
-    iterations: Annotated[int, Field(ge=1, le=10_000, strict=True)] = Field(
-        description="Whole iterations to run (1..10,000); an iteration in progress is finished first and counts."
+    iterations: Annotated[int, Field(ge=1, le=MAX_TRAIN_ITERATIONS, strict=True)] = Field(
+        description=f"Whole iterations to run (1..{MAX_TRAIN_ITERATIONS:,}); an iteration in progress is finished first and counts."
     )
 
 
@@ -116,6 +118,7 @@ class HistoryEntry(BaseModel):
 
 class SessionOut(BaseModel):
     id: str
+    version: int = Field(description='0 when created, one more for each change (step, back, reset, train, PATCH); also the ETag header, "n"')
     config: Config
     iteration: int
     epoch: int

@@ -6,10 +6,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.engine.expressions import Expression, call, div, exp, sym, total
+
 
 class Activation:
+    """What the pages show of an activation comes from here too: `symbol` (how formulas write
+    it), `output_range` (the values it can take, for colour scales), `formula` (a in terms of z),
+    `elementwise` and `derivative_at` (f'(z) of one sample)."""
+
     name: str
+    symbol: str
     output_only = False  # softmax couples the units of a layer: only the output may use it
+    output_range: tuple[float, float] | None = None  # None: unbounded (the page scales by the largest value)
+    elementwise = True  # delta = dL/da * f'(z) unit by unit (softmax: its Jacobian couples the units)
+
+    @property
+    def formula(self) -> Expression:
+        """a_j in terms of z_j (symbol "z"; "z_k" for the other units of the layer)."""
+        return call(self.symbol, sym("z"))
+
+    def derivative_at(self, z_row: np.ndarray) -> np.ndarray:
+        """f'(z) for the pre-activations of one sample (for softmax its Jacobian's diagonal)."""
+        return self.grad(np.asarray(z_row, dtype=float)[None, :])[0]
 
     def fn(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -25,6 +43,8 @@ class Activation:
 
 class Linear(Activation):
     name = "linear"
+    symbol = "id"
+    formula = sym("z")
 
     def fn(self, z):
         return z  # arrays are never changed in place once computed, so no copy is needed
@@ -38,6 +58,8 @@ class Linear(Activation):
 
 class Sigmoid(Activation):
     name = "sigmoid"
+    symbol = "\u03c3"
+    output_range = (0.0, 1.0)
 
     def fn(self, z):
         # exp of a negative number only: no overflow warning for large |z|
@@ -54,6 +76,8 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    symbol = "tanh"
+    output_range = (-1.0, 1.0)
 
     def fn(self, z):
         return np.tanh(z)
@@ -67,6 +91,7 @@ class Tanh(Activation):
 
 class ReLU(Activation):
     name = "relu"
+    symbol = "ReLU"
 
     def fn(self, z):
         return np.maximum(z, 0.0)
@@ -80,6 +105,7 @@ class ReLU(Activation):
 
 class LeakyReLU(Activation):
     name = "leaky_relu"
+    symbol = "LeakyReLU"
     slope = 0.01
 
     def fn(self, z):
@@ -94,7 +120,11 @@ class LeakyReLU(Activation):
 
 class Softmax(Activation):
     name = "softmax"
+    symbol = "softmax"
     output_only = True
+    output_range = (0.0, 1.0)
+    elementwise = False
+    formula = div(exp(sym("z")), total("k", exp(sym("z_k"))))
 
     def fn(self, z):
         shifted = np.exp(z - z.max(axis=1, keepdims=True))

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.engine.expressions import Expression, add, const, div, log, mul, neg, power, sub, sym
+
 # torch.nn.BCELoss clamps log() at -100 and its gradient's denominator at 1e-12
 _BCE_LOG_FLOOR = -100.0
 _BCE_GRAD_EPS = 1e-12
 
 
 class Loss:
+    """What the pages show of a loss comes from here too: `display_name` (an English msgid the
+    page translates), `term` (one output's share before the mean: symbols "y_hat" and "y") and
+    `averages_rows` (the mean is over batch rows, each summing its outputs' terms, rather than
+    over every element)."""
+
     name: str
+    display_name: str
+    term: Expression
+    averages_rows = False
     requires_output: str | None = None  # the output activation this loss is defined for
 
     def value(self, y_hat: np.ndarray, y: np.ndarray) -> float:
@@ -32,11 +42,18 @@ class Loss:
         """dL/dz of the output layer; a loss paired with its output activation may fuse the two."""
         return activation.backward(z, y_hat, dA)
 
+    def fused_delta_formula(self, y_row: np.ndarray) -> Expression | None:
+        """The fused delta_j of output_delta as a formula (symbols y_hat, y, B, sum_y), for the
+        target row shown; None when this loss does not fuse."""
+        return None
+
 
 class MSE(Loss):
     """Mean over every batch x output element of (y_hat - y)^2 (torch.nn.MSELoss)."""
 
     name = "mse"
+    display_name = "the mean squared error"
+    term = power(sub(sym("y_hat"), sym("y")), const(2))
 
     def value(self, y_hat, y):
         diff = y_hat - y
@@ -50,6 +67,8 @@ class BCE(Loss):
     """Mean over every element of -(y log a + (1-y) log(1-a)) (torch.nn.BCELoss)."""
 
     name = "bce"
+    display_name = "binary cross-entropy"
+    term = neg(add(mul(sym("y"), log(sym("y_hat"))), mul(sub(const(1), sym("y")), log(sub(const(1), sym("y_hat"))))))
     requires_output = "sigmoid"
 
     def value(self, y_hat, y):
@@ -71,6 +90,9 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
+    display_name = "cross-entropy"
+    term = neg(mul(sym("y"), log(sym("y_hat"))))
+    averages_rows = True
     requires_output = "softmax"
 
     def value(self, y_hat, y):
@@ -108,6 +130,11 @@ class CrossEntropy(Loss):
             delta -= y
         delta *= 1.0 / y_hat.shape[0]
         return delta
+
+    def fused_delta_formula(self, y_row):
+        if float(np.add.reduce(np.asarray(y_row, dtype=float))) == 1.0:
+            return div(sub(sym("y_hat"), sym("y")), sym("B"))
+        return div(sub(mul(sym("y_hat"), sym("sum_y")), sym("y")), sym("B"))
 
 
 LOSSES: dict[str, type[Loss]] = {cls.name: cls for cls in (MSE, BCE, CrossEntropy)}

@@ -5,6 +5,7 @@ the math panel all number layers the same way.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,10 +24,18 @@ def split_flat(flat: np.ndarray, sizes) -> list[np.ndarray]:
     """Views of a flat vector as [W1, b1, W2, b2, ...]; writing to a view writes the vector."""
     views, offset = [], 0
     for shape in parameter_shapes(sizes):
-        count = int(np.prod(shape))
+        count = math.prod(shape)  # not np.prod: this runs for every answer, and np.prod costs microseconds
         views.append(flat[offset : offset + count].reshape(shape))
         offset += count
     return views
+
+
+def flat_index(sizes, layer: int, to: int, from_: int | None) -> int:
+    """Where W[layer][to, from_] (or b[layer][to] when from_ is None) sits in the flat vector."""
+    offset = sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, layer))
+    if from_ is None:
+        return offset + sizes[layer] * sizes[layer - 1] + to
+    return offset + to * sizes[layer - 1] + from_
 
 
 @dataclass

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from functools import cache
 
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
-PHASES = (FORWARD, LOSS, BACKWARD, UPDATE)
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,15 @@ def _selection(form: dict[str, str], sizes: list[int]) -> tuple[str, int, int, i
     return None
 
 
-def inspector_view(service, doc: dict, form: dict[str, str], focus: int):
-    """The inspector for the edge or unit the query names (kind, layer, to, from), or None."""
+def inspector_view(reader, doc: dict, form: dict[str, str], focus: int):
+    """The inspector for the edge or unit the query names (kind, layer, to, from), or None;
+    `reader` is the SessionReader answered with `doc`."""
     selection = _selection(form, [int(layer["size"]) for layer in doc["layers"]])
     if selection is None:
         return None
     kind, layer, to, source = selection
 
-    def numeric(l, j, i):
-        return service.numeric_partial(doc["id"], l, j, i)
-
+    numeric = reader.numeric_partial
     return edge_view(doc, layer, to, source, focus, numeric) if kind == "edge" else unit_view(doc, layer, to, focus, numeric)
 
 
@@ -48,7 +47,8 @@ def inspector_view(service, doc: dict, form: dict[str, str], focus: int):
 def inspect_part(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        view = inspector_view(service, service.get(session_id), form, focus)
+        state = service.show(session_id)
+        view = inspector_view(state.reader, state.doc, form, focus)
         if view is None:
             return message_response(request, [Message("error", _("There is no such edge or unit in this network."))], 422)
     except SERVICE_ERRORS as error:
@@ -75,7 +75,7 @@ def edit_parameter(request: Request, session_id: str, service: SessionsDep, form
         "value": value,
     }
     try:
-        doc = service.patch(session_id, edits=[edit])
+        state = service.patch(session_id, edits=[edit], page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, focus)
+    return stage_response(request, state.reader, state.doc, focus)

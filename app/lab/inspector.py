@@ -12,6 +12,7 @@ import numpy as np
 from markupsafe import Markup
 
 from app.engine.activations import get_activation
+from app.engine.gradients import rel_error
 from app.i18n import _
 from app.lab.layout import clamp_focus
 from app.ui.mathml import indexed, math, mfrac, mi, mn, mo, mrow, mtext, munder, num, partial, weight
@@ -71,7 +72,7 @@ def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None, after
         note += " " + _("The update has changed the parameter; the gradient and this check belong to its value "
                         "before the update, %(old)s.") % {"old": fmt(estimate["at"], 6)}
     if analytic is not None:
-        difference = abs(analytic - estimate["numeric"]) / max(abs(analytic) + abs(estimate["numeric"]), 1e-8)
+        difference = rel_error(analytic, estimate["numeric"])  # what the API's gradcheck reports
         note += " " + _("Relative difference from backpropagation: %(diff)s.") % {"diff": fmt(difference, 2)}
     return [definition, formula], note
 
@@ -106,13 +107,14 @@ def edge_view(doc: dict, layer: int, to: int, from_: int, focus: int,
         delta = float(_arr(grad["z"])[focus, to])
         a_i = float(a_prev[focus, from_])
         a_j, z_j = indexed("a", str(to), layer), indexed("z", str(to), layer)
-        if target["activation"] == "softmax":
+        activation = get_activation(target["activation"])
+        if not activation.elementwise:
             view.ledger = [math(partial(mi("L"), w_sym), mo("="), partial(mi("L"), z_j), mo("\u00b7"),
                                 partial(z_j, w_sym), mo("="), num(delta, 6), mo("\u00d7"), num(a_i, 6),
                                 mo("="), mn(delta * a_i, 6), label=_("chain rule %(value)s") % {"value": fmt(delta * a_i, 6)})]
             view.ledger_note = _("Softmax couples its units: \u2202L/\u2202z comes from its whole Jacobian.")
         else:
-            f_prime = float(get_activation(target["activation"]).grad(_arr(target["z"])[focus, to]))
+            f_prime = float(activation.derivative_at(_arr(target["z"])[focus])[to])
             product = dA * f_prime * a_i
             view.ledger = [
                 math(partial(mi("L"), w_sym), mo("="), partial(mi("L"), a_j), mo("\u00b7"), partial(a_j, z_j),
@@ -152,7 +154,7 @@ def unit_view(doc: dict, layer: int, unit: int, focus: int,
     grad = target["grad"]
     z = _arr(target["z"])
     z_value = None if z is None else float(z[focus, unit])
-    f_prime = None if z is None else float(get_activation(target["activation"]).grad(z[focus:focus + 1])[0, unit])
+    f_prime = None if z is None else float(get_activation(target["activation"]).derivative_at(z[focus])[unit])
     dA = _arr(grad["a"])
     delta = _arr(grad["z"])
     b = float(_arr(target["b"])[unit])

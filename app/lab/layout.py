@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.engine.activations import ACTIVATIONS
 from app.i18n import _, ngettext
 from app.ui import colors
 from app.ui.numbers import attr, fmt
@@ -30,7 +31,6 @@ TAIL_UNITS = 2
 
 MIN_RADIUS_FOR_NUMBERS = 14.0
 MIN_RADIUS_FOR_MAPS = 14.0
-MAX_UNITS_WITH_MAPS = 64
 EDGE_WIDTH = (0.6, 5.0)  # clamped: the thinnest stays visible, the widest does not swamp
 GRAD_WIDTH = (0.8, 4.0)
 # Up to this many edges each gets a tooltip, a tab stop and a wide invisible click target; beyond,
@@ -78,6 +78,9 @@ class UnitView:
     map_x: float = 0.0
     map_y: float = 0.0
     map_size: float = 0.0
+    feature: str = ""  # an input unit computed from the data's columns: its feature (x1^2, ...)
+    feature_x: float = 0.0
+    feature_y: float = 0.0
 
 
 @dataclass(slots=True)
@@ -256,6 +259,10 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, t
         data_a=attr(a_value),
         title=_("Layer %(layer)d, unit %(unit)d: a = %(a)s") % {"layer": l, "unit": j, "a": fmt(a_value)},
     )
+    features = (doc["config"].get("data") or {}).get("features") if l == 0 else None
+    if features:
+        unit.feature, unit.feature_x, unit.feature_y = features[j], round(x - r - 6, 1), y
+        unit.title = _("Input %(unit)d is the feature %(feature)s: a = %(a)s") % {"unit": j, "feature": features[j], "a": fmt(a_value)}
     if l >= 1:
         b = float(np.asarray(layer["b"], dtype=float)[j])
         size = round(max(6.0, r * 0.5), 1)
@@ -394,7 +401,7 @@ def build_network_view(doc: dict, focus: int = 0, unit_maps: dict[tuple[int, int
         weight_scale=fmt(weight_scale, 3),
         grad_scale=fmt(grad_scale, 3) if any(layer["grad"]["W"] is not None for layer in layers[1:]) else "",
         with_maps=any(u.map_uri for u in units),
-        probabilities=any(layer.get("activation") in ("sigmoid", "softmax") for layer in layers[1:]),
+        probabilities=any(ACTIVATIONS[layer["activation"]].output_range == (0.0, 1.0) for layer in layers[1:]),
         text_scale=text_scale(geo.height),
     )
 

@@ -5,23 +5,42 @@ batch has more rows. Works on a Session document only, so it is tested without t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup
 
 from app.engine.activations import get_activation
-from app.i18n import _
+from app.engine.expressions import Assignment, symbols
+from app.engine.losses import get_loss
+from app.engine.optimizers import make_optimizer
+from app.i18n import _, lazy
+from app.lab.idea_links import BY_PHASE, LessonLink, translated
 from app.lab.layout import clamp_focus
 from app.ui.mathml import (
-    indexed, math, mfrac, mi, mn, mo, mrow, msub, msup, mtext, munder, num, partial, weight,
+    expression, indexed, math, mfrac, mi, mn, mo, mover, mrow, msub, msup, mtext, munder, num, partial, weight,
 )
 from app.ui.numbers import fmt
-from app.lab.idea_links import BY_PHASE, LessonLink, translated
 from app.lab.pytorch_lines import PyTorchLines, pytorch_lines
 
 MAX_TERMS = 4  # longer sums show their first terms, an ellipsis and the last term
 UNITS_SHOWN = 2  # formulas for the first units of a layer; the others work the same way
+
+# The engine's words that pages show (loss display names, optimizer summaries), listed so that
+# the web catalog holds their translations (tests/lab/test_narration.py checks the list is whole).
+ENGINE_MSGIDS = (
+    lazy("the mean squared error"), lazy("binary cross-entropy"), lazy("cross-entropy"),
+    lazy("Each parameter moves against its gradient: w \u2190 w \u2212 \u03b7 \u00b7 \u2202L/\u2202w."),
+    lazy("SGD with momentum %(momentum)s: each parameter moves along a running sum of its gradients."),
+    lazy("Adam moves each parameter by its own step size, from running averages of its gradients."),
+    lazy("Weight decay \u03bb = %(weight_decay)s: the update uses g + \u03bb \u00b7 w instead of the gradient g "
+         "(biases too), so every parameter is also pulled towards zero."),
+)
+
+# An update's report (Optimizer.explain) for one parameter, bound to the loaded session:
+# (layer, to, from) -> its lines, or None when the last step was no update
+UpdateReport = Callable[[int, int, int | None], list[Assignment] | None]
 
 
 @dataclass
@@ -38,14 +57,12 @@ def _arr(value) -> np.ndarray | None:
     return None if value is None else np.asarray(value, dtype=float)
 
 
-def f_symbol(activation: str) -> Markup:
-    symbols = {"sigmoid": mi("\u03c3"), "tanh": mi("tanh", True), "relu": mi("ReLU", True),
-               "leaky_relu": mi("LeakyReLU", True), "linear": mi("id", True), "softmax": mi("softmax", True)}
-    return symbols[activation]
-
-
 def _f_prime() -> Markup:
     return msup(mi("f"), mo("\u2032"))
+
+
+def _hat(letter: str) -> Markup:
+    return mover(mi(letter), mo("^"))
 
 
 def _sum_terms(pairs: list[tuple[float, float]]) -> list[Markup]:
@@ -64,13 +81,15 @@ def _sum_terms(pairs: list[tuple[float, float]]) -> list[Markup]:
     return parts
 
 
-def narrate(doc: dict, focus: int = 0, before: dict | None = None) -> Narration:
-    narration = _narrate(doc, focus, before)
-    narration.pytorch = pytorch_lines(doc, clamp_focus(doc, focus))
+def narrate(doc: dict, focus: int = 0, update_report: UpdateReport | None = None) -> Narration:
+    """update_report: what the last update did to a parameter (the optimizer's own account);
+    without it the update narration shows the new values only."""
+    narration = _narrate(doc, focus, update_report)
+    narration.pytorch = pytorch_lines(doc, clamp_focus(doc, focus))  # "In PyTorch" (app/lab/pytorch_lines.py)
     return narration
 
 
-def _narrate(doc: dict, focus: int, before: dict | None) -> Narration:
+def _narrate(doc: dict, focus: int, update_report: UpdateReport | None) -> Narration:
     step = doc.get("last_step")
     focus = clamp_focus(doc, focus)
     if not step:
@@ -87,7 +106,7 @@ def _narrate(doc: dict, focus: int, before: dict | None) -> Narration:
     elif phase == "backward":
         narration = _backward(doc, step["layer"], focus)
     else:
-        narration = _update(doc, before)
+        narration = _update(doc, update_report)
     narration.phase = phase
     narration.lessons = translated(BY_PHASE[phase])
     rows = int(np.asarray(doc["layers"][0]["a"]).shape[0]) if doc["layers"][0].get("a") is not None else 0
@@ -134,57 +153,45 @@ def _forward(doc: dict, l: int, focus: int) -> Narration:
 
 
 def _activation_formula(activation: str, l: int, j: int, z: np.ndarray, a: np.ndarray) -> Markup:
-    label = f"a{j} = {fmt(a[j])}"
-    if activation == "softmax":
-        return math(
-            indexed("a", str(j), l), mo("="),
-            mfrac(msup(mi("e"), indexed("z", str(j))), mrow(munder(mo("\u2211"), mi("k")), msup(mi("e"), indexed("z", "k")))),
-            mo("="), mn(a[j]), label=label,
-        )
-    if activation == "linear":
-        return math(indexed("a", str(j), l), mo("="), indexed("z", str(j), l), mo("="), mn(a[j]), label=label)
-    return math(
-        indexed("a", str(j), l), mo("="), f_symbol(activation), mo("("), indexed("z", str(j), l), mo(")"),
-        mo("="), f_symbol(activation), mo("("), mn(z[j]), mo(")"), mo("="), mn(a[j]), label=label,
-    )
+    """a = f(z) = f(number) = number, as the engine writes f; a formula that needs the other
+    units (softmax's sum) shows its value only."""
+    formula = get_activation(activation).formula
+    notation = {"z": indexed("z", str(j), l), "z_k": indexed("z", "k")}
+    parts = [indexed("a", str(j), l), mo("="), expression(formula, notation)]
+    if formula[0] != "sym" and symbols(formula) == {"z"}:
+        parts += [mo("="), expression(formula, notation, {"z": float(z[j])})]
+    return math(*parts, mo("="), mn(a[j]), label=f"a{j} = {fmt(a[j])}")
 
 
 def _loss(doc: dict, focus: int) -> Narration:
-    name = doc["loss"]["name"]
+    loss = get_loss(doc["loss"]["name"])
     value = doc["loss"]["value"]
     L = len(doc["layers"]) - 1
     y_hat = _arr(doc["layers"][L]["a"])
     y = _arr(doc["batch"]["targets"]) if doc.get("batch") else None
     rows, outs = (y_hat.shape if y_hat is not None else (0, 0))
-    y_hat_sym, y_sym = mi("\u0177"), mi("y")
+    name = _(loss.display_name)
+    if loss.averages_rows:  # mean over rows of each row's sum: -(1/B) sum sum y_k log y_hat_k
+        sentences = [_("Loss: %(name)s, the average over the %(rows)d rows of the sum of each row's terms: "
+                       "L = %(value)s.") % {"name": name, "rows": rows, "value": fmt(value, 6)}]
+        notation = {"y_hat": msub(mi("\u0177"), mi("k")), "y": msub(mi("y"), mi("k"))}
+        prefactor, sums, count = mfrac(mn("1"), mi("B")), [mo("\u2211"), munder(mo("\u2211"), mi("k"))], rows
+    else:  # mean over every element of the output
+        sentences = [_("Loss: %(name)s, the average of its terms over the %(count)d numbers of the output "
+                       "(batch rows \u00d7 output units = %(rows)d \u00d7 %(outs)d): L = %(value)s.")
+                     % {"name": name, "count": rows * outs, "rows": rows, "outs": outs, "value": fmt(value, 6)}]
+        notation = {"y_hat": mi("\u0177"), "y": mi("y")}
+        prefactor, sums, count = mfrac(mn("1"), mrow(mi("B"), mo("\u00b7"), mi("n"))), [mo("\u2211")], rows * outs
+    formulas = [math(mi("L"), mo("="), prefactor, *sums, expression(loss.term, notation), label="L")]
     worked: list[Markup] = []  # the terms with their numbers, for one row of few outputs
-    if name == "mse":
-        sentences = [_("Loss: the mean squared error, the average of (\u0177 \u2212 y)\u00b2 over the %(count)d numbers "
-                       "of the output (batch rows \u00d7 output units = %(rows)d \u00d7 %(outs)d): L = %(value)s.")
-                     % {"count": rows * outs, "rows": rows, "outs": outs, "value": fmt(value, 6)}]
-        generic = [mi("L"), mo("="), mfrac(mn("1"), mrow(mi("B"), mo("\u00b7"), mi("n"))), mo("\u2211"),
-                   msup(mrow(mo("("), y_hat_sym, mo("\u2212"), y_sym, mo(")")), mn("2"))]
-        if rows == 1 and y is not None and outs <= MAX_TERMS:
-            terms = []
-            for k in range(outs):
-                if terms:
-                    terms.append(mo("+"))
-                terms.append(msup(mrow(mo("("), mn(y_hat[0, k]), mo("\u2212"), mn(y[0, k]), mo(")")), mn("2")))
-            worked = [mfrac(mn("1"), mn(str(outs))), mrow(mo("["), *terms, mo("]"))]
-    elif name == "bce":
-        sentences = [_("Loss: binary cross-entropy, the average of \u2212[y log \u0177 + (1 \u2212 y) log(1 \u2212 \u0177)] "
-                       "over the %(count)d outputs of the batch: L = %(value)s.") % {"count": rows * outs, "value": fmt(value, 6)}]
-        generic = [mi("L"), mo("="), mo("\u2212"), mfrac(mn("1"), mrow(mi("B"), mo("\u00b7"), mi("n"))), mo("\u2211"),
-                   mrow(mo("["), y_sym, mi("log", True), y_hat_sym, mo("+"), mrow(mo("("), mn("1"), mo("\u2212"), y_sym, mo(")")),
-                        mi("log", True), mrow(mo("("), mn("1"), mo("\u2212"), y_hat_sym, mo(")")), mo("]"))]
-    else:
-        sentences = [_("Loss: cross-entropy, the average over the %(rows)d rows of \u2212\u2211 y log \u0177: "
-                       "L = %(value)s.") % {"rows": rows, "value": fmt(value, 6)}]
-        generic = [mi("L"), mo("="), mo("\u2212"), mfrac(mn("1"), mi("B")), mo("\u2211"), mo("\u2211"),
-                   msub(mi("y"), mi("k")), mi("log", True), msub(y_hat_sym, mi("k"))]
-    formulas = [math(*generic, label="L")]
-    worked_out = [mo("="), *worked] if worked else []
-    formulas.append(math(*worked_out, mo("="), mn(value, 6), label=f"L = {fmt(value, 6)}"))
+    if rows == 1 and y is not None and outs <= MAX_TERMS:
+        terms = []
+        for k in range(outs):
+            if terms:
+                terms.append(mo("+"))
+            terms.append(expression(loss.term, notation, {"y_hat": float(y_hat[0, k]), "y": float(y[0, k])}))
+        worked = [mo("="), *([mfrac(mn("1"), mn(str(count)))] if count > 1 else []), mrow(mo("["), *terms, mo("]"))]
+    formulas.append(math(*worked, mo("="), mn(value, 6), label=f"L = {fmt(value, 6)}"))
     if y is not None and y_hat is not None:
         sentences.append(_("For sample %(row)d the output is \u0177 = %(y_hat)s and the target is y = %(y)s.")
                          % {"row": focus, "y_hat": _vector(y_hat[focus]), "y": _vector(y[focus])})
@@ -202,12 +209,13 @@ def _backward(doc: dict, l: int, focus: int) -> Narration:
     layers = doc["layers"]
     L = len(layers) - 1
     layer = layers[l]
-    activation = layer["activation"]
+    activation = get_activation(layer["activation"])
+    loss = get_loss(doc["loss"]["name"])
     grad = layer["grad"]
-    dA = _arr(grad["a"])[focus]
+    dA = _arr(grad["a"])
+    dA = None if dA is None else dA[focus]
     delta = _arr(grad["z"])[focus]
     z = _arr(layer["z"])[focus]
-    f_prime = get_activation(activation).grad(z[None, :])[0]  # a (1, n) row: softmax works on rows
     prev_a = _arr(layers[l - 1]["a"])
     dW = _arr(grad["W"])
     rows = prev_a.shape[0]
@@ -231,12 +239,28 @@ def _backward(doc: dict, l: int, focus: int) -> Narration:
             msub(mi("w"), mrow(mi("k"), mo(","), mn(str(j)))), indexed("\u03b4", "k", l + 1),
             mo("="), *_sum_terms(pairs), mo("="), mn(dA[j]), label=f"dL/da{j} = {fmt(dA[j])}",
         ))
-    if activation == "softmax":
+    fused_targets = _arr(doc["batch"]["targets"]) if l == L and doc.get("batch") and loss.fuses_with(activation) else None
+    if fused_targets is not None:
+        # the loss and the output activation together: delta from y_hat and y, without dL/da
+        y_hat_row, y_row = _arr(layer["a"])[focus], fused_targets[focus]
+        formula = loss.fused_delta_formula(y_row)
+        notation = {"y_hat": indexed("\u0177", str(j)), "y": indexed("y", str(j)), "B": mi("B"),
+                    "sum_y": mrow(munder(mo("\u2211"), mi("k")), indexed("y", "k"))}
+        numbers = {"y_hat": float(y_hat_row[j]), "y": float(y_row[j]), "B": rows, "sum_y": float(y_row.sum())}
+        sentences.append(_("With this loss after this output activation the chain rule simplifies: "
+                           "\u03b4 = \u2202L/\u2202z comes straight from the output \u0177 and the target y, "
+                           "divided by the %(rows)d rows of the batch.") % {"rows": rows})
+        formulas.append(math(indexed("\u03b4", str(j), l), mo("="), partial(mi("L"), indexed("z", str(j), l)),
+                             mo("="), expression(formula, notation), label=f"delta{j} = (y_hat - y)/B"))
+        formulas.append(math(mo("="), expression(formula, notation, numbers), mo("="), mn(delta[j]),
+                             label=f"delta{j} = {fmt(delta[j])}"))
+    elif not activation.elementwise:
         sentences.append(_("Softmax couples the units of its layer, so \u03b4 comes from its whole Jacobian, "
                            "not from f\u2032(z) alone."))
         formulas.append(math(indexed("\u03b4", str(j), l), mo("="), partial(mi("L"), indexed("z", str(j), l)),
                              mo("="), mn(delta[j]), label=f"delta{j} = {fmt(delta[j])}"))
     else:
+        f_prime = activation.derivative_at(z)
         formulas.append(math(  # the definition, then its numbers: one line was too wide for a projector
             indexed("\u03b4", str(j), l), mo("="), partial(mi("L"), indexed("a", str(j), l)), mo("\u00b7"),
             _f_prime(), mo("("), indexed("z", str(j), l), mo(")"),
@@ -262,60 +286,41 @@ def _backward(doc: dict, l: int, focus: int) -> Narration:
     return Narration(title=_("Backward through layer %(layer)d") % {"layer": l}, sentences=sentences, formulas=formulas)
 
 
-def old_parameter(doc: dict, before: dict | None, layer: int, to: int, from_: int | None) -> float | None:
-    """A parameter's value before the last update: from the document before the step when the route
-    has it, else recovered exactly for plain SGD (w_old = w_new + lr * g)."""
-    if before is not None:
-        source = before["layers"][layer]
-        return float(_arr(source["b"])[to] if from_ is None else _arr(source["W"])[to, from_])
-    optimizer = doc["config"]["optimizer"]
-    if optimizer["name"] != "sgd" or optimizer.get("momentum", 0.0):
-        return None
-    grad = doc["layers"][layer]["grad"]
-    g = grad["b"] if from_ is None else grad["W"]
-    if g is None:
-        return None
-    new = _arr(doc["layers"][layer]["b"])[to] if from_ is None else _arr(doc["layers"][layer]["W"])[to, from_]
-    g_value = _arr(g)[to] if from_ is None else _arr(g)[to, from_]
-    return float(new + optimizer["learning_rate"] * g_value)
+# how an update report's symbols are written; "w" and "g" are the parameter's own
+def _update_notation(parameter: Markup) -> dict[str, Markup]:
+    return {
+        "w": parameter, "g": partial(mi("L"), parameter), "lr": mi("\u03b7"), "mu": mi("\u03bc"),
+        "v": mi("v"), "m": mi("m"), "m_hat": _hat("m"), "v_hat": _hat("v"),
+        "beta1": msub(mi("\u03b2"), mn("1")), "beta2": msub(mi("\u03b2"), mn("2")), "t": mi("t"), "eps": mi("\u03b5"),
+        "lambda": mi("\u03bb"),  # weight decay
+    }
 
 
-def _update(doc: dict, before: dict | None) -> Narration:
+def _update(doc: dict, update_report: UpdateReport | None) -> Narration:
     layers = doc["layers"]
     L = len(layers) - 1
-    optimizer = doc["config"]["optimizer"]
-    lr = optimizer["learning_rate"]
+    optimizer = make_optimizer(doc["config"]["optimizer"])
     history = doc.get("history") or []
     loss = history[-1]["loss"] if history else doc["loss"]["value"]
-    if optimizer["name"] == "adam":
-        rule = _("Adam moves each parameter by its own step size, from running averages of its gradients.")
-    elif optimizer.get("momentum", 0.0):
-        rule = _("SGD with momentum %(momentum)s: each parameter moves along a running sum of its gradients.") % {
-            "momentum": fmt(optimizer["momentum"])}
-    else:
-        rule = _("Each parameter moves against its gradient: w \u2190 w \u2212 \u03b7 \u00b7 \u2202L/\u2202w.")
     sentences = [
-        _("Update: every weight and bias changes, with learning rate \u03b7 = %(lr)s.") % {"lr": fmt(lr)},
-        rule,
+        _("Update: every weight and bias changes, with learning rate \u03b7 = %(lr)s.") % {"lr": fmt(optimizer.lr)},
+        _(optimizer.summary) % {name: fmt(value) for name, value in optimizer.hyperparameters().items()},
+        *([_(optimizer.decay_summary) % {"weight_decay": fmt(optimizer.weight_decay)}] if optimizer.decay_summary else []),
         _("Iteration %(iteration)d is done; its loss %(loss)s joins the curve.") % {
             "iteration": doc["iteration"], "loss": fmt(loss, 6)},
     ]
     formulas = []
-    plain_sgd = optimizer["name"] == "sgd" and not optimizer.get("momentum", 0.0)
     for l in sorted({L, 1}, reverse=True):
-        new = float(_arr(layers[l]["W"])[0, 0])
-        old = old_parameter(doc, before, l, 0, 0)
-        g = layers[l]["grad"]["W"]
-        if plain_sgd and old is not None and g is not None:
-            formulas.append(math(weight(l, 0, 0), mo("\u2190"), weight(l, 0, 0), mo("\u2212"), mi("\u03b7"),
-                                 partial(mi("L"), weight(l, 0, 0)), label="w <- w - lr * dL/dw"))
-            formulas.append(math(mo("="), num(old), mo("\u2212"), num(lr), mo("\u00d7"), num(float(_arr(g)[0, 0])),
-                                 mo("="), mn(new, 8), label=f"w = {fmt(new, 8)}"))
-        elif old is not None:
-            formulas.append(math(weight(l, 0, 0), mo(":"), mn(old, 8), mo("\u2192"), mn(new, 8),
-                                 label=f"w = {fmt(new, 8)}"))
-        else:
-            formulas.append(math(weight(l, 0, 0), mo("="), mn(new, 8), label=f"w = {fmt(new, 8)}"))
+        w = weight(l, 0, 0)
+        lines = update_report(l, 0, 0) if update_report is not None else None
+        if not lines:
+            new = float(_arr(layers[l]["W"])[0, 0])
+            formulas.append(math(w, mo("="), mn(new, 8), label=f"w = {fmt(new, 8)}"))
+            continue
+        notation = _update_notation(w)
+        for line in lines:  # each line: its rule, then its numbers (one line is too wide for a projector)
+            formulas.append(math(notation[line.target], mo("\u2190"), expression(line.expression, notation),
+                                 label=f"{line.target} <- {line.target}"))
+            formulas.append(math(mo("="), expression(line.expression, notation, line.values), mo("="),
+                                 mn(line.result, 8), label=f"{line.target} = {fmt(line.result, 8)}"))
     return Narration(title=_("Update"), sentences=sentences, formulas=formulas)
-
-

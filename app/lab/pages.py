@@ -10,8 +10,10 @@ from fastapi.responses import RedirectResponse
 from app.deps import SessionsDep
 from app.engine.activations import ACTIVATIONS
 from app.engine.datasets import DATASET_NAMES
+from app.engine.features import names_for
 from app.engine.losses import LOSSES
 from app.engine.network import INIT_SCHEMES
+from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.i18n import _
 from app.sessions.presets import PRESETS
 from app.ui.forms import FormDep, int_field
@@ -26,7 +28,9 @@ FORM_DEFAULTS = {
     "layers": "2, 4, 1", "hidden_activation": "tanh", "output_activation": "sigmoid", "activations": "", "loss": "mse",
     "optimizer": "sgd", "learning_rate": "0.5", "momentum": "0", "batch_size": "", "dataset": "xor",
     "samples": "200", "noise": "0.1", "data_seed": "0", "seed": "0", "init": "xavier",
+    "weight_decay": "0", "test_fraction": "0",
 }
+FEATURE_CHOICES = names_for(2)  # the toggles for the generated data's x1 and x2
 
 
 def _choices() -> dict:
@@ -36,6 +40,7 @@ def _choices() -> dict:
         "losses": list(LOSSES),
         "datasets": list(DATASET_NAMES),
         "inits": list(INIT_SCHEMES),
+        "features": FEATURE_CHOICES,
     }
 
 
@@ -67,8 +72,9 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
     if len(layers) < 2:
         problems.append(_("layers: give at least two sizes, e.g. 2, 4, 1"))
         layers = [2, 4, 1]
-    optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate")}
-    if optimizer["name"] == "sgd":
+    optimizer = {"name": form.get("optimizer", "sgd"), "learning_rate": number("learning_rate"),
+                 "weight_decay": number("weight_decay")}
+    if "momentum" in OPTIMIZER_DEFAULTS.get(optimizer["name"], {}):  # the form's field, where the optimizer has one
         optimizer["momentum"] = number("momentum")
     batch_text = form.get("batch_size", "").strip()
     # one per weight layer when given; else the hidden one repeated, then the output one
@@ -85,7 +91,20 @@ def config_from_form(form: dict[str, str]) -> tuple[dict, list[str]]:
         "data": {"dataset": form.get("dataset", "xor"), "samples": number("samples", int),
                  "noise": number("noise"), "seed": number("data_seed", int)},
     }
+    _data_from_form(form, body, number("test_fraction"))
     return body, problems
+
+
+def _data_from_form(form: dict[str, str], body: dict, test_fraction: float) -> None:
+    """An uploaded dataset (its id) replaces the generated one; the feature toggles size layer 0."""
+    if form.get("dataset_id"):
+        body["data"] = {"dataset_id": form["dataset_id"].strip()}
+    else:
+        features = [name for name in FEATURE_CHOICES if form.get(f"feature:{name}")]
+        if features:
+            body["data"]["features"] = features
+            body["layers"][0] = len(features)
+    body["data"]["test_fraction"] = test_fraction
 
 
 @router.post("/s", name="create_session")
@@ -108,13 +127,14 @@ def show_session(request: Request, session_id: str, service: SessionsDep, form: 
     focus = int_field(form, "focus", 0)
     projector = form.get("projector") == "1"
     try:
-        doc = service.get(session_id)
+        state = service.show(session_id)  # one load at most; the reader serves the plots and the inspector
     except SERVICE_ERRORS as error:
         return render(request, "lab/missing.html", {"messages": [error_message(error)]}, 404)
-    context = session_panels(service, doc, focus, projector=projector)
+    doc = state.doc
+    context = session_panels(state.reader, doc, focus, projector=projector)
     context.update(params_changed=True, body_class="projector" if projector else "")
     if form.get("kind"):  # ?kind=edge&layer=2&to=0&from=0 opens the inspector on that element
-        context["inspect"] = inspector_view(service, doc, form, focus)
+        context["inspect"] = inspector_view(state.reader, doc, form, focus)
     return render(request, "lab/session.html", context)
 
 
@@ -124,9 +144,7 @@ def open_preset(request: Request, preset: str, service: SessionsDep, form: FormD
     element the query names: how the lesson points at one edge of a real network."""
     steps = int_field(form, "steps", 0, 0, 1000)
     try:
-        doc = service.create({"preset": preset}, view="compact")
-        if steps:
-            service.step(doc["id"], count=steps, view="compact")
+        doc = service.create({"preset": preset}, view="compact", steps=steps)
     except SERVICE_ERRORS as error:
         return _home(request, {}, [error_message(error)], 404)
     kept = {key: form[key] for key in ("kind", "layer", "to", "from", "focus") if key in form}
@@ -139,10 +157,10 @@ def show_network(request: Request, session_id: str, service: SessionsDep, form: 
     """The sample in focus changed: the stage again, and the page URL remembers the choice."""
     focus = int_field(form, "focus", 0)
     try:
-        doc = service.get(session_id)
+        state = service.show(session_id)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    response = stage_response(request, service, doc, focus, params_changed=False)
+    response = stage_response(request, state.reader, state.doc, focus, params_changed=False)
     query = f"?focus={focus}" + ("&projector=1" if form.get("projector") == "1" else "")
     response.headers["HX-Replace-Url"] = request.url_for("show_session", session_id=session_id).path + query
     return response

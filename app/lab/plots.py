@@ -1,7 +1,8 @@
 """The data plot: for 2-input data, the output over the input plane as a heatmap with the points
 (plus a small map per hidden unit for the drawing); for 1-input regression, the fitted curve.
 
-The grid goes through service.layer_outputs once and every map comes from that one call.
+The grid goes through the request's SessionReader.layer_outputs once and every map comes from
+that one call; the reader is bound to the state the page shows, so nothing is read twice.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class PointView:
     cy: float
     fill: str
     in_batch: bool = False  # the rows the current iteration trains on are outlined
+    held_out: bool = False  # a test row: drawn hollow, never in a batch
 
 
 @dataclass
@@ -43,6 +45,7 @@ class PlanePlot:
     x_range: tuple[str, str] = ("", "")
     y_range: tuple[str, str] = ("", "")
     unit_maps: dict[tuple[int, int], str] = field(default_factory=dict)
+    has_held_out: bool = False  # the "show test data" switch is offered
 
 
 def _extent(values: np.ndarray) -> tuple[float, float]:
@@ -111,32 +114,42 @@ class _PlotCache:
 _cache = _PlotCache()
 
 
-def plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
-    """layer_outputs: inputs (rows, n_in) -> [a_0, ..., a_L]; dataset: () -> (inputs, targets) of
-    every row (both the service's, bound to the session)."""
+def plane_plot(doc: dict, layer_outputs, dataset, held_out=None) -> PlanePlot:
+    """layer_outputs: raw inputs (rows, n columns) -> [a_0, ..., a_L]; dataset: () -> (inputs,
+    targets) of every row, its raw columns; held_out: () -> the held-out rows' numbers (all the
+    reader's, bound to the session)."""
     batch = doc.get("batch")
     if not batch or batch.get("inputs") is None:
         return PlanePlot("none")
     key = _cache.key(doc)
     plot = _cache.get(key)
     if plot is None:
-        plot = _plane_plot(doc, layer_outputs, dataset)
+        plot = _plane_plot(doc, layer_outputs, dataset, held_out)
         _cache.put(key, plot)
     return plot
 
 
-def _plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
+def _plane_plot(doc: dict, layer_outputs, dataset, held_out=None) -> PlanePlot:
     sizes = [int(layer["size"]) for layer in doc["layers"]]
-    if not (sizes[0] == 2 or (sizes[0] == 1 and sizes[-1] == 1)):
-        return PlanePlot("none")
     # every row, on axes that stay put from batch to batch; the batch's rows come first
     inputs, targets = dataset()
+    columns = inputs.shape[1]  # the plane is the data's raw columns, whatever features the network sees
+    if not (columns == 2 or (columns == 1 and sizes[-1] == 1)):
+        return PlanePlot("none")
     in_batch = np.zeros(len(inputs), dtype=bool)
     in_batch[np.asarray(doc["batch"]["indices"], dtype=int)] = True
+    test = np.zeros(len(inputs), dtype=bool)
+    if held_out is not None:
+        test[held_out()] = True
     order = np.argsort(~in_batch, kind="stable")[:MAX_POINTS]
-    if sizes[0] == 2:
-        return _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch)
-    return _regression(inputs, targets, layer_outputs, order, in_batch)
+    if columns == 2:
+        plot = _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch)
+    else:
+        plot = _regression(inputs, targets, layer_outputs, order, in_batch)
+    for point, row in zip(plot.points, order):
+        point.held_out = bool(test[row])
+    plot.has_held_out = bool(test.any())
+    return plot
 
 
 def _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch) -> PlanePlot:

@@ -14,6 +14,7 @@ import numpy as np
 
 from app.i18n import _
 from app.sessions import pytorch_code as code
+from app.ui.numbers import plain
 
 ROW_VALUES = 4  # a comment shows at most this many numbers of a row
 
@@ -33,7 +34,7 @@ class PyTorchLines:
 
 
 def _short(value: float) -> str:
-    return f"{float(value):.4g}"
+    return plain(value, 4)  # ASCII, as Python prints it: the comments sit in code
 
 
 def _row(values) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.i18n import _
+from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.lab.charts import loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import build_network_view, grad_scale_of
@@ -52,11 +53,12 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
     return StageParts([], plots=False)
 
 
-def session_panels(service, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
+def session_panels(reader, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
                    parts: StageParts | None = None) -> dict:
-    """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot."""
+    """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
+    `reader` is the SessionReader the same service call answered with `doc` (and `before`)."""
     session_id = doc["id"]
-    plot = plane_plot(doc, lambda inputs: service.layer_outputs(session_id, inputs), lambda: service.dataset(session_id))
+    plot = plane_plot(doc, reader.layer_outputs, reader.dataset, reader.held_out_rows)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
     return {
         "doc": doc,
@@ -65,14 +67,22 @@ def session_panels(service, doc: dict, focus: int, before: dict | None = None, p
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "parts": parts,
-        "narration": narrate(doc, net.focus, before),
+        "narration": narrate(doc, net.focus, _update_report(reader, doc)),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),
         "plot": plot,
         "events": EVENTS,
         "projector": projector,
+        "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
+
+
+def _update_report(reader, doc: dict):
+    """After an update, what it did to a parameter, as the optimizer reports it."""
+    if (doc.get("last_step") or {}).get("phase") != "update":
+        return None
+    return reader.update_report
 
 
 def _field_named(error: dict) -> str:

@@ -6,6 +6,7 @@ import time
 from fastapi import APIRouter, Request
 
 from app.deps import SessionsDep
+from app.sessions.config import MAX_TRAIN_ITERATIONS
 from app.ui.events import STEP_DONE
 from app.ui.forms import FormDep, int_field
 from app.lab.layout import MAX_DETAILED_EDGES
@@ -16,49 +17,56 @@ from app.lab.stage import StageParts, error_message, session_panels, stage_parts
 router = APIRouter(prefix="/s/{session_id}", include_in_schema=False)
 
 CHUNK_SECONDS = 0.25  # each train chunk aims at this much server time: the bar moves, the page stays responsive
-MAX_TRAIN = 10_000
+
+
+def next_chunk(chunk: int, elapsed: float) -> int:
+    """The next slice of a Train run, from how long the last one (`chunk` iterations) took: as
+    many iterations as fit in CHUNK_SECONDS at that pace, at most twice the last (one fast slice
+    does not make the next take seconds), at least one, never more than a request may train."""
+    fitting = int(chunk * CHUNK_SECONDS / max(elapsed, 1e-4))
+    return max(1, min(fitting, 2 * chunk, MAX_TRAIN_ITERATIONS))
 
 
 @router.post("/step", name="step_session")
 def step_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        before = service.get(session_id, view="compact")  # the parameters before an update, for its narration
-        doc = service.step(session_id)
+        # one locked call: the state before (an update's narration shows the old parameters), after, and a reader
+        state = service.step(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
+    before, doc = state.before, state.doc
     # only the changed parts when the page shows the state the step started from (not another tab's)
     up_to_date = form.get("seen") == state_token(before)
-    return stage_response(request, service, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
+    return stage_response(request, state.reader, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
 
 
 @router.post("/iteration", name="finish_iteration")
 def finish_iteration(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        before = service.get(session_id, view="compact")
-        doc = service.step(session_id, until="update")
+        state = service.step(session_id, until="update", page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, focus, before)
+    return stage_response(request, state.reader, state.doc, focus, state.before)
 
 
 @router.post("/back", name="back_session")
 def back_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     try:
-        doc = service.back(session_id)
+        state = service.back(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, int_field(form, "focus", 0))
+    return stage_response(request, state.reader, state.doc, int_field(form, "focus", 0))
 
 
 @router.post("/reset", name="reset_session")
 def reset_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     try:
-        doc = service.reset(session_id)
+        state = service.reset(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, service, doc, int_field(form, "focus", 0))
+    return stage_response(request, state.reader, state.doc, int_field(form, "focus", 0))
 
 
 @router.post("/train-chunk", name="train_chunk")
@@ -66,28 +74,28 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
     """One slice of a Train N run. The answer carries the progress panel, which holds the request
     for the next slice (hx-trigger=load) until none remain or the user pressed Stop."""
     focus = int_field(form, "focus", 0)
-    total = int_field(form, "total", int_field(form, "iterations", 1, 1, MAX_TRAIN), 1, MAX_TRAIN)
+    total = int_field(form, "total", int_field(form, "iterations", 1, 1, MAX_TRAIN_ITERATIONS), 1, MAX_TRAIN_ITERATIONS)
     remaining = int_field(form, "remaining", total, 0, total)
-    chunk = int_field(form, "chunk", 1, 1, MAX_TRAIN)
+    chunk = int_field(form, "chunk", 1, 1, MAX_TRAIN_ITERATIONS)
     stopped = form.get("stop") == "1"
     error = None
     try:
         if stopped or remaining == 0:
-            doc = service.get(session_id)
+            state = service.show(session_id)
         else:
             chunk = min(chunk, remaining)
             started = time.perf_counter()
-            doc = service.train(session_id, chunk)
+            state = service.train(session_id, chunk, page=True)
             elapsed = time.perf_counter() - started
             remaining -= chunk
-            # the next slice: as many iterations as fit in CHUNK_SECONDS, at most doubling
-            chunk = max(1, min(int(chunk * CHUNK_SECONDS / max(elapsed, 1e-4)), 2 * chunk, MAX_TRAIN))
+            chunk = next_chunk(chunk, elapsed)
     except SERVICE_ERRORS as caught:
         error = caught
         try:
-            doc = service.get(session_id)
+            state = service.show(session_id)
         except SERVICE_ERRORS:
             return error_response(request, caught)
+    doc = state.doc
     running = remaining > 0 and not stopped and error is None
     sizes = doc["config"]["layers"]
     small = sum(a * b for a, b in zip(sizes, sizes[1:])) <= MAX_DETAILED_EDGES
@@ -102,7 +110,7 @@ def train_chunk(request: Request, session_id: str, service: SessionsDep, form: F
         "show_network": small or not running,
     }
     parts = None if train["show_network"] else StageParts([], plots=True)
-    context = session_panels(service, doc, focus, parts=parts)
+    context = session_panels(state.reader, doc, focus, parts=parts)
     context.update(params_changed=True, train=train)
     if error is not None:
         context["messages"] = [error_message(error)]

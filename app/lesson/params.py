@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 from app.i18n import _
+from app.ui.numbers import plain
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class NumberField:
 
     def allowed(self) -> str:
         kind = _("a whole number") if self.integer else _("a number")
-        return _("{kind} from {lo} to {hi}").format(kind=kind, lo=_plain(self.lo), hi=_plain(self.hi))
+        return _("{kind} from {lo} to {hi}").format(kind=kind, lo=plain(self.lo), hi=plain(self.hi))
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,6 @@ class FieldError(ValueError):
         return _("{label} ({name}) must be {allowed}; got “{raw}”.").format(
             label=_(self.field.label), name=self.field.name, allowed=self.field.allowed(), raw=self.raw[:40]
         )
-
-
-def _plain(value: float) -> str:
-    return format(value, "g")
 
 
 def parse_query(query_params, fields) -> tuple[dict, list[FieldError]]:

@@ -24,6 +24,8 @@ MAX_UNITS = 1024
 MAX_PARAMETERS = 1_000_000
 MAX_BATCH_VALUES = 1_000_000  # batch rows x the sum of the layer sizes
 MAX_ROWS = 10_000
+MAX_STEP_COUNT = 1000  # steps one request may ask for
+MAX_TRAIN_ITERATIONS = 10_000  # iterations one train request may ask for (the page's Train too)
 PROBABILITY_LOSSES = ("bce", "cross_entropy")  # their targets are probabilities
 MAX_SEED = 2**53  # the largest integer every JSON client keeps exact
 

@@ -34,10 +34,12 @@ SQL = {
     "exists": "SELECT 1 FROM datasets WHERE id = ?",
     "meta": "SELECT meta FROM datasets WHERE id = ?",
     "load": "SELECT meta, inputs, targets FROM datasets WHERE id = ?",
-    # sessions that still hold their explicit rows themselves (stored before this table)
-    "legacy_sessions": "SELECT id, config, inputs, targets FROM sessions WHERE config LIKE '%\"data\": \"stored-arrays\"%'",
-    "migrate_session": "UPDATE sessions SET config = ?, inputs = ?, targets = ? WHERE id = ?",
+    # sessions that still hold their explicit rows themselves (stored before this table), in the
+    # session store's table of a session's fixed part, or in the single table before that
+    "legacy_sessions": "SELECT id, config, inputs, targets FROM {table} WHERE config LIKE '%\"data\": \"stored-arrays\"%'",
+    "migrate_session": "UPDATE {table} SET config = ?, inputs = ?, targets = ? WHERE id = ?",
 }
+SESSION_TABLES = ("session_data", "sessions")
 LEGACY_EXPLICIT_DATA = "stored-arrays"  # what a session's stored config said before datasets
 CACHE_BYTES = 256 * 1024 * 1024  # datasets never change: each process keeps the recent ones
 
@@ -123,11 +125,14 @@ class DatasetStore:
         except sqlite3.OperationalError:
             return 0
         try:
-            try:
-                legacy = db.execute(SQL["legacy_sessions"]).fetchall()
-            except sqlite3.OperationalError:  # no sessions table yet: nothing stored before
-                legacy = []
-            for session_id, config_text, inputs, targets in legacy:
+            legacy = []
+            for table in SESSION_TABLES:
+                try:
+                    rows = db.execute(SQL["legacy_sessions"].format(table=table)).fetchall()
+                except sqlite3.OperationalError:  # no such table (yet): nothing stored there
+                    continue
+                legacy += [(table, *row) for row in rows]
+            for table, session_id, config_text, inputs, targets in legacy:
                 config = json.loads(config_text)
                 if config.get("data") != LEGACY_EXPLICIT_DATA:
                     continue
@@ -138,7 +143,7 @@ class DatasetStore:
                 )
                 self._insert(db, dataset)
                 config["data"] = {"dataset_id": dataset.id, "test_fraction": 0.0, "features": None}
-                db.execute(SQL["migrate_session"], (json.dumps(config), b"", b"", session_id))
+                db.execute(SQL["migrate_session"].format(table=table), (json.dumps(config), b"", b"", session_id))
         except BaseException:
             db.execute("ROLLBACK")
             raise

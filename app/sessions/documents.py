@@ -5,7 +5,7 @@ cheaper than turning them into lists first.
 """
 from __future__ import annotations
 
-from app.engine.network import Network
+from app.engine.network import Network, split_flat
 from app.sessions import checkpoints as ckpt
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, Runtime
 
@@ -28,8 +28,14 @@ def config_as_applied(runtime: Runtime) -> dict:
 
 
 def session_document(runtime: Runtime, view: str = "full", history: int | None = None) -> dict:
+    """The Session as API.md shows it. Its arrays are the runtime's own where nothing changes
+    them later (a step makes new z, a, delta), copies where a later step writes in place (the
+    parameters, their gradients): the working set keeps the runtime, and an answer is encoded
+    after the session's lock is released."""
     full = view != COMPACT
-    trace, network = runtime.stepper.trace, runtime.network
+    trace = runtime.stepper.trace
+    network = Network(runtime.sizes, runtime.activations, runtime.network.flat.copy())
+    gradient = split_flat(runtime.stepper.gradient.copy(), runtime.sizes) if trace.dW else None
 
     def per_row(array):
         return array if full else None
@@ -48,17 +54,18 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
                 "grad": {
                     "a": per_row(trace.dA.get(l)),
                     "z": per_row(trace.delta.get(l)),
-                    "W": trace.dW.get(l),
-                    "b": trace.db.get(l),
+                    "W": gradient[2 * l - 2] if l in trace.dW else None,
+                    "b": gradient[2 * l - 1] if l in trace.db else None,
                 },
             }
         )
     iterations = runtime.iterations_finished
-    losses, names = runtime.history, runtime.data.metric_names
+    losses = runtime.history
     first = 0 if history is None else max(0, len(losses) - history)
     last = runtime.last_step
     return {
         "id": runtime.stored.id,
+        "version": runtime.version,
         "config": config_as_applied(runtime),
         "iteration": iterations,
         "epoch": runtime.schedule.epochs_finished(iterations),
@@ -67,7 +74,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
         "batch": {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y} if full else None,
         "layers": layers,
         "loss": {"name": runtime.config["loss"], "value": trace.loss},
-        "history": [{"iteration": i + 1, **dict(zip(names, losses[i]))} for i in range(first, len(losses))],
+        "history": runtime.history_entries()[first:],
         "undo_available": len(runtime.trimmed_undo()),
         "steps_per_iteration": runtime.steps_per_iteration,
     }
@@ -76,7 +83,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
 def export_config(runtime: Runtime) -> dict:
     """A Config that POST /api/v1/sessions accepts as it is: current parameters, explicit data."""
     config = config_as_applied(runtime)
-    network = runtime.network
+    network = runtime.network.copy()  # encoded after the session is released
     config["weights"] = [network.W[l] for l in range(1, runtime.L + 1)]
     config["biases"] = [network.b[l] for l in range(1, runtime.L + 1)]
     options = {key: config["data"][key] for key in ("test_fraction", "features") if isinstance(config["data"], dict) and key in config["data"]}

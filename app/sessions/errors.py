@@ -31,3 +31,11 @@ class InvalidInput(ValueError):
     @classmethod
     def at(cls, loc: list, msg: str, kind: str = "value_error") -> InvalidInput:
         return cls([{"loc": ["body", *loc], "msg": msg, "type": kind}])
+
+
+class VersionMismatch(RuntimeError):
+    """If-Match named another version than the stored one (412); nothing was changed."""
+
+    def __init__(self, version: int | None):
+        super().__init__(version)
+        self.version = version

@@ -9,19 +9,22 @@ numbers), which makes undo exact and cheap to store: an undo entry is one earlie
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from app.engine.batches import BatchSchedule
 from app.engine.losses import get_loss
 from app.engine.activations import get_activation
-from app.engine.network import Network
+from app.engine.expressions import Assignment
+from app.engine.network import Network, flat_index
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.steps import UPDATE, Step
 from app.engine.stepper import Stepper
 from app.sessions import checkpoints as ckpt
 from app.sessions.errors import NothingToUndo
 from app.sessions.session_data import SessionData, build as build_session_data
-from app.sessions.store import StoredCheckpoint, StoredSession
+from app.sessions.store import SessionChange, StoredCheckpoint, StoredSession, UndoPacker
 
 UNDO_STEPS = 64
 FULL_UNDO_PARAMETERS = 10_000  # up to this size, UNDO_STEPS steps can be undone
@@ -29,17 +32,19 @@ LARGE_UNDO_CHECKPOINTS = 16  # beyond it, a bound on what undo may keep (edits w
 INITIAL_CHECKPOINT = 0  # the parameters reset goes back to; never deleted
 FROM_CHECKPOINT = "initial-checkpoint"  # a config field whose values live in checkpoint 0
 EXPLICIT_DATA = "stored-arrays"  # explicit data whose values live in the session's arrays
+RUNTIME_OVERHEAD = 24_000  # bytes of Python objects a small runtime holds (measured: 2-2-2 worked example)
+UNDO_ENTRY_BYTES = 250  # one undo entry, a dict of a few ints
 
 
 class Runtime:
     def __init__(self, stored: StoredSession, checkpoints: dict[int, StoredCheckpoint], fetch_checkpoint, data: SessionData | None = None):
         self.stored = stored
         self.config = stored.config
-        # the rows it trains on (features applied) and the held-out ones; plain stored rows by default
-        self.data = data or build_session_data(stored.inputs, stored.targets, None, self.config["seed"])
         self.sizes = tuple(self.config["layers"])
         self.L = len(self.sizes) - 1
         self.parameter_count = sum(self.sizes[l] * (self.sizes[l - 1] + 1) for l in range(1, self.L + 1))
+        # the rows it trains on (features applied) and the held-out ones; plain stored rows by default
+        self.data = data or build_session_data(stored.inputs, stored.targets, None, self.config["seed"])
         n_train = self.data.train_rows.size
         batch_rows = min(n_train, self.config["batch_size"] or n_train)
         # forward, dW and dA are each about one multiply-add per parameter and batch row
@@ -49,11 +54,16 @@ class Runtime:
         self.activations = [None] + [get_activation(name) for name in self.config["activations"]]
         rows = None if self.data.all_rows_train else self.data.train_rows
         self.schedule = BatchSchedule(n_train, self.config["batch_size"], self.config["seed"], rows)
-        self.current: dict = dict(stored.cursor["current"])
-        self.undo: list[dict] = list(stored.cursor["undo"])
-        self.next_checkpoint: int = stored.cursor["next_checkpoint"]
+        self.current: dict = dict(stored.current)
+        self.undo: list[dict] = list(stored.undo)
+        self._packer = UndoPacker(stored.packed_undo)
+        self.next_checkpoint: int = stored.next_checkpoint
         # one row per finished iteration: the values of data.metric_names (loss first)
         self.history: list[list[float]] = stored.history.reshape(-1, len(self.data.metric_names)).tolist()
+        self._history_entries: list[dict] = []
+        self.history_changed = False  # since the last save: the history is rewritten only then
+        self.version = stored.version  # the stored version this runtime is at
+        self._saved_keep: set[int] | None = None  # the checkpoints stored, as far as known
         self.checkpoints = dict(checkpoints)  # loaded or created by this request
         self.new_checkpoints: dict[int, StoredCheckpoint] = {}
         self.unkept_checkpoints: set[int] = set()  # started by train but too old to be undone to
@@ -101,13 +111,37 @@ class Runtime:
         checkpoint = self.checkpoint(self.current["checkpoint"])
         parameters, optimizer_state = ckpt.decode(checkpoint, self.parameter_count)
         network = Network(self.sizes, self.activations, parameters)
-        # a finished iteration replays its update with the optimizer that ran it
-        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
-        if checkpoint.meta["optimizer"] == optimizer.name:
-            optimizer.load_state(optimizer_state)
+        optimizer = self._optimizer_at(checkpoint, optimizer_state)
         self._start_stepper(network, optimizer, checkpoint.meta["iteration"])
         self.stepper.run(self.current["steps"])
-        del self.history[self.iterations_finished :]
+        if len(self.history) > self.iterations_finished:
+            del self.history[self.iterations_finished :]
+            self.history_changed = True
+
+    def _optimizer_at(self, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
+        """The optimizer of the current iteration, in the state its checkpoint holds; a finished
+        iteration replays its update with the optimizer that ran it."""
+        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
+        if checkpoint.meta["optimizer"] == optimizer.name:
+            optimizer.load_state(state)
+        return optimizer
+
+    def update_explainer(self) -> Callable[[int, int, int | None], list[Assignment]] | None:
+        """After an update: a function telling what it did to any parameter, in the optimizer's
+        own words (old value, gradient, velocity or moments, new value), from copies of the
+        state before it, so it holds however the session moves on. None after any other step."""
+        if self.stepper.next_step is not None:
+            return None
+        checkpoint = self.checkpoint(self.current["checkpoint"])
+        parameters, state = ckpt.decode(checkpoint, self.parameter_count)  # private copies
+        optimizer = self._optimizer_at(checkpoint, state)
+        gradient, sizes = self.stepper.gradient.copy(), self.sizes
+
+        def explain(layer: int, to: int, from_: int | None) -> list[Assignment]:
+            index = flat_index(sizes, layer, to, from_)
+            return optimizer.explain(index, parameters[index], gradient[index])
+
+        return explain
 
     def _start_stepper(self, network: Network, optimizer: Optimizer, iteration: int) -> None:
         self.iteration_index = iteration
@@ -158,6 +192,7 @@ class Runtime:
         self.current["steps"] += 1
         if step.phase == UPDATE:
             self.history.append(self._metrics())
+            self.history_changed = True
         return step
 
     def _metrics(self) -> list[float]:
@@ -185,12 +220,14 @@ class Runtime:
             self.stepper.run_iteration()
             self.current["steps"] = self.steps_per_iteration
             self.history.append(self._metrics())
+            self.history_changed = True
         self.run_steps((iterations - fast) * self.steps_per_iteration)
 
     def back(self) -> None:
         if not self.undo:
             raise NothingToUndo("")
         self.current = self.undo.pop()
+        self._packer.truncate(len(self.undo))
         self._restore()
 
     def patch(self, optimizer: dict | None, edits: list[dict] | None) -> None:
@@ -235,7 +272,9 @@ class Runtime:
 
     def reset(self) -> None:
         self.undo.clear()
+        self._packer.truncate(0)
         self.history.clear()
+        self.history_changed = True
         self.current = {"checkpoint": INITIAL_CHECKPOINT, "iteration": 0, "steps": 0, "optimizer": self.current["optimizer"]}
         self._restore()
 
@@ -258,6 +297,8 @@ class Runtime:
         previous iteration and at most LARGE_UNDO_CHECKPOINTS checkpoints (an edit writes one),
         but never fewer than reach back past the last update."""
         undo = self.undo[-UNDO_STEPS:]
+        if not self.large and not self.unkept_checkpoints:  # the common case, without the walk below
+            return undo
         before_update = self.steps_per_iteration - 1
         last_update = next((i for i in range(len(undo) - 1, -1, -1) if undo[i]["steps"] == before_update), len(undo))
         oldest_iteration = self.current["iteration"] - self.undo_iterations + 1
@@ -274,13 +315,51 @@ class Runtime:
             cut -= 1
         return undo[cut:]
 
-    def to_stored(self) -> tuple[StoredSession, dict[int, StoredCheckpoint], set[int]]:
+    def to_stored(self) -> SessionChange:
+        """What this request changed, for the store; `saved` then makes this runtime what a
+        reload of the stored session would give (so the working set can keep it)."""
         undo = self.trimmed_undo()
-        cursor = {"current": self.current, "undo": undo, "next_checkpoint": self.next_checkpoint}
         keep = {INITIAL_CHECKPOINT, self.current["checkpoint"], *(e["checkpoint"] for e in undo)}
         new = {cid: c for cid, c in self.new_checkpoints.items() if cid in keep}
-        config = {**self.config, "optimizer": self.current["optimizer"]}
-        stored = StoredSession(
-            self.stored.id, config, cursor, np.array(self.history, dtype=np.float64).ravel(), self.stored.inputs, self.stored.targets
-        )
-        return stored, new, keep
+        history = np.array(self.history, dtype=np.float64).ravel() if self.history_changed else None
+        stale = self._saved_keep is None or not self._saved_keep <= keep
+        packed = self._packer.pack(self.undo, len(self.undo) - len(undo))
+        self._trimmed, self._keep = undo, keep
+        return SessionChange(self._packer.cursor(self.current, self.next_checkpoint), packed, history, new, keep if stale else None)
+
+    def saved(self, version: int) -> None:
+        """The change `to_stored` gave was stored as `version`."""
+        self.undo = self._trimmed
+        keep = self._keep
+        self.checkpoints = {cid: c for cid, c in self.checkpoints.items() if cid in keep}
+        self.new_checkpoints = {}
+        self.unkept_checkpoints = set()
+        self.history_changed = False
+        self._saved_keep = keep
+        self.version = version
+
+    def history_entries(self) -> list[dict]:
+        """[{"iteration": n, "loss": x}] for the API, kept between answers: they only grow by one
+        an iteration, or are cut (back over an update, reset). Shared by answers: never mutate."""
+        entries, losses = self._history_entries, self.history
+        if len(entries) > len(losses) or (entries and entries[-1]["loss"] is not losses[len(entries) - 1][0]):
+            del entries[:]  # cut and maybe regrown: rebuild (rare)
+        names = self.data.metric_names  # loss, and test_loss, accuracy, test_accuracy where they apply
+        entries.extend({"iteration": i + 1, **dict(zip(names, losses[i]))} for i in range(len(entries), len(losses)))
+        return entries
+
+    # --- what it costs to keep -----------------------------------------------------------------
+
+    def nbytes(self) -> int:
+        """About what this runtime holds in memory: dataset, parameters, gradient, optimizer state,
+        checkpoints, the iteration's computed values, undo and history (RUNTIME_OVERHEAD covers
+        the Python objects)."""
+        stepper = self.stepper
+        trace = stepper.trace
+        total = RUNTIME_OVERHEAD + self.data.nbytes
+        total += stepper.network.flat.nbytes + stepper.gradient.nbytes
+        total += sum(v.nbytes for v in stepper.optimizer.state_arrays() if v is not None)
+        total += sum(len(c.arrays) for c in self.checkpoints.values())
+        for arrays in (trace.z, trace.a, trace.dA, trace.delta):
+            total += sum(a.nbytes for a in arrays.values() if a is not None)
+        return total + UNDO_ENTRY_BYTES * len(self.undo) + 32 * len(self.history)

@@ -1,20 +1,29 @@
 """The session service: what the API and the pages can do to a session, applied whole or not at all.
 
-Each request that changes a session holds its lock, loads it, works on that private copy and
-saves it only if every step succeeded: a refused step (409) or bad input (422) leaves the
-stored session exactly as it was.
+Each request that changes a session is one call: it waits for the session (in arrival order,
+in this process and across processes), takes its live runtime from the working set (or loads
+it when the stored version says the cached one is stale), applies the change, saves it and
+answers, all while holding the session. A refused step (409) or bad input (422) saves nothing
+and drops the runtime it half-changed: the stored session stays exactly as it was.
+
+A page's call (`page=True`) answers a `PageState`: the Session before and after and a reader
+bound to that state (layer outputs for the unit maps, the dataset, numeric partials), so a page
+request never comes back for more. Reads (`get`, `show`, `gradcheck`, ...) use the cached runtime
+when nobody in this process holds the session, else a snapshot from the store: they never wait.
 """
 from __future__ import annotations
 
 import secrets
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import ValidationError
 
 from app.engine import datasets
-from app.engine.gradients import PerturbedLoss, central_difference, gradcheck
+from app.engine.gradients import gradcheck
 from app.engine.network import init_network
 from app.engine.optimizers import make_optimizer
 from app.engine.stepper import NonFiniteError
@@ -22,11 +31,14 @@ from app.i18n import _, lazy
 from app.sessions.presets import PRESETS, get_preset
 from app.sessions.pytorch_export import NextUpdate, next_update
 from app.sessions import checkpoints as ckpt
-from app.sessions.config import MAX_BATCH_VALUES, MAX_ROWS, AdamConfig, SGDConfig, applied_config, pydantic_errors
-from app.sessions.documents import export_config, session_document
-from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused
+from app.sessions.config import AdamConfig, SGDConfig, applied_config, pydantic_errors
+from app.sessions.documents import COMPACT, export_config, session_document
+from app.sessions.errors import InvalidInput, NothingToUndo, SessionNotFound, StepRefused, VersionMismatch
+from app.sessions.locks import SessionQueues
+from app.sessions.reader import SessionReader, checked_edits, finite_or_refused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
-from app.sessions.store import SessionStore, StoredSession
+from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSession
+from app.sessions.working_set import DEFAULT_CACHE_MB, WorkingSet
 from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, make_dataset
 from app.sessions.session_data import SessionData, SessionDataCache, build as build_session_data
 
@@ -46,27 +58,33 @@ def _refusal(error: NonFiniteError) -> StepRefused:
     )
 
 
-_OVERFLOWING_INPUTS = lazy(
-    "These inputs make the network's values overflow (infinite or NaN): use smaller inputs, "
-    "or lower the weights (reset, or edit them)."
-)
+def _matches(if_match, version: int) -> bool:
+    """If-Match: None accepts any version; else a version or a collection of them."""
+    if if_match is None:
+        return True
+    return version in if_match if isinstance(if_match, (set, frozenset, list, tuple)) else version == if_match
 
 
-def _finite_or_refused(arrays: list[np.ndarray], message: str) -> list[np.ndarray]:
-    """Answers the arrays if every value is finite; JSON has no inf or NaN to show them with."""
-    if all(np.isfinite(a).all() for a in arrays):
-        return arrays
-    raise StepRefused(_(message))
+@dataclass(slots=True)
+class PageState:
+    """What one page request needs, from one hold of the session."""
+    doc: dict  # the Session (after the change, for a change)
+    before: dict | None  # the Session just before the change, compact (None for a read)
+    reader: SessionReader  # bound to the state `doc` shows
 
 
 class SessionService:
     EXPIRY_INTERVAL = 3600.0  # seconds between two sweeps for idle sessions, per process
 
-    def __init__(self, store: SessionStore, session_days: float = 0.0, datasets: DatasetStore | None = None):
+    def __init__(self, store: SessionStore, session_days: float = 0.0, cache_mb: float = DEFAULT_CACHE_MB,
+                 lock_timeout: float = LOCK_TIMEOUT, datasets: DatasetStore | None = None):
         self.store = store
         self.datasets = datasets if datasets is not None else DatasetStore(store.path)
         self._session_data = SessionDataCache()
         self.idle_seconds = session_days * 86400
+        self.lock_timeout = lock_timeout
+        self.queues = SessionQueues()
+        self.working_set = WorkingSet(int(cache_mb * 2**20))
         self._next_sweep = 0.0
 
     def _sweep_idle_sessions(self) -> None:
@@ -77,13 +95,50 @@ class SessionService:
             self._next_sweep = now + self.EXPIRY_INTERVAL
             self.store.delete_idle(self.idle_seconds)
 
-    # --- loading and saving ----------------------------------------------------------------------
+    # --- holding, loading and saving --------------------------------------------------------------
+
+    @staticmethod
+    def _busy() -> StepRefused:
+        return StepRefused(_("The session is busy with another long request (training?). Try again in a moment."))
+
+    @contextmanager
+    def _held(self, session_id: str):
+        """The session, held: first in this process's queue for it, then against other processes."""
+        if not isinstance(session_id, str):
+            raise SessionNotFound(session_id)
+        deadline = time.monotonic() + self.lock_timeout
+        if not self.queues.acquire(session_id, self.lock_timeout):
+            raise self._busy()
+        try:
+            try:
+                locked = self.store.locked(session_id, max(0.0, deadline - time.monotonic()))
+                held = locked.__enter__()
+            except LockTimeout:
+                raise self._busy() from None
+            try:
+                yield held
+            except BaseException as error:
+                if not locked.__exit__(type(error), error, error.__traceback__):
+                    raise
+            else:
+                locked.__exit__(None, None, None)
+        finally:
+            self.queues.release(session_id)
+
+    def _fetcher(self, session_id: str):
+        def fetch(checkpoint_id: int):
+            checkpoint = self.store.load_checkpoint(session_id, checkpoint_id)
+            if checkpoint is None:  # deleted by a request that ran meanwhile
+                raise SessionNotFound(session_id)
+            return checkpoint
+
+        return fetch
 
     def _load(self, session_id: str) -> Runtime:
         def wanted(stored: StoredSession) -> list[int]:
             # explicit weights in the config are read from the initial checkpoint: same snapshot
             initial = [INITIAL_CHECKPOINT] if FROM_CHECKPOINT in (stored.config["weights"], stored.config["biases"]) else []
-            return [stored.cursor["current"]["checkpoint"], *initial]
+            return [stored.current["checkpoint"], *initial]
 
         self.datasets.ready()  # sessions stored before datasets are moved there first, once
         loaded = self.store.load(session_id, wanted) if isinstance(session_id, str) else None
@@ -91,43 +146,69 @@ class SessionService:
             raise SessionNotFound(session_id)
         stored, checkpoints = loaded
         data = self._data_of(stored)
-
-        def fetch(checkpoint_id: int):
-            checkpoint = self.store.load_checkpoint(session_id, checkpoint_id)
-            if checkpoint is None:  # deleted by a request that ran meanwhile
-                raise SessionNotFound(session_id)
-            return checkpoint
-
         try:
             with np.errstate(all="ignore"):
-                return Runtime(stored, checkpoints, fetch, data)
+                return Runtime(stored, checkpoints, self._fetcher(session_id), data)
         except NonFiniteError:  # replayed steps succeeded once; only other arithmetic can fail them
             raise StepRefused(_(
                 "This session's stored steps no longer replay on this server (its numbers overflow "
                 "here): reset the session, or export it and create it again."
             )) from None
 
-    def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None) -> dict:
-        """Runs `change` on a private copy under the session's lock; saves it only if it succeeded."""
-        with self._locked(session_id):
+    def _runtime(self, session_id: str, version: int | None) -> Runtime:
+        """The runtime at the stored `version`: the working set's, or loaded (and kept)."""
+        if version is None:
+            raise SessionNotFound(session_id)
+        runtime = self.working_set.get(session_id, version)
+        if runtime is None:
             runtime = self._load(session_id)
+            self.working_set.put(session_id, runtime)
+        return runtime
+
+    @contextmanager
+    def _reading(self, session_id: str):
+        """A runtime to read: the working set's when no request of this process holds the
+        session (it stays unchanged while held here), else a private snapshot from the store."""
+        if not isinstance(session_id, str):
+            raise SessionNotFound(session_id)
+        if not self.queues.try_acquire(session_id):
+            yield self._load(session_id)
+            return
+        try:
+            yield self._runtime(session_id, self.store.version(session_id))
+        finally:
+            self.queues.release(session_id)
+
+    def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None,
+                if_match=None, page: bool = False):
+        """Runs `change` on the session's runtime while holding it; saves only if it succeeded."""
+        with self._held(session_id) as held:
+            runtime = self._runtime(session_id, held.version)
+            if not _matches(if_match, held.version):
+                raise VersionMismatch(held.version)
+            before = session_document(runtime, COMPACT) if page else None
             try:
                 with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
                     change(runtime)
-            except NonFiniteError as error:
-                raise _refusal(error) from None
-            self.store.save(*runtime.to_stored())
-        return session_document(runtime, view, history)
-
-    def _locked(self, session_id: str):
-        try:
-            return self.store.locked(session_id)
-        except TimeoutError:
-            raise StepRefused(_("The session is busy with another long request (training?). Try again in a moment.")) from None
+                saved = runtime.to_stored()
+                version = held.save(saved)
+            except BaseException as error:
+                self.working_set.discard(session_id)  # half-changed: the next request reloads
+                if isinstance(error, NonFiniteError):
+                    raise _refusal(error) from None
+                raise
+            if version is None:  # deleted by the sweep for idle sessions meanwhile
+                self.working_set.discard(session_id)
+                raise SessionNotFound(session_id)
+            runtime.saved(version)
+            self.working_set.put(session_id, runtime)
+            doc = session_document(runtime, view, history)
+            return PageState(doc, before, SessionReader(runtime)) if page else doc
 
     # --- sessions --------------------------------------------------------------------------------
 
-    def create(self, body: dict, view: str = "full", history: int | None = None) -> dict:
+    def create(self, body: dict, view: str = "full", history: int | None = None, steps: int = 0) -> dict:
+        """A new session (version 0); with `steps`, then stepped that far in the same call."""
         config = applied_config(self._expand_preset(body), self.datasets.meta)
         self._sweep_idle_sessions()
         config["data"] = self._stored_data(config)
@@ -138,18 +219,20 @@ class SessionService:
             "weights": FROM_CHECKPOINT if config["weights"] is not None else None,
             "biases": FROM_CHECKPOINT if config["biases"] is not None else None,
         }
-        cursor = {
-            "current": {"checkpoint": INITIAL_CHECKPOINT, "iteration": 0, "steps": 0, "optimizer": config["optimizer"]},
-            "undo": [],
-            "next_checkpoint": INITIAL_CHECKPOINT + 1,
-        }
+        current = {"checkpoint": INITIAL_CHECKPOINT, "iteration": 0, "steps": 0, "optimizer": config["optimizer"]}
+        session_id = secrets.token_urlsafe(16)
         # the rows live in the datasets table (or are generated again): the session row holds none
         no_rows = np.zeros((0, config["layers"][0])), np.zeros((0, config["layers"][-1]))
-        session = StoredSession(secrets.token_urlsafe(16), stored_config, cursor, np.zeros(0), *no_rows)
+        session = StoredSession(session_id, stored_config, current, INITIAL_CHECKPOINT + 1, [], np.zeros(0), *no_rows)
         initial = {INITIAL_CHECKPOINT: ckpt.encode(network, optimizer, 0)}
         data = self._data_of(session)
         self.store.insert(session, initial)
-        runtime = Runtime(session, initial, None, data)
+        if steps:
+            return self.step(session_id, count=steps, view=view, history=history)
+        runtime = Runtime(session, initial, self._fetcher(session_id), data)
+        runtime.to_stored()
+        runtime.saved(0)
+        self.working_set.put(session_id, runtime)
         return session_document(runtime, view, history)
 
     @staticmethod
@@ -210,13 +293,34 @@ class SessionService:
     def get_dataset(self, dataset_id: str) -> Dataset | None:
         return self.datasets.get(dataset_id) if isinstance(dataset_id, str) else None
 
-    def get(self, session_id: str, view: str = "full", history: int | None = None) -> dict:
-        return session_document(self._load(session_id), view, history)
+    def session_data(self, session_id: str) -> SessionData:
+        """The session's rows with their split (which are held out) and its features."""
+        with self._reading(session_id) as runtime:
+            return runtime.data
 
-    def delete(self, session_id: str) -> None:
-        with self._locked(session_id):
-            if not self.store.delete(session_id):
+    def get(self, session_id: str, view: str = "full", history: int | None = None) -> dict:
+        with self._reading(session_id) as runtime:
+            return session_document(runtime, view, history)
+
+    def show(self, session_id: str, view: str = "full", history: int | None = None) -> PageState:
+        """A page's read: the Session and a reader on the same state, from one load at most."""
+        with self._reading(session_id) as runtime:
+            return PageState(session_document(runtime, view, history), None, SessionReader(runtime))
+
+    def version(self, session_id: str) -> int:
+        version = self.store.version(session_id) if isinstance(session_id, str) else None
+        if version is None:
+            raise SessionNotFound(session_id)
+        return version
+
+    def delete(self, session_id: str, if_match=None) -> None:
+        with self._held(session_id) as held:
+            if held.version is None:
                 raise SessionNotFound(session_id)
+            if not _matches(if_match, held.version):
+                raise VersionMismatch(held.version)
+            held.delete()
+            self.working_set.discard(session_id)
 
     # --- stepping --------------------------------------------------------------------------------
 
@@ -232,7 +336,7 @@ class SessionService:
               "ask for at most {most} iterations at a time").format(n=int(iterations), most=most),
         )
 
-    def step(self, session_id: str, count: int | None = None, until: str | None = None, **view) -> dict:
+    def step(self, session_id: str, count: int | None = None, until: str | None = None, **options):
         def run(runtime: Runtime) -> None:
             if count is not None:
                 self._within_budget(runtime, count / runtime.steps_per_iteration, "count")
@@ -243,16 +347,16 @@ class SessionService:
                 return
             runtime.run_steps(count or 1)
 
-        return self._change(session_id, run, **view)
+        return self._change(session_id, run, **options)
 
-    def train(self, session_id: str, iterations: int, **view) -> dict:
+    def train(self, session_id: str, iterations: int, **options):
         def run(runtime: Runtime) -> None:
             self._within_budget(runtime, iterations, "iterations")
             runtime.train(iterations)
 
-        return self._change(session_id, run, **view)
+        return self._change(session_id, run, **options)
 
-    def back(self, session_id: str, **view) -> dict:
+    def back(self, session_id: str, **options):
         def run(runtime: Runtime) -> None:
             if not runtime.undo:
                 raise NothingToUndo(
@@ -263,20 +367,20 @@ class SessionService:
                 )
             runtime.back()
 
-        return self._change(session_id, run, **view)
+        return self._change(session_id, run, **options)
 
-    def reset(self, session_id: str, **view) -> dict:
-        return self._change(session_id, Runtime.reset, **view)
+    def reset(self, session_id: str, **options):
+        return self._change(session_id, Runtime.reset, **options)
 
-    def patch(self, session_id: str, optimizer: dict | None = None, edits: list[dict] | None = None, **view) -> dict:
+    def patch(self, session_id: str, optimizer: dict | None = None, edits: list[dict] | None = None, **options):
         if optimizer is None and not edits:
             raise InvalidInput.at([], _("a PATCH changes something: give optimizer (some of its fields) and/or a non-empty list of edits"))
 
         def run(runtime: Runtime) -> None:
             merged = self._merged_optimizer(runtime.current["optimizer"], optimizer) if optimizer is not None else None
-            runtime.patch(merged, self._checked_edits(runtime, edits) if edits else None)
+            runtime.patch(merged, checked_edits(runtime.sizes, edits) if edits else None)
 
-        return self._change(session_id, run, **view)
+        return self._change(session_id, run, **options)
 
     @staticmethod
     def _merged_optimizer(current: dict, change: dict) -> dict:
@@ -289,108 +393,52 @@ class SessionService:
         except ValidationError as error:
             raise InvalidInput(pydantic_errors(error, ("body", "optimizer"))) from None
 
-    @staticmethod
-    def _checked_edits(runtime: Runtime, edits: list[dict]) -> list[dict]:
-        sizes = runtime.sizes
-        for index, edit in enumerate(edits):
-            l, to, source = edit["layer"], edit["to"], edit["from"]
-            where = ["edits", index]
-            if not 1 <= l <= runtime.L:
-                raise InvalidInput.at([*where, "layer"], _("layer must be 1 to {L} (the layers with weights), not {l}").format(L=runtime.L, l=l))
-            if not 0 <= to < sizes[l]:
-                raise InvalidInput.at([*where, "to"], _("to must be a unit of layer {l}: 0 to {m}, not {to}").format(l=l, m=sizes[l] - 1, to=to))
-            if source is not None and not 0 <= source < sizes[l - 1]:
-                raise InvalidInput.at(
-                    [*where, "from"],
-                    _("from must be a unit of layer {p}: 0 to {m} (or null for the bias), not {i}").format(p=l - 1, m=sizes[l - 1] - 1, i=source),
-                )
-        return edits
-
     # --- reading the network -----------------------------------------------------------------------
 
-    def _checked_inputs(self, runtime: Runtime, inputs, field: str = "inputs") -> np.ndarray:
-        n_in = runtime.data.features.n_columns  # the dataset's raw columns; the features follow from them
-        rows_ok = isinstance(inputs, np.ndarray) and inputs.ndim == 2 and inputs.shape[1] == n_in
-        if not isinstance(inputs, np.ndarray):
-            rows_ok = all(isinstance(row, (list, tuple)) and len(row) == n_in for row in inputs)
-        if not rows_ok or not 1 <= len(inputs) <= MAX_ROWS:
-            raise InvalidInput.at(
-                [field],
-                _("{field} must be 1 to {rows} rows of {n} numbers each (the data's input columns)").format(field=field, rows=MAX_ROWS, n=n_in),
-            )
-        if len(inputs) * sum(runtime.sizes) > MAX_BATCH_VALUES:
-            raise InvalidInput.at(
-                [field],
-                _("{rows} rows through layers {layers} make more than {limit} values: send at most {most} rows at a time").format(
-                    rows=len(inputs), layers=list(runtime.sizes), limit=f"{MAX_BATCH_VALUES:,}", most=MAX_BATCH_VALUES // sum(runtime.sizes)
-                ),
-            )
-        return runtime.data.features.map(np.asarray(inputs, dtype=np.float64))
-
     def predict(self, session_id: str, inputs) -> np.ndarray:
-        runtime = self._load(session_id)
-        with np.errstate(all="ignore"):
-            outputs = runtime.network.predict(self._checked_inputs(runtime, inputs))
-        return _finite_or_refused([outputs], _OVERFLOWING_INPUTS)[0]
+        with self._reading(session_id) as runtime:
+            reader = SessionReader(runtime)
+        return reader.predict(inputs)
 
     def layer_outputs(self, session_id: str, inputs) -> list[np.ndarray]:
-        """a_0..a_L for any inputs at the current parameters (the pages' heatmaps)."""
-        runtime = self._load(session_id)
-        with np.errstate(all="ignore"):
-            outputs = runtime.network.forward(self._checked_inputs(runtime, inputs))
-        return _finite_or_refused(outputs, _OVERFLOWING_INPUTS)
+        """a_0..a_L for any inputs at the current parameters."""
+        return self.show(session_id, COMPACT).reader.layer_outputs(inputs)
 
     def dataset(self, session_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """Every row of the session's data (its raw input columns, targets), not only the batch."""
-        data = self.session_data(session_id)
-        return data.raw_inputs, data.targets
-
-    def session_data(self, session_id: str) -> SessionData:
-        """The session's rows with their split: which are held out, the features."""
-        self.datasets.ready()
-        loaded = self.store.load(session_id, lambda stored: []) if isinstance(session_id, str) else None
-        if loaded is None:
-            raise SessionNotFound(session_id)
-        return self._data_of(loaded[0])
+        """Every row of the session's data (inputs, targets), not only the batch."""
+        return self.show(session_id, COMPACT).reader.dataset()
 
     def gradcheck(self, session_id: str, eps: float = 1e-5) -> dict:
-        runtime = self._load(session_id)
-        trace = runtime.stepper.trace
+        with self._reading(session_id) as runtime:
+            network, loss, trace, seed = runtime.network.copy(), runtime.loss, runtime.stepper.trace, runtime.config["seed"]
         with np.errstate(all="ignore"):
             try:
-                result = gradcheck(runtime.network, runtime.loss, trace.x, trace.y, eps, runtime.config["seed"])
+                result = gradcheck(network, loss, trace.x, trace.y, eps, seed)
             except NonFiniteError as error:
                 raise _refusal(error) from None
         values = [[e["analytic"], e["numeric"], e["rel_error"]] for e in result["entries"]]
-        _finite_or_refused([np.array(values)], lazy(
+        finite_or_refused([np.array(values)], lazy(
             "The loss overflows within eps of the current parameters, so central differences are "
             "not finite: use a smaller eps, lower the learning rate and step back, or reset."
         ))
         return result
 
     def numeric_partial(self, session_id: str, layer: int, to: int, from_: int | None, eps: float = 1e-5) -> dict:
-        """The central difference of the batch loss for one parameter, where the session's
-        gradients were computed: the shown batch, and after an update the parameters from
-        before it (the gradients shown belong to those). "at" is that parameter's value."""
-        runtime = self._load(session_id)
-        self._checked_edits(runtime, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
-        trace = runtime.stepper.trace
-        network = runtime.network_of_gradients()
-        with np.errstate(all="ignore"):
-            result = central_difference(PerturbedLoss(network, runtime.loss, trace.x, trace.y), layer, to, from_, eps)
-        _finite_or_refused([np.array([result["loss_plus"], result["loss_minus"], result["numeric"]])], lazy(
-            "The loss overflows within eps of this parameter, so the central difference is not finite: "
-            "use a smaller eps, step back, or reset."
-        ))
-        result["at"] = float(network.b[layer][to] if from_ is None else network.W[layer][to, from_])
-        return result
+        """The central difference of the batch loss for one parameter (see SessionReader)."""
+        return self.show(session_id, COMPACT).reader.numeric_partial(layer, to, from_, eps)
+
+    def update_report(self, session_id: str, layer: int, to: int, from_: int | None) -> list | None:
+        """What the last step, if an update, did to one parameter (Runtime.update_explainer)."""
+        return self.show(session_id, COMPACT).reader.update_report(layer, to, from_)
 
     def export(self, session_id: str) -> dict:
-        return export_config(self._load(session_id))
+        with self._reading(session_id) as runtime:
+            return export_config(runtime)
 
     def next_update(self, session_id: str) -> NextUpdate:
         """What the session's next update starts from, for the PyTorch export: stepped on a
-        private copy that is never saved, and refused (409) exactly when that step would be."""
+        private copy from the store (never the working set's, never saved), and refused (409)
+        exactly when that step would be."""
         runtime = self._load(session_id)
         try:
             with np.errstate(all="ignore"):

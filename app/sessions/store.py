@@ -1,63 +1,54 @@
-"""Sessions stored durably in SQLite (the file BPLAB_DB names), safe across processes.
+"""The session store: what a backend keeps, and the one small interface both backends offer.
 
-A session is one row (config, cursor, undo stack, loss history) plus its checkpoints: the
-parameters and optimizer state at the start of an iteration, each written once. Requests on
-one session are serialised by an advisory file lock (flock), which holds across threads and
-uvicorn worker processes; reads need no lock, since SQLite's WAL gives each a snapshot.
-WAL with synchronous=FULL makes every answered request durable, through a crash of the server
-or of the machine (it costs about 0.3 ms a request).
+Backends: SQLite (the default, `BPLAB_DB`, app/sessions/sqlite_store.py) and PostgreSQL
+(`BPLAB_DATABASE_URL=postgresql://...`, app/sessions/postgres_store.py). `open_store(settings)`
+picks one. The session service is the only caller; it keeps live runtimes in memory (the
+working set) and uses the store for what must be durable and shared between processes.
+
+A session is one row (config, cursor, undo, loss history, dataset, version) plus its
+checkpoints: the parameters and optimizer state at the start of an iteration, each written once.
+
+The interface (every method is safe from any thread):
+
+- `insert(session, checkpoints)`: a new session at version 0.
+- `load(id, checkpoint_ids)` -> `(StoredSession, {id: StoredCheckpoint})` or None, from one
+  snapshot; `checkpoint_ids(stored)` says which checkpoints to read with it.
+- `load_checkpoint(id, checkpoint_id)`, `version(id)` (one indexed read; None when missing).
+- `locked(id, timeout)`: a context manager holding the session against every other request,
+  in this process and in every other one, served in arrival order; TimeoutError past
+  `timeout` s (the service answers 409 "busy"). It yields a `Held` whose `version` is the
+  stored version read under the lock (None: no such session), and whose `save(change)`
+  writes a `SessionChange` and answers the new version, and `delete()`.
+- `delete_idle(seconds)`, `close()`.
+
+Versions and publishing (for rooms and anything that follows a session): every committed
+change (`Held.save`, `Held.delete`) raises the session's version by one (API.md, "Session
+versions"; a deleted session has none). `add_listener(fn)` registers `fn(session_id,
+version)`, called in the committing process right after the commit (version None: deleted).
+Across processes: PostgreSQL sends `NOTIFY bplab_sessions, '<id> <version>'` inside the
+committing transaction (so it is delivered exactly when the change is visible; LISTEN on
+`CHANNEL`); with SQLite, other processes learn of a change by its version: `version(id)` is one
+indexed read, and `changed_since(data_version)` says cheaply whether anything was committed
+since (SQLite's `PRAGMA data_version`).
 """
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
-import sqlite3
-import threading
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+import struct
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
 
 import numpy as np
 
-LOCK_STRIPES = 256  # lock files shared by hashed session ids: a bounded number of files
+CHANNEL = "bplab_sessions"  # PostgreSQL's NOTIFY channel for committed changes
 LOCK_TIMEOUT = 90.0  # seconds; the work budget keeps one request well under it
 
+Listener = Callable[[str, "int | None"], None]
 
-class _Held:
-    """A held flock, released when the block ends (closing the file releases it)."""
 
-    def __init__(self, fd: int):
-        self.fd = fd
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    config TEXT NOT NULL,
-    cursor TEXT NOT NULL,
-    history BLOB NOT NULL,
-    inputs BLOB NOT NULL,
-    targets BLOB NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_update ON sessions (updated_at);
-CREATE TABLE IF NOT EXISTS checkpoints (
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    checkpoint_id INTEGER NOT NULL,
-    meta TEXT NOT NULL,
-    arrays BLOB NOT NULL,
-    PRIMARY KEY (session_id, checkpoint_id)
-);
-"""
+class LockTimeout(TimeoutError):
+    """The session stayed held by another request for the whole timeout."""
 
 
 @dataclass
@@ -69,151 +60,135 @@ class StoredCheckpoint:
 @dataclass
 class StoredSession:
     id: str
-    config: dict  # as applied, but explicit data and weights live in the arrays and checkpoint 0
-    cursor: dict  # current state, undo stack, next checkpoint id (see runtime.py)
+    config: dict  # as created, but explicit data and weights live in the arrays and checkpoint 0
+    current: dict  # the cursor: where the session is (see runtime.py)
+    next_checkpoint: int
+    undo: list[dict]  # earlier cursors, oldest first
     history: np.ndarray  # (iterations,) loss of each finished iteration
     inputs: np.ndarray  # (N, n_0) the whole dataset, written once
     targets: np.ndarray  # (N, n_L)
+    version: int = 0
+    packed_undo: tuple[list[dict], bytes] | None = None  # (optimizer table, undo as stored) for UndoPacker
 
 
-class SessionStore:
-    def __init__(self, path: Path):
-        # nothing is created until the first request: importing the app touches no file
-        self.path = Path(path)
-        self.lock_dir = self.path.with_name(self.path.name + ".locks")
-        self._local = threading.local()
-        self._created = False
+@dataclass
+class SessionChange:
+    """What one request changed, encoded: the cursor always; the rest only when it changed."""
+    cursor: str  # JSON: current, next_checkpoint, the optimizer table of the undo entries
+    undo: bytes  # the undo entries, packed
+    history: np.ndarray | None  # None: unchanged
+    new_checkpoints: dict[int, StoredCheckpoint] = field(default_factory=dict)
+    keep: set[int] | None = None  # the checkpoints still needed; None: none became stale
 
-    def _create(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock_dir.mkdir(exist_ok=True)
-        sqlite3.connect(self.path, timeout=30).executescript(SCHEMA)  # idempotent, in its own transaction
-        self._created = True
 
-    def _connection(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            if not self._created:
-                self._create()
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            self._local.db = db
-        return db
+class Held(Protocol):
+    version: int | None
 
-    @contextmanager
-    def _transaction(self, immediate: bool = False):
-        db = self._connection()
-        db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def save(self, change: SessionChange) -> int: ...
 
-    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT):
-        """Holds the session's lock: one request at a time per session, in every process.
-        TimeoutError when another request held it for `timeout` seconds."""
-        stripe = int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=4).digest(), "big") % LOCK_STRIPES
-        if not self._created:
-            self._create()
-        fd = os.open(self.lock_dir / f"{stripe:03d}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        deadline, pause = time.monotonic() + timeout, 0.001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise TimeoutError(session_id) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.02)
-        return _Held(fd)
+    def delete(self) -> bool: ...
 
-    def insert(self, session: StoredSession, checkpoints: dict[int, StoredCheckpoint]) -> None:
-        now = time.time()
-        with self._transaction(immediate=True) as db:
-            db.execute(
-                "INSERT INTO sessions (id, config, cursor, history, inputs, targets, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    session.id,
-                    json.dumps(session.config),
-                    json.dumps(session.cursor),
-                    session.history.tobytes(),
-                    np.ascontiguousarray(session.inputs, dtype=np.float64).tobytes(),
-                    np.ascontiguousarray(session.targets, dtype=np.float64).tobytes(),
-                    now,
-                    now,
-                ),
+
+class SessionStore(Protocol):
+    def insert(self, session: StoredSession, checkpoints: dict[int, StoredCheckpoint]) -> None: ...
+
+    def load(self, session_id: str, checkpoint_ids) -> tuple[StoredSession, dict[int, StoredCheckpoint]] | None: ...
+
+    def load_checkpoint(self, session_id: str, checkpoint_id: int) -> StoredCheckpoint | None: ...
+
+    def version(self, session_id: str) -> int | None: ...
+
+    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[Held]: ...
+
+    def delete_idle(self, idle_seconds: float) -> int: ...
+
+    def add_listener(self, listener: Listener) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(settings) -> SessionStore:
+    """PostgreSQL when settings.database_url names it, else SQLite at settings.db_path."""
+    url = getattr(settings, "database_url", None)
+    if url:
+        from app.sessions.postgres_store import PostgresSessionStore
+
+        return PostgresSessionStore(url)
+    from app.sessions.sqlite_store import SQLiteSessionStore
+
+    return SQLiteSessionStore(settings.db_path)
+
+
+# --- the cursor as stored: a little JSON and the undo entries as packed integers ----------------
+
+_UNDO_ROW = struct.Struct("<qqiiii")  # checkpoint, iteration, steps, optimizer, update optimizer, fresh
+NO_OPTIMIZER = -1
+
+
+class UndoPacker:
+    """Packs a runtime's undo entries, 32 bytes each, keeping what it packed: steps push entries at
+    the end, back pops them, trimming drops the oldest, so a save packs only the new ones. An
+    entry's optimizer is an index into a table of the distinct optimizer configs (usually one)."""
+
+    def __init__(self, stored: tuple[list[dict], bytes] | None = None):
+        optimizers, packed = stored or ([], b"")
+        self.optimizers: list[dict] = list(optimizers)
+        self._by_identity: dict[int, int] = {}
+        self._packed = bytearray(packed)
+
+    @property
+    def count(self) -> int:
+        return len(self._packed) // _UNDO_ROW.size
+
+    def truncate(self, count: int) -> None:
+        """The undo list was cut to `count` entries at its end (back, reset)."""
+        del self._packed[count * _UNDO_ROW.size :]
+
+    def _index(self, optimizer: dict | None) -> int:
+        if optimizer is None:
+            return NO_OPTIMIZER
+        found = self._by_identity.get(id(optimizer))
+        if found is None or self.optimizers[found] is not optimizer:
+            found = next((i for i, o in enumerate(self.optimizers) if o == optimizer), None)
+            if found is None:
+                found = len(self.optimizers)
+                self.optimizers.append(optimizer)
+            self._by_identity[id(optimizer)] = found
+        return found
+
+    def pack(self, undo: list[dict], dropped: int) -> bytes:
+        """`undo` as stored, once its `dropped` oldest entries are trimmed away."""
+        for entry in undo[self.count :]:
+            self._packed += _UNDO_ROW.pack(
+                entry["checkpoint"], entry["iteration"], entry["steps"], self._index(entry["optimizer"]),
+                self._index(entry.get("update_optimizer")), 1 if entry.get("fresh_optimizer") else 0,
             )
-            self._write_checkpoints(db, session.id, checkpoints)
+        del self._packed[: dropped * _UNDO_ROW.size]
+        return bytes(self._packed)
 
-    def load(self, session_id: str, checkpoint_ids) -> tuple[StoredSession, dict[int, StoredCheckpoint]] | None:
-        """The session and the checkpoints asked for (by a function of its cursor), from one snapshot."""
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT config, cursor, history, inputs, targets FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            if row is None:
-                return None
-            config = json.loads(row[0])
-            session = StoredSession(
-                session_id,
-                config,
-                json.loads(row[1]),
-                np.frombuffer(row[2], dtype=np.float64),
-                np.frombuffer(row[3], dtype=np.float64).reshape(-1, config["layers"][0]),
-                np.frombuffer(row[4], dtype=np.float64).reshape(-1, config["layers"][-1]),
-            )
-            wanted = sorted(set(checkpoint_ids(session)))
-            checkpoints = {}
-            for checkpoint_id in wanted:
-                meta, arrays = db.execute(
-                    "SELECT meta, arrays FROM checkpoints WHERE session_id = ? AND checkpoint_id = ?",
-                    (session_id, checkpoint_id),
-                ).fetchone()
-                checkpoints[checkpoint_id] = StoredCheckpoint(json.loads(meta), arrays)
-        return session, checkpoints
+    def cursor(self, current: dict, next_checkpoint: int) -> str:
+        return json.dumps({"current": current, "next_checkpoint": next_checkpoint, "optimizers": self.optimizers})
 
-    def load_checkpoint(self, session_id: str, checkpoint_id: int) -> StoredCheckpoint | None:
-        """None when the session was deleted meanwhile."""
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT meta, arrays FROM checkpoints WHERE session_id = ? AND checkpoint_id = ?",
-                (session_id, checkpoint_id),
-            ).fetchone()
-        return StoredCheckpoint(json.loads(row[0]), row[1]) if row else None
 
-    def save(self, session: StoredSession, new_checkpoints: dict[int, StoredCheckpoint], keep: set[int]) -> None:
-        """Writes the row and the new checkpoints, and drops the checkpoints no state refers to."""
-        with self._transaction(immediate=True) as db:
-            updated = db.execute(
-                "UPDATE sessions SET config = ?, cursor = ?, history = ?, updated_at = ? WHERE id = ?",
-                (json.dumps(session.config), json.dumps(session.cursor), session.history.tobytes(), time.time(), session.id),
-            ).rowcount
-            if not updated:  # deleted meanwhile: nothing to save into
-                return
-            self._write_checkpoints(db, session.id, new_checkpoints)
-            stored = [r[0] for r in db.execute("SELECT checkpoint_id FROM checkpoints WHERE session_id = ?", (session.id,))]
-            stale = [(session.id, c) for c in stored if c not in keep]
-            db.executemany("DELETE FROM checkpoints WHERE session_id = ? AND checkpoint_id = ?", stale)
+def decode_cursor(cursor_json: str, undo_blob: bytes | None) -> tuple[dict, int, list[dict], tuple | None]:
+    """(current, next_checkpoint, undo, what UndoPacker resumes from); reads the JSON-only
+    cursor of earlier versions too."""
+    cursor = json.loads(cursor_json)
+    if "undo" in cursor:  # stored before the undo was packed
+        return cursor["current"], cursor["next_checkpoint"], cursor["undo"], None
+    optimizers = cursor["optimizers"]
+    undo = []
+    for checkpoint, iteration, steps, optimizer, update_optimizer, fresh in _UNDO_ROW.iter_unpack(undo_blob or b""):
+        entry = {"checkpoint": checkpoint, "iteration": iteration, "steps": steps, "optimizer": optimizers[optimizer]}
+        if update_optimizer != NO_OPTIMIZER:
+            entry["update_optimizer"] = optimizers[update_optimizer]
+        if fresh:
+            entry["fresh_optimizer"] = True
+        undo.append(entry)
+    return cursor["current"], cursor["next_checkpoint"], undo, (optimizers, undo_blob or b"")
 
-    def delete_idle(self, idle_seconds: float) -> int:
-        """Deletes the sessions not changed for idle_seconds; answers how many."""
-        with self._transaction(immediate=True) as db:
-            return db.execute("DELETE FROM sessions WHERE updated_at < ?", (time.time() - idle_seconds,)).rowcount
 
-    def delete(self, session_id: str) -> bool:
-        with self._transaction(immediate=True) as db:
-            return db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
-
-    @staticmethod
-    def _write_checkpoints(db: sqlite3.Connection, session_id: str, checkpoints: dict[int, StoredCheckpoint]) -> None:
-        db.executemany(
-            "INSERT OR REPLACE INTO checkpoints (session_id, checkpoint_id, meta, arrays) VALUES (?, ?, ?, ?)",
-            [(session_id, cid, json.dumps(c.meta), c.arrays) for cid, c in checkpoints.items()],
-        )
+def encode_new_session(session: StoredSession) -> tuple[str, bytes]:
+    packer = UndoPacker()
+    undo = packer.pack(session.undo, 0)
+    return packer.cursor(session.current, session.next_checkpoint), undo

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.engine.activations import ACTIVATIONS
+
 # negative, zero, positive (Playground's colorScale); distinguishable with every common colour blindness
 NEGATIVE = np.array([245, 147, 34], dtype=float)
 MIDDLE = np.array([232, 234, 235], dtype=float)
@@ -45,12 +47,13 @@ def text_color_on(t: float) -> str:
 
 
 def activation_t(values: np.ndarray, activation: str | None) -> np.ndarray:
-    """Map activations onto [-1, 1]: probabilities 0..1 become -1..1, bounded tanh stays, others
-    are scaled by their largest magnitude (so a ReLU layer still shows contrast)."""
+    """Map activations onto [-1, 1]: a bounded activation's output range maps onto it whole
+    (sigmoid's 0..1, tanh's -1..1, as the engine states them); others are scaled by their
+    largest magnitude (so a ReLU layer still shows contrast)."""
     values = np.asarray(values, dtype=float)
-    if activation in ("sigmoid", "softmax"):
-        return 2.0 * values - 1.0
-    if activation == "tanh":
-        return values
+    bounds = ACTIVATIONS[activation].output_range if activation in ACTIVATIONS else None
+    if bounds is not None:
+        low, high = bounds
+        return (2.0 * values - (low + high)) / (high - low)
     scale = float(np.max(np.abs(values))) if values.size else 0.0
     return values / scale if scale > 1.0 else values

@@ -45,7 +45,8 @@ def test_step_with_count_equals_single_steps(client):
     for _ in range(9):
         single = step(client, one)
     counted = step(client, many, {"count": 9})
-    assert {**counted, "id": None} == {**single, "id": None}
+    assert (single["version"], counted["version"]) == (9, 1)  # a request is one change, whatever its count
+    assert {**counted, "id": None, "version": None} == {**single, "id": None, "version": None}
     assert counted["iteration"] == 1 and counted["last_step"] == {"phase": "loss"}
 
 
@@ -72,8 +73,10 @@ def test_back_is_exact_and_409_when_nothing_to_undo(client):
     states = [client.get(f"{API}/sessions/{sid}").json()]
     for _ in range(8):
         states.append(step(client, sid))
-    for expected in reversed(states[:-1]):
-        assert client.post(f"{API}/sessions/{sid}/back").json() == expected
+    for index, expected in enumerate(reversed(states[:-1])):
+        back = client.post(f"{API}/sessions/{sid}/back").json()
+        assert back["version"] == 9 + index  # a back is a change too: versions only grow
+        assert {**back, "version": None} == {**expected, "version": None}
     assert client.post(f"{API}/sessions/{sid}/back").status_code == 409
 
 
@@ -84,7 +87,8 @@ def test_train_finishes_an_iteration_in_progress_first(client):
     doc = client.post(f"{API}/sessions/{stepped}/train", json={"iterations": 3}).json()
     assert doc["iteration"] == 3 and doc["last_step"] == {"phase": "update"} and len(doc["history"]) == 3
     reference = client.post(f"{API}/sessions/{trained}/train", json={"iterations": 3}).json()
-    assert {**doc, "id": None} == {**reference, "id": None}
+    assert (doc["version"], reference["version"]) == (2, 1)
+    assert {**doc, "id": None, "version": None} == {**reference, "id": None, "version": None}
     # right after an update, train n runs n whole iterations
     assert client.post(f"{API}/sessions/{stepped}/train", json={"iterations": 2}).json()["iteration"] == 5
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 
+
+from app.lab.inspecting import inspector_view
 from app.lab.inspector import edge_view, unit_view
-from tests.lab.worked_example import doc_after
+from app.ui.numbers import fmt
+from tests.engine import reference
+from tests.lab.worked_example import B1, B2, INPUTS, TARGETS, W1, W2, doc_after
 
-
-def fake_numeric(layer, to, from_):
-    return {"eps": 1e-5, "loss_plus": 0.2983719304, "loss_minus": 0.2983702871, "numeric": 0.0821670}
+MAZUR_DE_DW5 = 0.082167041  # his dE_total/dw5 (our w^(2)_{0,0})
 
 
 def readings(view):
@@ -16,15 +18,40 @@ def readings(view):
 
 
 def test_edge_ledger_multiplies_the_three_factors():
-    view = edge_view(doc_after(4), 2, 0, 0, 0, fake_numeric)
+    view = edge_view(doc_after(4), 2, 0, 0, 0, None)
     values = readings(view)
     assert values["w"] == "0.4" and values["grad"] == "0.082167"
     assert values["dl-da"] == "0.741365" and values["f-prime"] == "0.186816" and values["a-from"] == "0.59327"
     numbers = re.findall(r"<mn>([^<]+)</mn>", str(view.ledger[1]))
     assert numbers == ["0.741365", "0.186816", "0.59327", "0.082167"]
-    assert view.numeric_value == "0.082167"
-    assert "Relative difference" in view.numeric_note
     assert view.edit_value == "0.4"
+
+
+def mazur_loss_with_w5(shift: float) -> float:
+    """The worked example's loss with w5 moved by shift, by the reference network (no app code)."""
+    W = [None, W1.copy(), W2.copy()]
+    W[2][0, 0] += shift
+    _z, a = reference.forward(W, [None, B1, B2], [None, "sigmoid", "sigmoid"], INPUTS)
+    return float(reference.loss_value("mse", a[2], TARGETS))
+
+
+def test_edge_numeric_estimate_is_a_real_central_difference(client):
+    """The inspector's estimate through the service, against the same difference quotient
+    computed here from the reference network and against Mazur's published gradient."""
+    session = client.post("/api/v1/sessions", json={"preset": "worked-example"}).json()
+    doc = client.post(f"/api/v1/sessions/{session['id']}/step", json={"count": 4}).json()
+    service = client.app.state.sessions
+    view = inspector_view(service, service.get(session["id"]), {"kind": "edge", "layer": "2", "to": "0", "from": "0"}, 0)
+    eps = 1e-5
+    plus, minus = mazur_loss_with_w5(eps), mazur_loss_with_w5(-eps)
+    numeric = float(view.numeric_value)
+    assert abs(numeric - (plus - minus) / (2 * eps)) < 1e-10
+    assert abs(numeric - MAZUR_DE_DW5) < 1e-9
+    shown = re.findall(r"<mn>([^<]+)</mn>", str(view.numeric[1]))
+    assert shown[:2] == [fmt(plus, 10), fmt(minus, 10)]
+    analytic = doc["layers"][2]["grad"]["W"][0][0]
+    difference = abs(analytic - numeric) / (abs(analytic) + abs(numeric))
+    assert f"Relative difference from backpropagation: {fmt(difference, 2)}." in view.numeric_note
 
 
 def test_edge_before_backward_asks_for_the_step():
@@ -34,7 +61,7 @@ def test_edge_before_backward_asks_for_the_step():
 
 
 def test_unit_view_reads_z_a_derivative_and_delta():
-    view = unit_view(doc_after(5), 1, 0, 0, fake_numeric)
+    view = unit_view(doc_after(5), 1, 0, 0, None)
     values = readings(view)
     assert values["z"] == "0.3775" and values["a"] == "0.59327"
     assert values["f-prime"] == "0.241301"
@@ -45,7 +72,7 @@ def test_unit_view_reads_z_a_derivative_and_delta():
 
 
 def test_input_unit_has_no_bias_to_edit():
-    view = unit_view(doc_after(1), 0, 1, 0, fake_numeric)
+    view = unit_view(doc_after(1), 0, 1, 0, None)
     assert readings(view) == {"a": "0.1"} and view.edit_value == ""
 
 

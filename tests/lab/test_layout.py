@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.ui import colors
+from app.ui.numbers import fmt
 from app.lab.layout import EDGE_WIDTH, build_network_view, drawn_units
 from tests.lab.worked_example import doc_after, initial_doc
 
@@ -124,7 +125,17 @@ def test_a_784_256_10_network_is_summarized_not_broken():
     assert net.columns[0].ellipses  # the cut is visible
     units = {(u.layer, u.unit) for u in net.units}
     assert (0, 783) in units and (0, 500) not in units
-    assert all(u.label == "" for u in net.units) or net.show_numbers
+    # units this small cannot hold a readable number: none is drawn (the inspector has them)
+    assert not net.show_numbers
+    assert all(u.label == "" and (u.bias is None or u.bias.label == "") for u in net.units)
+
+
+def test_a_small_network_labels_each_unit_with_its_own_value():
+    doc = random_doc([2, 3, 2])
+    net = build_network_view(doc, focus=1)
+    assert net.show_numbers
+    for unit in net.units:
+        assert unit.label == fmt(doc["layers"][unit.layer]["a"][1, unit.unit], 3), unit
 
 
 def test_eight_layers_of_sixteen_are_drawn_in_full():
@@ -138,3 +149,18 @@ def test_more_than_eight_weight_layers_are_cut_to_fewer_units():
     net = build_network_view(random_doc([16] * 12))
     assert net.summarized
     assert max(len([u for u in net.units if u.layer == l]) for l in range(12)) == 7
+
+
+def test_activation_colours_span_each_bounded_output_range_whole():
+    """A bounded activation's range (the engine's output_range) maps onto the whole diverging
+    scale; an unbounded one is scaled by its largest magnitude."""
+    from app.engine.activations import ACTIVATIONS
+
+    for name, cls in ACTIVATIONS.items():
+        if cls.output_range is None:
+            np.testing.assert_allclose(colors.activation_t(np.array([-4.0, 2.0, 0.5]), name), [-1.0, 0.5, 0.125])
+            continue
+        low, high = cls.output_range
+        middle = (low + high) / 2
+        np.testing.assert_allclose(colors.activation_t(np.array([low, middle, high]), name), [-1.0, 0.0, 1.0], err_msg=name)
+    np.testing.assert_allclose(colors.activation_t(np.array([0.25, 0.75]), "sigmoid"), [-0.5, 0.5])

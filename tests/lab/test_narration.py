@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from app.i18n import current_locale
-from app.lab.narration import narrate, old_parameter
+from app.engine.optimizers import SGD
+from app.lab.narration import ENGINE_MSGIDS, narrate
 from tests.lab.worked_example import doc_after, initial_doc
 
 
@@ -28,7 +30,8 @@ def test_forward_1_shows_the_weighted_sum_and_the_sigmoid():
     assert "<mn>0.15</mn><mo>·</mo><mn>0.05</mn>" in z_formula
     assert "<mn>0.2</mn><mo>·</mo><mn>0.1</mn>" in z_formula
     assert numbers_in(z_formula)[-1] == "0.3775"
-    assert "<mi>σ</mi><mo>(</mo><mn>0.3775</mn><mo>)</mo><mo>=</mo><mn>0.59327</mn>" in a_formula
+    assert "<mi>σ</mi><mo>\u2061</mo><mrow><mo>(</mo><mn>0.3775</mn><mo>)</mo></mrow>" in a_formula
+    assert numbers_in(a_formula)[-2:] == ["0.3775", "0.59327"]
 
 
 def test_loss_shows_the_value_and_its_terms():
@@ -58,22 +61,25 @@ def test_backward_1_sends_delta_back_through_the_weights():
     assert "layer 2" in narration.sentences[1]
 
 
+def worked_example_report(layer, to, source):
+    """What plain SGD (lr 0.5) did to one parameter of the worked example, as the engine says."""
+    before, after = doc_after(5)["layers"][layer], doc_after(6)["layers"][layer]
+    old = before["b"][to] if source is None else before["W"][to, source]
+    grad = after["grad"]["b"][to] if source is None else after["grad"]["W"][to, source]
+    return SGD(0.5).explain(0, old, grad)
+
+
 def test_update_shows_old_and_new_weight():
-    narration = narrate(doc_after(6))
-    w5 = str(narration.formulas[1])
+    narration = narrate(doc_after(6), update_report=worked_example_report)
+    rule, w5 = map(str, narration.formulas[:2])
+    assert "\u2190" in rule and "<mi>η</mi>" in rule
     assert numbers_in(w5)[-4:] == ["0.4", "0.5", "0.082167", "0.35891648"]
     assert "Iteration 1 is done; its loss 0.298371 joins the curve." in narration.sentences
 
 
-def test_old_parameter_prefers_the_document_before_the_step():
-    after = doc_after(6)
-    before = doc_after(5)
-    assert old_parameter(after, before, 2, 0, 0) == 0.40
-    assert abs(old_parameter(after, None, 2, 0, 0) - 0.40) < 1e-15
-    assert abs(old_parameter(after, None, 1, 1, None) - 0.35) < 1e-15  # a bias
-    adam = doc_after(6)
-    adam["config"]["optimizer"] = {"name": "adam", "learning_rate": 0.01}
-    assert old_parameter(adam, None, 2, 0, 0) is None
+def test_without_a_report_the_update_shows_the_new_weights_only():
+    narration = narrate(doc_after(6))
+    assert [numbers_in(f)[-1] for f in narration.formulas] == ["0.35891648", "0.14978072"]
 
 
 def test_batches_say_which_sample_the_numbers_are_from():
@@ -126,3 +132,59 @@ def test_the_narration_and_the_inspector_link_to_pages_that_exist(client):
 
     for link in {link for links in BY_PHASE.values() for link in links} | set(EDGE):
         assert client.get(link.href).status_code == 200, link.href
+
+
+def test_the_engine_words_the_narration_shows_are_in_the_catalog_list():
+    from app.engine.losses import LOSSES
+    from app.engine.optimizers import make_optimizer
+
+    listed = set(ENGINE_MSGIDS)
+    words = {cls.display_name for cls in LOSSES.values()}
+    words |= {make_optimizer(config).summary for config in ({"name": "sgd"}, {"name": "sgd", "momentum": 0.9}, {"name": "adam"})}
+    words |= {make_optimizer({"name": name, "weight_decay": 0.1}).decay_summary for name in ("sgd", "adam")}
+    assert words == listed
+
+
+def test_momentum_and_adam_updates_show_their_state_from_the_session(client):
+    """Through the service: the velocity (or the moments) the optimizer used, its numbers from
+    the API's own gradients, and a new value equal to the weight the API reports."""
+    from app.ui.numbers import fmt
+
+    for optimizer in ({"name": "sgd", "learning_rate": 0.5, "momentum": 0.9}, {"name": "adam", "learning_rate": 0.01}):
+        sid = client.post("/api/v1/sessions", json={"preset": "worked-example", "optimizer": optimizer}).json()["id"]
+        first = client.post(f"/api/v1/sessions/{sid}/step", json={"until": "update"}).json()
+        before = client.post(f"/api/v1/sessions/{sid}/step", json={"count": 5}).json()  # up to the second update
+        service = client.app.state.sessions
+        assert service.update_report(sid, 2, 0, 0) is None  # the last step is no update
+        after = client.post(f"/api/v1/sessions/{sid}/step", json={"count": 1}).json()
+        g1, g2 = first["layers"][2]["grad"]["W"][0][0], after["layers"][2]["grad"]["W"][0][0]
+        lines = service.update_report(sid, 2, 0, 0)
+        assert lines[-1].result == after["layers"][2]["W"][0][0]  # to the bit
+        assert lines[-1].values["w"] == before["layers"][2]["W"][0][0]
+        narration = narrate(service.get(sid), update_report=lambda l, j, i: service.update_report(sid, l, j, i))
+        text = "".join(map(str, narration.formulas))
+        if optimizer["name"] == "sgd":
+            velocity = 0.9 * g1 + g2
+            assert lines[0].target == "v" and lines[0].result == pytest.approx(velocity, rel=1e-15)
+            assert f"<mn>{fmt(g1, 5)}</mn>" in text and f"<mn>{fmt(velocity, 8)}</mn>" in text
+        else:
+            m = 0.9 * (0.1 * g1) + 0.1 * g2
+            assert [line.target for line in lines] == ["m", "v", "m_hat", "v_hat", "w"]
+            assert lines[0].result == pytest.approx(m, rel=1e-12)
+            assert f"<mn>{fmt(lines[0].result, 8)}</mn>" in text and f"<mn>{fmt(lines[3].result, 8)}</mn>" in text
+        assert f"<mn>{fmt(after['layers'][2]['W'][0][0], 8)}</mn>" in text
+
+
+def test_softmax_cross_entropy_shows_y_hat_minus_y_over_b(client):
+    created = client.post("/api/v1/sessions", json={"preset": "three-classes"}).json()
+    L = len(created["layers"]) - 1
+    doc = client.post(f"/api/v1/sessions/{created['id']}/step", json={"count": L + 2}).json()  # to backward L
+    assert doc["last_step"] == {"phase": "backward", "layer": L}
+    y_hat, y = doc["layers"][L]["a"][0][0], doc["batch"]["targets"][0][0]
+    rows = len(doc["batch"]["targets"])
+    narration = narrate(doc)
+    fused = str(narration.formulas[1])
+    from app.ui.numbers import fmt
+
+    assert numbers_in(fused) == [fmt(y_hat, 5), fmt(y, 5), str(rows), fmt(doc["layers"][L]["grad"]["z"][0][0], 5)]
+    assert doc["layers"][L]["grad"]["z"][0][0] == pytest.approx((y_hat - y) / rows, rel=1e-12)

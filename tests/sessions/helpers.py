@@ -6,14 +6,14 @@ from pathlib import Path
 import numpy as np
 
 from app.sessions.service import SessionService
-from app.sessions.store import SessionStore
+from app.sessions.sqlite_store import SQLiteSessionStore
 
 
 def make_service(db: Path) -> SessionService:
-    return SessionService(SessionStore(db))
+    return SessionService(SQLiteSessionStore(db))
 
 
-def differences(a, b, path="", ignore=("id", "undo_available")) -> list[str]:
+def differences(a, b, path="", ignore=("id", "undo_available", "version")) -> list[str]:
     """Every place where two documents differ; arrays compared exactly (np.array_equal)."""
     if isinstance(a, dict) and isinstance(b, dict):
         out = []
@@ -35,7 +35,7 @@ def differences(a, b, path="", ignore=("id", "undo_available")) -> list[str]:
     return [] if a == b and type(a) is type(b) or (a == b and isinstance(a, (int, float)) and isinstance(b, (int, float))) else [f"{path}: {a!r} vs {b!r}"]
 
 
-def assert_same(a, b, ignore=("id", "undo_available")):
+def assert_same(a, b, ignore=("id", "undo_available", "version")):
     diff = differences(a, b, ignore=ignore)
     assert not diff, "\n".join(diff[:20])
 

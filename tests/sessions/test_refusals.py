@@ -22,11 +22,8 @@ def linear(weight: float, x: float, lr: float = 0.1) -> dict:
 
 
 def raw(service, sid):
-    """Everything stored for the session: its row and its checkpoints."""
-    db = service.store._connection()
-    row = db.execute("SELECT config, cursor, history, inputs, targets FROM sessions WHERE id = ?", (sid,)).fetchone()
-    checkpoints = db.execute("SELECT checkpoint_id, meta, arrays FROM checkpoints WHERE session_id = ? ORDER BY 1", (sid,)).fetchall()
-    return row, checkpoints
+    """Everything stored for the session: its rows and its checkpoints."""
+    return service.store.dump(sid)
 
 
 @pytest.fixture

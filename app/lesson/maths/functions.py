@@ -6,7 +6,9 @@ from typing import Callable
 
 import numpy as np
 
-from app.lesson.mathml import Node, call, mi, mn, row, sup
+from app.engine.expressions import Expression, call, const, exp, mul, power, sym
+
+x = sym("x")
 
 
 @dataclass(frozen=True)
@@ -16,8 +18,8 @@ class Function1D:
     grad: Callable
     grad2: Callable  # F'' and F''' estimate how far a secant is from the tangent (truncation)
     grad3: Callable
-    formula: Node  # F(x) = ...
-    derivative: Node  # F'(x) = ...
+    formula: Expression  # F(x) = ..., as data (app/ui/mathml.py draws it)
+    derivative: Expression  # F'(x) = ...
 
 
 def _const(value: float) -> Callable:
@@ -33,8 +35,8 @@ FUNCTIONS: dict[str, Function1D] = {
             lambda x: 4 * x,
             _const(4.0),
             _const(0.0),
-            row(mn("2"), sup(mi("x"), mn("2"))),
-            row(mn("4"), mi("x")),
+            mul(const(2), power(x, const(2))),
+            mul(const(4), x),
         ),
         Function1D(
             "3x",
@@ -42,8 +44,8 @@ FUNCTIONS: dict[str, Function1D] = {
             _const(3.0),
             _const(0.0),
             _const(0.0),
-            row(mn("3"), mi("x")),
-            mn("3"),
+            mul(const(3), x),
+            const(3),
         ),
         Function1D(
             "x3",
@@ -51,8 +53,8 @@ FUNCTIONS: dict[str, Function1D] = {
             lambda x: 3 * x * x,
             lambda x: 6 * x,
             _const(6.0),
-            sup(mi("x"), mn("3")),
-            row(mn("3"), sup(mi("x"), mn("2"))),
+            power(x, const(3)),
+            mul(const(3), power(x, const(2))),
         ),
         Function1D(
             "sin",
@@ -60,8 +62,8 @@ FUNCTIONS: dict[str, Function1D] = {
             np.cos,
             lambda x: -np.sin(x),
             lambda x: -np.cos(x),
-            call("sin", mi("x")),
-            call("cos", mi("x")),
+            call("sin", x),
+            call("cos", x),
         ),
         Function1D(
             "exp",
@@ -69,8 +71,8 @@ FUNCTIONS: dict[str, Function1D] = {
             np.exp,
             np.exp,
             np.exp,
-            sup(mi("e"), mi("x")),
-            sup(mi("e"), mi("x")),
+            exp(x),
+            exp(x),
         ),
     )
 }

@@ -6,7 +6,9 @@ from typing import Callable
 
 import numpy as np
 
-from app.lesson.mathml import Node, call, frac, mi, mn, mo, row, sup
+from app.engine.expressions import Expression, add, call, const, div, mul, power, sym
+
+x, y = sym("x"), sym("y")
 
 
 @dataclass(frozen=True)
@@ -15,9 +17,9 @@ class Surface:
     fn: Callable
     dfdx: Callable
     dfdy: Callable
-    formula: Node
-    dfdx_formula: Node
-    dfdy_formula: Node
+    formula: Expression
+    dfdx_formula: Expression
+    dfdy_formula: Expression
 
     def gradient(self, x, y) -> np.ndarray:
         return np.array([self.dfdx(x, y), self.dfdy(x, y)], dtype=float)
@@ -31,27 +33,27 @@ SURFACES: dict[str, Surface] = {
             lambda x, y: x * x + y * y,
             lambda x, y: 2 * x + 0 * y,
             lambda x, y: 2 * y + 0 * x,
-            row(sup(mi("x"), mn("2")), mo("+"), sup(mi("y"), mn("2"))),
-            row(mn("2"), mi("x")),
-            row(mn("2"), mi("y")),
+            add(power(x, const(2)), power(y, const(2))),
+            mul(const(2), x),
+            mul(const(2), y),
         ),
         Surface(
             "tilted",
             lambda x, y: x * x + x * y + 2 * y * y,
             lambda x, y: 2 * x + y,
             lambda x, y: x + 4 * y,
-            row(sup(mi("x"), mn("2")), mo("+"), mi("x"), mi("y"), mo("+"), mn("2"), sup(mi("y"), mn("2"))),
-            row(mn("2"), mi("x"), mo("+"), mi("y")),
-            row(mi("x"), mo("+"), mn("4"), mi("y")),
+            add(add(power(x, const(2)), mul(x, y)), mul(const(2), power(y, const(2)))),
+            add(mul(const(2), x), y),
+            add(x, mul(const(4), y)),
         ),
         Surface(
             "wave",
             lambda x, y: np.sin(x) + y * y / 2,
             lambda x, y: np.cos(x) + 0 * y,
             lambda x, y: y + 0 * x,
-            row(call("sin", mi("x")), mo("+"), frac(sup(mi("y"), mn("2")), mn("2"))),
-            call("cos", mi("x")),
-            mi("y"),
+            add(call("sin", x), div(power(y, const(2)), const(2))),
+            call("cos", x),
+            y,
         ),
     )
 }

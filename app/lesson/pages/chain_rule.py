@@ -7,9 +7,9 @@ import numpy as np
 
 from app.i18n import lazy
 from app.lesson.maths.chain_rule import chain_rule_at, composite, inner, outer, worked_example_edge
-from app.lesson.mathml import call, equation, frac, mi, mn, mo, ratio, row, sup
+from app.ui.mathml import call, equation, math, mi, mn, mo, mrow, msup, ratio
 from app.ui.scale import make_axes, padded_range
-from app.lesson.format import num, sci
+from app.ui.numbers import plain, sci
 from app.lesson.params import NumberField
 
 X = NumberField("x", lazy("Point x"), -2.0, 2.0, 0.05, 1.3)
@@ -37,24 +37,19 @@ def network_edge():
 def formulas() -> dict:
     x, u = mi("x"), mi("u")
     return {
-        "split": row(
-            equation(u, row(sup(x, mn("2")), mo("−"), mn("1"))), mo(","),
-            equation(mi("f"), call("cos", u)),
+        "split": math(
+            equation(u, mrow(msup(x, mn("2")), mo("−"), mn("1"))), mo(","),
+            equation(mi("f"), call("cos", u)), display="inline",
         ),
-        "rule": equation(ratio("f", "x"), row(ratio("f", "u"), mo("·"), ratio("u", "x"))),
-        "local": row(
-            equation(ratio("u", "x"), row(mn("2"), x)), mo(","),
-            equation(ratio("f", "u"), row(mo("−"), call("sin", u))),
+        "rule": math(equation(ratio("f", "x"), mrow(ratio("f", "u"), mo("·"), ratio("u", "x")))),
+        "local": math(
+            equation(ratio("u", "x"), mrow(mn("2"), x)), mo(","),
+            equation(ratio("f", "u"), mrow(mo("−"), call("sin", u))), display="inline",
         ),
-        "closed": equation(ratio("f", "x"), row(mo("−"), call("sin", row(sup(x, mn("2")), mo("−"), mn("1"))), mo("·"), mn("2"), x)),
-        "central": equation(
-            ratio("f", "x"),
-            row(mo("≈"), frac(row(call("f", row(x, mo("+"), mi("h"))), mo("−"), call("f", row(x, mo("−"), mi("h")))), row(mn("2"), mi("h")))),
-        ),
-        "edge": equation(
-            frac(row(mo("∂"), mi("L")), row(mo("∂"), mi("w"))),
-            row(frac(row(mo("∂"), mi("L")), row(mo("∂"), mi("a"))), mo("·"), ratio("a", "z", "partial"), mo("·"), ratio("z", "w", "partial")),
-        ),
+        "edge": math(equation(
+            ratio("L", "w", "partial"),
+            mrow(ratio("L", "a", "partial"), mo("·"), ratio("a", "z", "partial"), mo("·"), ratio("z", "w", "partial")),
+        )),
     }
 
 
@@ -69,25 +64,25 @@ def build(values: dict) -> dict:
         "inner_plot": tangent_plot(xs, inner(xs), x, numbers.u, numbers.du_dx, "x", "u", X_VIEW),
         "outer_plot": tangent_plot(us, outer(us), numbers.u, numbers.f, numbers.df_du, "u", "f", U_VIEW),
         "composite_plot": tangent_plot(xs, composite(xs), x, numbers.f, numbers.product, "x", "f", X_VIEW),
-        "x": num(x),
-        "u": num(numbers.u),
-        "f": num(numbers.f),
-        "du_dx": num(numbers.du_dx),
-        "df_du": num(numbers.df_du),
-        "product": num(numbers.product, 10),
-        "closed": num(float(-np.sin(x * x - 1) * 2 * x), 10),
-        "central": num(numbers.central, 10),
+        "x": plain(x),
+        "u": plain(numbers.u),
+        "f": plain(numbers.f),
+        "du_dx": plain(numbers.du_dx),
+        "df_du": plain(numbers.df_du),
+        "product": plain(numbers.product, 10),
+        "closed": plain(float(-np.sin(x * x - 1) * 2 * x), 10),
+        "central": plain(numbers.central, 10),
         "difference": sci(numbers.difference),
         "edge": {
             "layer": edge.layer,
             "prev_layer": edge.layer - 1,
             "to": edge.to,
             "from": edge.from_,
-            "weight": num(edge.weight),
-            "dL_da": num(edge.dL_da, 9),
-            "da_dz": num(edge.da_dz, 9),
-            "dz_dw": num(edge.dz_dw, 9),
-            "product": num(edge.product, 9),
-            "backprop": num(edge.backprop, 9),
+            "weight": plain(edge.weight),
+            "dL_da": plain(edge.dL_da, 9),
+            "da_dz": plain(edge.da_dz, 9),
+            "dz_dw": plain(edge.dz_dw, 9),
+            "product": plain(edge.product, 9),
+            "backprop": plain(edge.backprop, 9),
         },
     }

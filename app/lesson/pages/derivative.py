@@ -6,9 +6,9 @@ import numpy as np
 from app.i18n import lazy
 from app.lesson.maths.derivative import secant_line, secant_slope, secant_table, tangent_line
 from app.lesson.maths.functions import FUNCTION_LABELS, FUNCTIONS
-from app.lesson.mathml import call, d, equation, frac, mi, mn, mo, paren, prime, row, under, x_sub
+from app.ui.mathml import call, d, expression, math, equation, mfrac, mi, mn, mo, paren, prime, mrow, munder, x_sub
 from app.ui.scale import make_axes, padded_range
-from app.lesson.format import dx_text, num, sci
+from app.ui.numbers import dx_text, plain, sci
 from app.lesson.params import ChoiceField, NumberField
 
 FIELDS = (
@@ -22,17 +22,18 @@ HALF_WIDTH = 2.0  # the plot shows x0 +- this much
 def limit_formula():
     """F'(x0) = lim_{dx -> 0} (F(x0 + dx) - F(x0)) / dx"""
     x0 = x_sub("x", "0")
-    numerator = row(call("F", row(x0, mo("+"), d("x"))), mo("−"), call("F", x0))
-    limit = under(mi("lim", normal=True), row(d("x"), mo("→"), mn("0")))
-    return equation(row(prime("F"), paren(x0)), row(limit, frac(numerator, d("x"))))
+    numerator = mrow(call("F", mrow(x0, mo("+"), d("x"))), mo("−"), call("F", x0))
+    limit = munder(mi("lim", normal=True), mrow(d("x"), mo("→"), mn("0")))
+    return math(equation(mrow(prime("F"), paren(x0)), mrow(limit, mfrac(numerator, d("x")))))
 
 
 def function_formula(function):
     """F(x) = ..., F'(x) = ..."""
-    return row(
-        equation(call("F", mi("x")), function.formula),
+    return math(
+        equation(call("F", mi("x")), expression(function.formula, mi)),
         mo(","),
-        equation(row(prime("F"), paren(mi("x"))), function.derivative),
+        equation(mrow(prime("F"), paren(mi("x"))), expression(function.derivative, mi)),
+        display="inline",
     )
 
 
@@ -63,19 +64,19 @@ def build(values: dict) -> dict:
         # the dx and dy legs of the secant triangle
         "run": axes.path([x0, x0 + dx], [f0, f0]),
         "rise": axes.path([x0 + dx, x0 + dx], [f0, f1]),
-        "x0": num(x0),
+        "x0": plain(x0),
         "dx": dx_text(dx_exp),
-        "dy": num(dy, 12),
-        "slope": num(slope, 15),
-        "exact": num(current.exact, 12),
+        "dy": plain(dy, 12),
+        "slope": plain(slope, 15),
+        "exact": plain(current.exact, 12),
         "error": sci(current.error),
         "round_off": current.round_off,
         "rows": [
             {
                 "dx": dx_text(exp),
-                "dy": num(row.dy, 12),
-                "slope": num(row.slope, 15),
-                "exact": num(row.exact, 12),
+                "dy": plain(row.dy, 12),
+                "slope": plain(row.slope, 15),
+                "exact": plain(row.exact, 12),
                 "error": sci(row.error),
                 "round_off": row.round_off,
                 "current": exp == dx_exp,

@@ -9,7 +9,7 @@ from app.i18n import _, lazy
 from app.lesson.maths.contour import contour_lines
 from app.lesson.maths.descent import LOSSES, VIEW, axis_factors, run_descent
 from app.ui.scale import Tick, clip_segment, decade_label, decade_ticks, make_axes
-from app.lesson.format import num
+from app.ui.numbers import plain
 from app.lesson.params import ChoiceField, NumberField, parse_query
 
 LOSS = ChoiceField(
@@ -99,22 +99,22 @@ def build(values: dict) -> dict:
         "minimum": {"x": round(float(axes.x(0)), 1), "y": round(float(axes.y(0)), 1)},
         "loss_plot": loss_plot(run.losses, steps),
         "verdict": run.verdict,
-        "verdict_text": _(VERDICTS[run.verdict]).format(axes=axes_names.join(run.oscillating_axes) or "x", limit=num(limit)),
+        "verdict_text": _(VERDICTS[run.verdict]).format(axes=axes_names.join(run.oscillating_axes) or "x", limit=plain(limit)),
         "taken": len(run.path) - 1,
         "blew_up": run.blew_up,
-        "curvature": num(loss.curvature),
-        "limit": num(limit),
-        "lr": num(lr),
-        "sx": num(start[0]),
-        "sy": num(start[1]),
+        "curvature": plain(loss.curvature),
+        "limit": plain(limit),
+        "lr": plain(lr),
+        "sx": plain(start[0]),
+        "sy": plain(start[1]),
         "steps": steps,
-        "final_x": num(run.path[-1][0]),
-        "final_y": num(run.path[-1][1]),
-        "final_loss": num(run.losses[-1]),
-        "start_loss": num(run.losses[0]),
-        "factors": [{"axis": name, "factor": num(f, 4)} for name, f in zip(("x", "y"), factors)],
+        "final_x": plain(run.path[-1][0]),
+        "final_y": plain(run.path[-1][1]),
+        "final_loss": plain(run.losses[-1]),
+        "start_loss": plain(run.losses[0]),
+        "factors": [{"axis": name, "factor": plain(f, 4)} for name, f in zip(("x", "y"), factors)],
         "table": [
-            {"step": i, "x": num(p[0]), "y": num(p[1]), "loss": num(v)}
+            {"step": i, "x": plain(p[0]), "y": plain(p[1]), "loss": plain(v)}
             for i, (p, v) in enumerate(zip(run.path, run.losses))
         ][-12:],
     }

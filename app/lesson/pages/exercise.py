@@ -12,7 +12,7 @@ import numpy as np
 from app.i18n import _
 from app.lesson.maths.exercise import growth_fit, measure
 from app.ui.scale import Tick, decade_label, decade_ticks, make_axes
-from app.lesson.format import num, sci
+from app.ui.numbers import plain, sci
 
 FIELDS = ()
 
@@ -30,7 +30,7 @@ def measurement() -> dict:
 
 
 def ratio_text(ratio: float) -> str:
-    return f"{ratio:.0f}" if ratio >= 10 else num(ratio, 2)
+    return f"{ratio:.0f}" if ratio >= 10 else plain(ratio, 2)
 
 
 def log_log_plot(params: np.ndarray, ratios: np.ndarray) -> dict:
@@ -68,16 +68,16 @@ def build(values: dict) -> dict:
             {
                 "sizes": "-".join(str(n) for n in t.sizes),
                 "parameters": t.parameters,
-                "backprop_ms": num(t.backprop_seconds * 1000, 3),
-                "numeric_ms": num(t.numeric_seconds * 1000, 3),
+                "backprop_ms": plain(t.backprop_seconds * 1000, 3),
+                "numeric_ms": plain(t.numeric_seconds * 1000, 3),
                 "ratio": ratio_text(t.ratio),
-                "per_parameter": num(t.ratio_per_parameter, 2),
+                "per_parameter": plain(t.ratio_per_parameter, 2),
                 "error": sci(t.max_rel_error),
             }
             for t in timings
         ],
         "plot": log_log_plot(params, ratios),
-        "slope": num(growth_fit(timings), 2),
+        "slope": plain(growth_fit(timings), 2),
         "worst_error": sci(worst),
         "agree": worst < 1e-4,
         "largest": int(params.max()),

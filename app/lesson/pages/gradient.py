@@ -6,10 +6,10 @@ import numpy as np
 from app.i18n import lazy
 from app.lesson.maths.contour import contour_lines
 from app.lesson.maths.gradient import arrow, directional_derivatives, gradient_field, summarise_directions
-from app.lesson.mathml import equation, mi, mo, paren, ratio, row, sub
+from app.ui.mathml import equation, expression, math, mi, mo, paren, ratio, mrow, msub
 from app.ui.scale import make_axes, path_d
 from app.lesson.maths.surfaces import SURFACES, VIEW
-from app.lesson.format import fixed, num
+from app.ui.numbers import fixed, plain
 from app.lesson.params import NumberField
 from app.lesson.pages.surface_fields import POINT_X, POINT_Y, SURFACE
 
@@ -68,9 +68,10 @@ def build(values: dict) -> dict:
     polar = polar_plot(surface, x, y, angle, summary.norm)
     unit = axes.x.px_per_unit()  # pixels per data unit (equal on both axes)
     return {
-        "formula": equation(row(mo("∇"), mi("f")), paren(ratio("f", "x", "partial"), mo(","), ratio("f", "y", "partial"))),
-        "directional_formula": equation(sub(mi("D"), mi("u")), row(mo("∇"), mi("f"), mo("·"), mi("u"))),
-        "surface_formula": equation(mi("f"), surface.formula),
+        "formula": math(equation(mrow(mo("∇"), mi("f")), paren(ratio("f", "x", "partial"), mo(","), ratio("f", "y", "partial"))),
+                        display="inline"),
+        "directional_formula": math(equation(msub(mi("D"), mi("u")), mrow(mo("∇"), mi("f"), mo("·"), mi("u"))), display="inline"),
+        "surface_formula": math(equation(mi("f"), expression(surface.formula, mi)), display="inline"),
         "axes": axes,
         "contours": contour_lines(axes, surface.fn),
         "field": gradient_field(surface, axes),
@@ -78,17 +79,17 @@ def build(values: dict) -> dict:
         "grad_arrow": arrow(px, py, float(axes.x(x + gx)), float(axes.y(y + gy)), head=9),
         "dir_arrow": arrow(px, py, px + 0.9 * unit * np.cos(u), py - 0.9 * unit * np.sin(u), head=8),
         "polar": polar,
-        "x": num(x),
-        "y": num(y),
+        "x": plain(x),
+        "y": plain(y),
         "angle": fixed(angle, 0),
-        "grad_x": num(summary.grad[0]),
-        "grad_y": num(summary.grad[1]),
-        "norm": num(summary.norm),
+        "grad_x": plain(summary.grad[0]),
+        "grad_y": plain(summary.grad[1]),
+        "norm": plain(summary.norm),
         "grad_angle": fixed(summary.grad_angle_deg, 1),
-        "chosen": num(polar["value"]),
-        "best_value": num(summary.best_value),
+        "chosen": plain(polar["value"]),
+        "best_value": plain(summary.best_value),
         "best_angle": fixed(summary.best_angle_deg, 0),
-        "worst_value": num(summary.worst_value),
+        "worst_value": plain(summary.worst_value),
         "worst_angle": fixed(summary.worst_angle_deg, 0),
         "flat": summary.norm < 1e-12,
     }

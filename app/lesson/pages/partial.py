@@ -4,11 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from app.lesson.maths.contour import contour_lines
-from app.lesson.mathml import equation, mi
-from app.lesson.mathml import ratio as dratio
+from app.ui.mathml import equation, expression, math, mi, ratio
 from app.ui.scale import make_axes, padded_range
 from app.lesson.maths.surfaces import SURFACES, VIEW, central_difference
-from app.lesson.format import num
+from app.ui.numbers import plain
 from app.lesson.pages.surface_fields import POINT_X, POINT_Y, SURFACE
 
 FIELDS = (SURFACE, POINT_X, POINT_Y)
@@ -34,9 +33,9 @@ def build(values: dict) -> dict:
     numeric_x, numeric_y = central_difference(surface.fn, x, y)
     ts = np.linspace(VIEW[0], VIEW[1], 121)
     return {
-        "formula": equation(mi("z"), surface.formula),
-        "dfdx_formula": equation(dratio("z", "x", "partial"), surface.dfdx_formula),
-        "dfdy_formula": equation(dratio("z", "y", "partial"), surface.dfdy_formula),
+        "formula": math(equation(mi("z"), expression(surface.formula, mi)), display="inline"),
+        "dfdx_formula": math(equation(ratio("z", "x", "partial"), expression(surface.dfdx_formula, mi)), display="inline"),
+        "dfdy_formula": math(equation(ratio("z", "y", "partial"), expression(surface.dfdy_formula, mi)), display="inline"),
         "axes": axes,
         "contours": contour_lines(axes, surface.fn),
         "point": {"x": round(float(axes.x(x)), 1), "y": round(float(axes.y(y)), 1)},
@@ -45,11 +44,11 @@ def build(values: dict) -> dict:
         "slice_y_line": axes.path([x, x], list(VIEW)),
         "slice_x": slice_plot(surface.fn(ts, np.full_like(ts, y)), dzdx, x, z, "x", "slice-x"),
         "slice_y": slice_plot(surface.fn(np.full_like(ts, x), ts), dzdy, y, z, "y", "slice-y"),
-        "x": num(x),
-        "y": num(y),
-        "z": num(z),
-        "dzdx": num(dzdx),
-        "dzdy": num(dzdy),
-        "numeric_x": num(numeric_x, 10),
-        "numeric_y": num(numeric_y, 10),
+        "x": plain(x),
+        "y": plain(y),
+        "z": plain(z),
+        "dzdx": plain(dzdx),
+        "dzdy": plain(dzdy),
+        "numeric_x": plain(numeric_x, 10),
+        "numeric_y": plain(numeric_y, 10),
     }

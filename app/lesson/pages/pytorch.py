@@ -16,11 +16,10 @@ import numpy as np
 
 from app.engine.network import split_flat
 from app.i18n import _, lazy
-from app.lesson.format import num
 from app.lesson.maths.autograd_graph import OP_SYMBOLS, Graph, build_graph, engine_trace, layout_columns
 from app.lesson.params import FieldError, NumberField
 from app.sessions.presets import get_preset
-from app.ui.numbers import attr
+from app.ui.numbers import attr, plain
 
 MAX_VALUES = 80  # value nodes drawn at most: a 2-4-1 network has 42, the worked example 31
 VALUE_WIDTH, VALUE_HEIGHT, OP_RADIUS = 128, 46, 17
@@ -125,8 +124,8 @@ def _explain(graph: Graph, node_id: str) -> dict:
     node = graph.nodes[node_id]
     if node_id == "loss":
         return {"label": node.label, "formula": "grad(L) = 1", "why": _("The walk starts at the loss: dL/dL = 1.")}
-    terms = " + ".join(f"{num(t.grad, 4)} \u00d7 {num(t.local, 4)}" for t in node.terms)
-    formula = f"grad({node.label}) = {terms} = {num(node.grad, 6)}"
+    terms = " + ".join(f"{plain(t.grad, 4)} \u00d7 {plain(t.local, 4)}" for t in node.terms)
+    formula = f"grad({node.label}) = {terms} = {plain(node.grad, 6)}"
     consumers = ", ".join(sorted({graph.nodes[t.via].label for t in node.terms}))
     why = {
         "a": _("Each use of {label} adds its consumer's grad times the local derivative (from: {via})."),
@@ -164,8 +163,8 @@ def build_for(values: dict, source: Source) -> dict:
                                     + (["ag-done"] if node_id in done else []) + (["ag-current"] if node_id == current else []))}
         if node.kind == "value":
             view.update(
-                label=node.label, data=num(node.data, 4), data_exact=attr(node.data),
-                grad=num(node.grad, 4) if node_id in done else "?", grad_exact=attr(node.grad) if node_id in done else "",
+                label=node.label, data=plain(node.data, 4), data_exact=attr(node.data),
+                grad=plain(node.grad, 4) if node_id in done else "?", grad_exact=attr(node.grad) if node_id in done else "",
                 left=round(x - VALUE_WIDTH / 2, 1), top=round(y - VALUE_HEIGHT / 2, 1),
                 label_y=round(y - 8, 1), data_y=round(y + 5, 1), grad_y=round(y + 17, 1),
             )

@@ -1,0 +1,173 @@
+"""Waiting for a session: in arrival order within a process, and in the kernel's queue across them.
+
+`SessionQueues` hands a session to one thread at a time, first come first served: each waiter
+blocks on its own lock, which the thread before it releases (no polling, no thundering herd).
+`RangeLocks` holds a session across processes (uvicorn --workers) with an open-file-description
+lock on one byte of one file, at an offset hashed from the session id (63 bits: two sessions
+never share a lock in practice, so a long train on one never delays another). Only the head
+of a process's queue asks the kernel, so the kernel's queue holds at most one waiter per
+process and session; the common, uncontended case costs one fcntl and no thread.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+import struct
+import threading
+from collections import deque
+from contextlib import contextmanager
+from pathlib import Path
+
+WRITER_OFFSET = 0  # the byte that serialises SQLite's write transactions across processes
+_LOCK_BYTES = 1
+
+
+def _flock(kind: int, offset: int) -> bytes:
+    """struct flock: l_type, l_whence, (pad), l_start, l_len, l_pid (0 for OFD locks), (pad)."""
+    return struct.pack("hh4xqqi4x", kind, os.SEEK_SET, offset, _LOCK_BYTES, 0)
+
+
+def session_offset(session_id: str) -> int:
+    """A byte of the lock file for this session: 1 .. 2**62, never the writer's byte 0."""
+    return 1 + int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=8).digest(), "big") % (2**62)
+
+
+class _Waiter:
+    __slots__ = ("lock", "granted")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.granted = False
+
+
+class SessionQueues:
+    """One holder per session in this process; the others wait in arrival order."""
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._queues: dict[str, deque] = {}  # the head is the holder (None when it never waited)
+
+    def acquire(self, session_id: str, timeout: float) -> bool:
+        with self._mutex:
+            queue = self._queues.get(session_id)
+            if queue is None:
+                self._queues[session_id] = deque([None])
+                return True
+            waiter = _Waiter()
+            queue.append(waiter)
+        if waiter.lock.acquire(timeout=timeout):
+            return True
+        with self._mutex:
+            if waiter.granted:  # handed over between the timeout and here: it is ours
+                return True
+            queue.remove(waiter)
+            return False
+
+    def try_acquire(self, session_id: str) -> bool:
+        """The session at once if nobody in this process holds or waits for it."""
+        with self._mutex:
+            if session_id in self._queues:
+                return False
+            self._queues[session_id] = deque([None])
+            return True
+
+    def release(self, session_id: str) -> None:
+        with self._mutex:
+            queue = self._queues[session_id]
+            queue.popleft()
+            if not queue:
+                del self._queues[session_id]
+                return
+            waiter = queue[0]
+            waiter.granted = True
+            waiter.lock.release()
+
+    def waiting(self, session_id: str) -> int:
+        """How many threads hold or wait for the session (for tests)."""
+        with self._mutex:
+            return len(self._queues.get(session_id, ()))
+
+
+class RangeLocks:
+    """Cross-process locks, one byte each, on the file `path`; blocking waits happen in the kernel."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._fd_lock = threading.Lock()
+        self._writer_mutex = threading.Lock()
+
+    def _open(self) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def _shared_fd(self) -> int:
+        # one open file description for the uncontended case: its locks on different bytes never
+        # conflict, and one session's byte is only ever taken by the head of this process's queue
+        if self._fd is None:
+            with self._fd_lock:
+                if self._fd is None:
+                    self._fd = self._open()
+        return self._fd
+
+    def acquire(self, offset: int, timeout: float) -> int:
+        """Holds byte `offset`; answers the fd to release it with. TimeoutError after `timeout` s."""
+        fd = self._shared_fd()
+        try:
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_WRLCK, offset))
+            return fd
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+        return self._wait(offset, timeout)
+
+    def _wait(self, offset: int, timeout: float) -> int:
+        """Contended: a helper thread waits in the kernel on its own file description, so that
+        this thread can give up at its deadline; a lock granted after that is released at once."""
+        own = self._open()
+        granted = threading.Event()
+        state = {"abandoned": False, "error": None}
+        mutex = threading.Lock()
+
+        def wait() -> None:
+            try:
+                fcntl.fcntl(own, fcntl.F_OFD_SETLKW, _flock(fcntl.F_WRLCK, offset))
+            except OSError as error:  # pragma: no cover - reported to the waiting thread
+                state["error"] = error
+            with mutex:
+                if state["abandoned"]:
+                    os.close(own)  # closing the description releases its lock
+                    return
+            granted.set()
+
+        threading.Thread(target=wait, name="bplab-lock-wait", daemon=True).start()
+        if not granted.wait(timeout):
+            with mutex:
+                if not granted.is_set():
+                    state["abandoned"] = True
+                    raise TimeoutError(offset)
+        if state["error"] is not None:
+            os.close(own)
+            raise state["error"]
+        return own
+
+    def release(self, fd: int, offset: int) -> None:
+        if fd == self._fd:
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_UNLCK, offset))
+        else:
+            os.close(fd)
+
+    @contextmanager
+    def writer(self):
+        """Byte 0, for one short write transaction: threads of this process queue on a mutex, and
+        its holder waits in the kernel (no deadline: a commit takes milliseconds)."""
+        with self._writer_mutex:
+            fd = self._shared_fd()
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
+            try:
+                yield
+            finally:
+                fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_UNLCK, WRITER_OFFSET))

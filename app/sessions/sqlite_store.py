@@ -1,0 +1,300 @@
+"""The SQLite backend of the session store (the default): one file, safe across processes.
+
+Durability: WAL with synchronous=NORMAL. A commit is written to the WAL without an fsync, so
+every answered change survives kill -9 of any process (the OS has the pages); a power cut or a
+kernel crash can lose the changes committed since the last checkpoint of the WAL (at most
+about a thousand pages, a few seconds of stepping), never the file's consistency.
+
+Locks: a session is held across processes by a one-byte lock of `<db>.lock` (locks.RangeLocks);
+write transactions take byte 0 of the same file first, so they queue in the kernel instead of
+meeting SQLite's busy handler, which waits by sleeping. Reads take a WAL snapshot and no lock.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from app.sessions.locks import RangeLocks, session_offset
+from app.sessions.store import (
+    LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
+)
+
+# A step rewrites one small row (session_state: cursor and packed undo, about 2 KB, one page of
+# the WAL); the dataset is written once, the loss history only when an iteration ends.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS session_data (
+    id TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    inputs BLOB NOT NULL,
+    targets BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_state (
+    id TEXT PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    cursor TEXT NOT NULL,
+    undo BLOB NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_state_by_update ON session_state (updated_at);
+CREATE TABLE IF NOT EXISTS session_history (
+    id TEXT PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
+    losses BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_checkpoints (
+    session_id TEXT NOT NULL REFERENCES session_data(id) ON DELETE CASCADE,
+    checkpoint_id INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    arrays BLOB NOT NULL,
+    PRIMARY KEY (session_id, checkpoint_id)
+);
+"""
+# files written before the split into these tables: one `sessions` row and `checkpoints`
+MIGRATION = """
+INSERT OR IGNORE INTO session_data SELECT id, config, inputs, targets, created_at FROM sessions;
+INSERT OR IGNORE INTO session_state SELECT id, 0, cursor, X'', updated_at FROM sessions;
+INSERT OR IGNORE INTO session_history SELECT id, history FROM sessions;
+INSERT OR IGNORE INTO session_checkpoints SELECT session_id, checkpoint_id, meta, arrays FROM checkpoints;
+DROP TABLE checkpoints;
+DROP TABLE sessions;
+"""
+
+
+class _Held:
+    """A session held by this request: its version as read under the lock, and its writes."""
+
+    __slots__ = ("store", "session_id", "version")
+
+    def __init__(self, store: SQLiteSessionStore, session_id: str, version: int | None):
+        self.store, self.session_id, self.version = store, session_id, version
+
+    def save(self, change: SessionChange) -> int:
+        self.version = self.store._save(self.session_id, change)
+        return self.version
+
+    def delete(self) -> bool:
+        deleted = self.store._delete(self.session_id)
+        self.version = None
+        return deleted
+
+
+class SQLiteSessionStore:
+    def __init__(self, path: Path):
+        # nothing is created until the first request: importing the app touches no file
+        self.path = Path(path)
+        self.locks = RangeLocks(self.path.with_name(self.path.name + ".lock"))
+        self._local = threading.local()
+        self._created = False
+        self._create_lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    # --- connections and transactions ------------------------------------------------------------
+
+    def _create(self) -> None:
+        with self._create_lock:
+            if self._created:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.locks.writer():
+                db = sqlite3.connect(self.path, timeout=30)
+                db.executescript(SCHEMA)  # idempotent, in its own transaction
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if "sessions" in tables:
+                    db.executescript("BEGIN;" + MIGRATION + "COMMIT;")
+                db.commit()
+                db.close()
+            self._created = True
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if not self._created:
+                self._create()
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _reading(self):
+        db = self._connection()
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
+
+    @contextmanager
+    def _writing(self):
+        db = self._connection()
+        with self.locks.writer():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _published(self, session_id: str, version: int | None) -> None:
+        for listener in self._listeners:
+            listener(session_id, version)
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # --- the interface ---------------------------------------------------------------------------
+
+    def insert(self, session: StoredSession, checkpoints: dict[int, StoredCheckpoint]) -> None:
+        now = time.time()
+        cursor, undo = encode_new_session(session)
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO session_data (id, config, inputs, targets, created_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    session.id, json.dumps(session.config),
+                    np.ascontiguousarray(session.inputs, dtype=np.float64).tobytes(),
+                    np.ascontiguousarray(session.targets, dtype=np.float64).tobytes(), now,
+                ),
+            )
+            db.execute("INSERT INTO session_state (id, version, cursor, undo, updated_at) VALUES (?, ?, ?, ?, ?)",
+                       (session.id, session.version, cursor, undo, now))
+            db.execute("INSERT INTO session_history (id, losses) VALUES (?, ?)", (session.id, session.history.tobytes()))
+            self._write_checkpoints(db, session.id, checkpoints)
+        self._published(session.id, session.version)
+
+    def load(self, session_id: str, checkpoint_ids) -> tuple[StoredSession, dict[int, StoredCheckpoint]] | None:
+        """The session and the checkpoints asked for (by a function of it), from one snapshot."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT d.config, s.cursor, s.undo, h.losses, d.inputs, d.targets, s.version "
+                "FROM session_state s JOIN session_data d ON d.id = s.id JOIN session_history h ON h.id = s.id WHERE s.id = ?",
+                (session_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            config = json.loads(row[0])
+            current, next_checkpoint, undo, packed_undo = decode_cursor(row[1], row[2])
+            session = StoredSession(
+                session_id, config, current, next_checkpoint, undo,
+                np.frombuffer(row[3], dtype=np.float64),
+                np.frombuffer(row[4], dtype=np.float64).reshape(-1, config["layers"][0]),
+                np.frombuffer(row[5], dtype=np.float64).reshape(-1, config["layers"][-1]),
+                row[6],
+                packed_undo,
+            )
+            checkpoints = {}
+            for checkpoint_id in sorted(set(checkpoint_ids(session))):
+                meta, arrays = db.execute(
+                    "SELECT meta, arrays FROM session_checkpoints WHERE session_id = ? AND checkpoint_id = ?",
+                    (session_id, checkpoint_id),
+                ).fetchone()
+                checkpoints[checkpoint_id] = StoredCheckpoint(json.loads(meta), arrays)
+        return session, checkpoints
+
+    def load_checkpoint(self, session_id: str, checkpoint_id: int) -> StoredCheckpoint | None:
+        """None when the session was deleted meanwhile."""
+        row = self._connection().execute(
+            "SELECT meta, arrays FROM session_checkpoints WHERE session_id = ? AND checkpoint_id = ?", (session_id, checkpoint_id)
+        ).fetchone()
+        return StoredCheckpoint(json.loads(row[0]), row[1]) if row else None
+
+    def version(self, session_id: str) -> int | None:
+        row = self._connection().execute("SELECT version FROM session_state WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def data_version(self) -> int:
+        """Changes whenever another connection committed to the file since this thread's last
+        look (SQLite's PRAGMA data_version): a cheap "anything new?" for a watcher thread."""
+        return self._connection().execute("PRAGMA data_version").fetchone()[0]
+
+    @contextmanager
+    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT):
+        """Holds the session against other processes. Callers in one process queue first (the
+        service's SessionQueues): one thread of a process asks for a given session at a time."""
+        if not self._created:
+            self._create()
+        offset = session_offset(session_id)
+        try:
+            fd = self.locks.acquire(offset, timeout)
+        except TimeoutError:
+            raise LockTimeout(session_id) from None
+        try:
+            yield _Held(self, session_id, self.version(session_id))
+        finally:
+            self.locks.release(fd, offset)
+
+    def dump(self, session_id: str) -> list:
+        """Every stored value of the session, in a fixed order (tests compare them byte for byte)."""
+        with self._reading() as db:
+            return [
+                db.execute("SELECT * FROM session_data WHERE id = ?", (session_id,)).fetchall(),
+                db.execute("SELECT * FROM session_state WHERE id = ?", (session_id,)).fetchall(),
+                db.execute("SELECT * FROM session_history WHERE id = ?", (session_id,)).fetchall(),
+                db.execute("SELECT * FROM session_checkpoints WHERE session_id = ? ORDER BY checkpoint_id", (session_id,)).fetchall(),
+            ]
+
+    def delete_idle(self, idle_seconds: float) -> int:
+        """Deletes the sessions not changed for idle_seconds; answers how many."""
+        with self._writing() as db:
+            return db.execute(
+                "DELETE FROM session_data WHERE id IN (SELECT id FROM session_state WHERE updated_at < ?)", (time.time() - idle_seconds,)
+            ).rowcount
+
+    # --- writes of a held session ----------------------------------------------------------------
+
+    def _save(self, session_id: str, change: SessionChange) -> int | None:
+        now = time.time()
+        state = ("UPDATE session_state SET cursor = ?, undo = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
+                 (change.cursor, change.undo, now, session_id))
+        db = self._connection()
+        if not change.new_checkpoints and change.keep is None and change.history is None:
+            with self.locks.writer():  # one statement is its own transaction
+                row = next(iter(db.execute(*state).fetchall()), None)
+        else:
+            with self._writing() as db:
+                row = next(iter(db.execute(*state).fetchall()), None)
+                if row is not None:
+                    if change.history is not None:
+                        db.execute("UPDATE session_history SET losses = ? WHERE id = ?", (change.history.tobytes(), session_id))
+                    self._write_checkpoints(db, session_id, change.new_checkpoints)
+                    if change.keep is not None:
+                        kept = sorted(change.keep)
+                        db.execute(
+                            "DELETE FROM session_checkpoints WHERE session_id = ? "
+                            f"AND checkpoint_id NOT IN ({','.join('?' * len(kept))})",
+                            (session_id, *kept),
+                        )
+        if row is None:  # deleted meanwhile (only by a sweep for idle sessions): nothing to save into
+            return None
+        self._published(session_id, row[0])
+        return row[0]
+
+    def _delete(self, session_id: str) -> bool:
+        with self._writing() as db:
+            deleted = db.execute("DELETE FROM session_data WHERE id = ?", (session_id,)).rowcount > 0
+        if deleted:
+            self._published(session_id, None)
+        return deleted
+
+    @staticmethod
+    def _write_checkpoints(db: sqlite3.Connection, session_id: str, checkpoints: dict[int, StoredCheckpoint]) -> None:
+        if checkpoints:
+            db.executemany(
+                "INSERT OR REPLACE INTO session_checkpoints (session_id, checkpoint_id, meta, arrays) VALUES (?, ?, ?, ?)",
+                [(session_id, cid, json.dumps(c.meta), c.arrays) for cid, c in checkpoints.items()],
+            )
