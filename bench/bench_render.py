@@ -60,10 +60,11 @@ def server_times(client: TestClient, service, body: dict) -> tuple[str, str, str
         response = client.post(f"/s/{session_id}/step", data={"seen": seen}, headers={"HX-Request": "true"})
         route.append(time.perf_counter() - started)
         sizes.append(len(response.content))
-        doc = service.get(session_id)
+        state = service.show(session_id)
+        doc = state.doc
         started = time.perf_counter()  # what the route does after the service answered
         parts = stage_parts(before, doc)
-        context = session_panels(service, doc, 0, before, parts=parts)
+        context = session_panels(state.reader, doc, 0, before, parts=parts)
         context["params_changed"] = parts.plots
         templates.get_template("lab/partials/stage_light.html").render(context)
         render.append(time.perf_counter() - started)

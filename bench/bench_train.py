@@ -27,10 +27,13 @@ from app.engine.losses import get_loss  # noqa: E402
 from app.engine.network import init_network  # noqa: E402
 from app.engine.optimizers import make_optimizer  # noqa: E402
 from app.engine.stepper import Stepper  # noqa: E402
+from app.engine.metrics import split_rows  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.sessions.session_data import build as build_session_data  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 
 QUICK = "--quick" in sys.argv
+HELD_OUT_ONLY = "--held-out" in sys.argv  # only the table of training with held-out rows
 REPEATS = 3 if QUICK else 5
 
 
@@ -70,11 +73,15 @@ ACT = {
 }
 
 
-def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, iterations: int) -> float:
+def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, iterations: int, test_fraction: float = 0.0) -> float:
     names = config["activations"]
     L = len(config["layers"]) - 1
     names = [names] * L if isinstance(names, str) else names
     lr = config["optimizer"]["learning_rate"]
+    train_rows, test_rows = split_rows(len(inputs), test_fraction, config.get("seed", 0))
+    x_test, y_test = inputs[test_rows], targets[test_rows]
+    if test_rows.size:
+        inputs, targets = inputs[train_rows], targets[train_rows]
     n = len(inputs)
     batch = config.get("batch_size") or n
     per_epoch = -(-n // batch)
@@ -92,6 +99,17 @@ def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, 
             x, y = inputs[rows], targets[rows]
         else:
             x, y = inputs, targets
+        if test_rows.size:  # the held-out loss: one forward pass over the test rows, before the update
+            h = x_test
+            for l in range(1, L + 1):
+                zt = h @ W[l].T + b[l]
+                if l == L and softmax_ce:
+                    e = np.exp(zt - zt.max(axis=1, keepdims=True))
+                    h = e / e.sum(axis=1, keepdims=True)
+                else:
+                    h = ACT[names[l - 1]][0](zt)
+            test_loss = -(y_test * np.log(h)).sum() / len(h) if softmax_ce else ((h - y_test) ** 2).mean()
+            del test_loss
         a, z = [x], [None]
         for l in range(1, L + 1):
             zl = a[-1] @ W[l].T + b[l]
@@ -139,6 +157,71 @@ def engine_loop(config: dict, applied: dict, inputs, targets, Ws, bs, iterations
     return elapsed
 
 
+def engine_loop_held_out(applied: dict, inputs, targets, Ws, bs, iterations: int) -> float:
+    """The engine's loop as a session runs it with held-out rows: batches of the training rows,
+    the held-out loss (and the accuracies) computed at each loss step."""
+    data = build_session_data(inputs, targets, applied["data"], applied["seed"])
+    network = init_network(applied["layers"], applied["activations"], weights=Ws, biases=bs)
+    loss = get_loss(applied["loss"])
+    loss.prepare(targets)
+    optimizer = make_optimizer(applied["optimizer"])
+    schedule = BatchSchedule(data.train_rows.size, applied["batch_size"], applied["seed"], data.train_rows)
+    start = time.perf_counter()
+    stepper = Stepper(network, loss, optimizer, inputs[:1], targets[:1], data.held_out, data.with_accuracy)
+    for it in range(iterations):
+        _rows, x, y = schedule.batch(it, data.inputs, data.targets)
+        stepper.begin(x, y)
+        stepper.run_iteration()
+    elapsed = time.perf_counter() - start
+    engine_loop_held_out.final_weights = network.W
+    return elapsed
+
+
+HELD_OUT_CASES = [
+    ("2-8-8-8-1 tanh, full batch, 400 + 100 held out", {
+        "layers": [2, 8, 8, 8, 1], "activations": "tanh", "loss": "mse",
+        "optimizer": {"name": "sgd", "learning_rate": 0.05},
+        "data": {"dataset": "circle", "samples": 500, "noise": 0.1, "test_fraction": 0.2}}, 1000),
+    ("64-32-10 relu+softmax, batch 64, 512 + 128 held out", {
+        "layers": [64, 32, 10], "activations": ["relu", "softmax"], "loss": "cross_entropy", "batch_size": 64,
+        "optimizer": {"name": "sgd", "learning_rate": 0.05}, "init": "he",
+        "data": {**explicit_data(64, 10, 640), "test_fraction": 0.2}}, 1000),
+]
+
+
+def held_out_table(client) -> None:
+    """Train's fast path with test_fraction 0.2 against the minimal loop that also computes the
+    held-out loss once an iteration (target: /train within 1.3x)."""
+    print("| network (test_fraction 0.2) | iterations | minimal loop | engine | engine / minimal | POST /train | /train / minimal |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, config, iterations in HELD_OUT_CASES:
+        if QUICK:
+            iterations = max(20, iterations // 5)
+        created = client.post("/api/v1/sessions", json=config).json()
+        export = client.get(f"/api/v1/sessions/{created['id']}/export").json()
+        inputs, targets = np.array(export["data"]["inputs"]), np.array(export["data"]["targets"])
+        Ws = [np.array(w) for w in export["weights"]]
+        bs = [np.array(v) for v in export["biases"]]
+        applied = created["config"]
+        minimal = median_time(lambda: minimal_loop(config, inputs, targets, Ws, bs, iterations, 0.2))
+        engine = median_time(lambda: engine_loop_held_out(applied, inputs, targets, Ws, bs, iterations))
+        same = max(float(np.abs(m - e).max()) for m, e in zip(minimal_loop.final_weights[1:], engine_loop_held_out.final_weights[1:]))
+        assert same < 1e-9, f"{name}: the loops disagree by {same}"
+
+        def train_request():
+            session = client.post("/api/v1/sessions", json=config).json()["id"]
+            start = time.perf_counter()
+            answer = client.post(f"/api/v1/sessions/{session}/train?view=compact&history=1", json={"iterations": iterations})
+            elapsed = time.perf_counter() - start
+            assert answer.status_code == 200 and "test_loss" in answer.json()["history"][-1], answer.text
+            client.delete(f"/api/v1/sessions/{session}")
+            return elapsed
+
+        api = median_time(train_request)
+        print(f"| {name} | {iterations} | {1e6 * minimal / iterations:.1f} us/it | {1e6 * engine / iterations:.1f} us/it "
+              f"| {engine / minimal:.2f}x | {1e6 * api / iterations:.1f} us/it | {api / minimal:.2f}x |")
+
+
 def median_time(run, repeats=REPEATS) -> float:
     return statistics.median(run() for _ in range(repeats))
 
@@ -147,6 +230,9 @@ def main() -> None:
     app = create_app(load_settings())
     rows = []
     with TestClient(app) as client:
+        if HELD_OUT_ONLY:
+            held_out_table(client)
+            return
         for name, config, iterations in CASES:
             if QUICK:
                 iterations = max(20, iterations // 5)
@@ -184,6 +270,9 @@ def main() -> None:
                 f"| {name} | {iterations} | {1e6 * minimal / iterations:.1f} us/it | {1e6 * engine / iterations:.1f} us/it "
                 f"| {engine / minimal:.2f}x | {1e6 * api / iterations:.1f} us/it | {api / minimal:.2f}x |"
             )
+
+        print()
+        held_out_table(client)
 
         print()
         print("| one step request (POST /step, full answer) | median | p90 | answer size |")

@@ -1,9 +1,11 @@
 """/api/v1: thin handlers. Validation is the schemas', the work the session service's."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.api.requests import JSONRoute
 from app.api.responses import ArrayJSONResponse
@@ -23,6 +25,7 @@ from app.api.schemas import (
 )
 from app.api.pytorch import pytorch_program
 from app.deps import SessionsDep
+from app.sessions.service import WouldWait
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"], default_response_class=ArrayJSONResponse, route_class=JSONRoute)
 
@@ -79,9 +82,21 @@ def create_session(body: Annotated[ConfigOverrides, Body()], sessions: SessionsD
     return session_response(sessions.create(body.model_dump(exclude_unset=True), **view.options), status_code=201)
 
 
+async def answered_inline(call, inline: bool = True):
+    """A small live session's read or single step costs less than the hop to a worker thread, so it
+    is answered on the event loop when it needs no waiting (the service says WouldWait if it
+    would); anything else runs in the threadpool."""
+    if inline:
+        try:
+            return call(inline=True)
+        except WouldWait:
+            pass
+    return await run_in_threadpool(call)
+
+
 @router.get("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **INVALID})
-def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return session_response(sessions.get(session_id, **view.options))
+async def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
+    return session_response(await answered_inline(partial(sessions.get, session_id, **view.options)))
 
 
 @router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **STALE, **INVALID})
@@ -91,11 +106,12 @@ def delete_session(session_id: str, sessions: SessionsDep, if_match: IfMatchDep)
 
 
 @router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
-def step_session(
+async def step_session(
     session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep, body: Annotated[StepRequest | None, Body()] = None
 ) -> ArrayJSONResponse:
     body = body or StepRequest()
-    return session_response(sessions.step(session_id, count=body.count, until=body.until, if_match=if_match, **view.options))
+    call = partial(sessions.step, session_id, count=body.count, until=body.until, if_match=if_match, **view.options)
+    return session_response(await answered_inline(call, inline=body.count in (None, 1) and body.until is None))
 
 
 @router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID})

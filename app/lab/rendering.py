@@ -42,13 +42,13 @@ def error_response(request: Request, error: Exception) -> HTMLResponse:
     return message_response(request, [error_message(error)], status_of(error))
 
 
-def stage_response(request: Request, reader, doc: dict, focus: int, before: dict | None = None,
-                   params_changed: bool = True, parts: StageParts | None = None) -> HTMLResponse:
+def stage_response(request: Request, reader, doc: dict, focus: int, params_changed: bool = True,
+                   parts: StageParts | None = None) -> HTMLResponse:
     """What a step changes. With `parts` (one step): only the parts of the drawing it changed, as
     out-of-band swaps (HX-Reswap: none); else the whole network panel, the swap target. Both add
     narration, status and the message area, and the loss curve and data plot when they changed.
     HX-Trigger tells far panels (the inspector) to fetch themselves again."""
-    context = session_panels(reader, doc, focus, before, parts=parts)
+    context = session_panels(reader, doc, focus, parts=parts)
     context.update(params_changed=params_changed if parts is None else parts.plots)
     headers = {"HX-Trigger": STEP_DONE}
     if parts is not None:

@@ -53,10 +53,9 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
     return StageParts([], plots=False)
 
 
-def session_panels(reader, doc: dict, focus: int, before: dict | None = None, projector: bool = False,
-                   parts: StageParts | None = None) -> dict:
+def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts: StageParts | None = None) -> dict:
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
-    `reader` is the SessionReader the same service call answered with `doc` (and `before`)."""
+    `reader` is the SessionReader the same service call answered with `doc`."""
     session_id = doc["id"]
     plot = plane_plot(doc, reader.layer_outputs, reader.dataset, reader.held_out_rows)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers)
@@ -67,7 +66,7 @@ def session_panels(reader, doc: dict, focus: int, before: dict | None = None, pr
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "parts": parts,
-        "narration": narrate(doc, net.focus, _update_report(reader, doc)),
+        "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),
         "curve": loss_curve_view(doc.get("history") or []),
         "plot": plot,
@@ -76,13 +75,6 @@ def session_panels(reader, doc: dict, focus: int, before: dict | None = None, pr
         "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
-
-
-def _update_report(reader, doc: dict):
-    """After an update, what it did to a parameter, as the optimizer reports it."""
-    if (doc.get("last_step") or {}).get("phase") != "update":
-        return None
-    return reader.update_report
 
 
 def _field_named(error: dict) -> str:

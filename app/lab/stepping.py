@@ -31,14 +31,14 @@ def next_chunk(chunk: int, elapsed: float) -> int:
 def step_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
     focus = int_field(form, "focus", 0)
     try:
-        # one locked call: the state before (an update's narration shows the old parameters), after, and a reader
+        # one locked call: the state before (which parts changed), after, and a reader (an update's report)
         state = service.step(session_id, page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
     before, doc = state.before, state.doc
     # only the changed parts when the page shows the state the step started from (not another tab's)
     up_to_date = form.get("seen") == state_token(before)
-    return stage_response(request, state.reader, doc, focus, before, parts=stage_parts(before, doc) if up_to_date else None)
+    return stage_response(request, state.reader, doc, focus, parts=stage_parts(before, doc) if up_to_date else None)
 
 
 @router.post("/iteration", name="finish_iteration")
@@ -48,7 +48,7 @@ def finish_iteration(request: Request, session_id: str, service: SessionsDep, fo
         state = service.step(session_id, until="update", page=True)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stage_response(request, state.reader, state.doc, focus, state.before)
+    return stage_response(request, state.reader, state.doc, focus)
 
 
 @router.post("/back", name="back_session")

@@ -92,6 +92,7 @@ def _error(line: int, name: str, what: str) -> CsvError:
 
 def _check_cell(line: int, name: str, cell: str, text_column: bool) -> None:
     """Raises the message for a cell that does not fit its column (a number column, or labels)."""
+    cell = cell.strip()
     value = _number(cell)
     if cell == "":
         raise _error(line, name, _("the cell is empty: every cell needs a value"))
@@ -125,6 +126,21 @@ def _header(reader) -> tuple[list[str], int]:
     return names, line
 
 
+CHUNK_ROWS = 1024  # rows converted to an array at once: the finiteness check runs per chunk
+
+
+def _finite_chunk(chunk: list[list[float]], rows: list[list[str]], lines: list[int], numeric: list[int], names: list[str]) -> np.ndarray:
+    """The chunk's numbers as an array; the first non-finite one is refused with its line, its
+    column and the cell as written (rows: the chunk's cells, lines: the chunk's lines)."""
+    block = np.array(chunk, dtype=np.float64).reshape(len(chunk), len(numeric))  # (rows, numeric columns)
+    finite = np.isfinite(block)
+    if not finite.all():
+        r, c = np.argwhere(~finite)[0]
+        cell = rows[r][numeric[c]].strip()
+        raise _error(lines[r], names[numeric[c]], _("{cell} is not a finite number").format(cell=_quoted(cell)))
+    return block
+
+
 def read_table(body: bytes) -> Table:
     """Every column of a CSV file, each cell checked as it is read, the row limit too."""
     text = decode(body)
@@ -133,11 +149,13 @@ def read_table(body: bytes) -> Table:
     try:
         names, header_line = _header(reader)
         width = len(names)
-        values = np.full((min(MAX_ROWS, 1024), width), np.nan)  # grows by doubling up to MAX_ROWS
         labels: dict[int, list[str]] = {}
         numeric: list[int] = []
         lines: list[int] = []
         first_rows: list[list[str]] = []
+        blocks: list[np.ndarray] = []
+        chunk: list[list[float]] = []
+        chunk_rows: list[list[str]] = []  # the chunk's cells as written, for a message
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue  # an empty line
@@ -149,32 +167,36 @@ def read_table(body: bytes) -> Table:
                     _("line {line}: the header names {m} columns, but this row has {n}: every row needs one value per column").format(line=line, n=len(row), m=width),
                     line,
                 )
-            cells = [cell.strip() for cell in row]
             if not lines:  # the first row decides each column's kind: numbers, or text labels
-                labels = {c: [] for c, cell in enumerate(cells) if cell != "" and _number(cell) is None}
+                labels = {c: [] for c, cell in enumerate(row) if cell.strip() != "" and _number(cell) is None}
                 numeric = [c for c in range(width) if c not in labels]
-            r = len(lines)
-            if r == values.shape[0]:
-                values = np.concatenate([values, np.full((min(r, MAX_ROWS - r), width), np.nan)])
             try:
-                values[r, numeric] = [cells[c] for c in numeric]
-                finite = np.isfinite(values[r, numeric]).all()
+                values = list(map(float, row)) if not labels else [float(row[c]) for c in numeric]
             except ValueError:
-                finite = False
-            if not finite:
                 for c in numeric:
-                    _check_cell(line, names[c], cells[c], text_column=False)
+                    _check_cell(line, names[c], row[c], text_column=False)
+                raise
             for c, column in labels.items():
-                _check_cell(line, names[c], cells[c], text_column=True)
-                column.append(cells[c])
+                cell = row[c].strip()
+                _check_cell(line, names[c], cell, text_column=True)
+                column.append(cell)
+            chunk.append(values)
+            chunk_rows.append(row)
             lines.append(line)
             if len(first_rows) < PREVIEW_ROWS:
-                first_rows.append(cells)
+                first_rows.append([cell.strip() for cell in row])
+            if len(chunk) == CHUNK_ROWS:
+                blocks.append(_finite_chunk(chunk, chunk_rows, lines[-len(chunk):], numeric, names))
+                chunk, chunk_rows = [], []
+        if chunk:
+            blocks.append(_finite_chunk(chunk, chunk_rows, lines[-len(chunk):], numeric, names))
     except csv.Error as error:
         raise CsvError(_("line {line}: the file is not valid CSV ({reason})").format(line=reader.line_num, reason=str(error)), reader.line_num) from None
     if not lines:
         raise CsvError(_("line {line}: the file has a header but no rows of values").format(line=header_line + 1), header_line + 1)
-    return Table(names, values[: len(lines)], labels, lines, first_rows, delimiter)
+    values = np.full((len(lines), width), np.nan)  # text columns stay NaN
+    values[:, numeric] = np.concatenate(blocks)
+    return Table(names, values, labels, lines, first_rows, delimiter)
 
 
 def _label_column(table: Table, column: int) -> tuple[np.ndarray, list[str]]:

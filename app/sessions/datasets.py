@@ -199,3 +199,12 @@ class DatasetStore:
             while total > CACHE_BYTES and len(self._cache) > 1:
                 _id, oldest = self._cache.popitem(last=False)
                 total -= oldest.inputs.nbytes + oldest.targets.nbytes
+
+
+def datasets_for(store) -> DatasetStore:
+    """The datasets table in the session store's database (SQLite: the same file). A PostgreSQL
+    session store needs the same table there: SQL above, with %s for ? and BYTEA for BLOB."""
+    path = getattr(store, "path", None)
+    if path is None:
+        raise NotImplementedError("datasets are stored beside SQLite sessions only, so far: port SQL to this store")
+    return DatasetStore(path)

@@ -122,6 +122,8 @@ class RangeLocks:
         except OSError as error:
             if error.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
+        if timeout <= 0:
+            raise TimeoutError(offset)
         return self._wait(offset, timeout)
 
     def _wait(self, offset: int, timeout: float) -> int:

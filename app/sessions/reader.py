@@ -83,12 +83,7 @@ class SessionReader:
         after_update = runtime.stepper.next_step is None
         self._gradients_checkpoint = runtime.checkpoint(runtime.current["checkpoint"]) if after_update else None
         self._parameter_count = runtime.parameter_count
-        self._explain_update = runtime.update_explainer()  # None unless the last step was an update
-
-    def update_report(self, layer: int, to: int, from_: int | None):
-        """What the last step, if an update, did to one parameter (Runtime.update_explainer)."""
-        checked_edits(self.sizes, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
-        return None if self._explain_update is None else self._explain_update(layer, to, from_)
+        self._explain_update = runtime.update_explainer()  # None unless the last step was the update
 
     def dataset(self) -> tuple[np.ndarray, np.ndarray]:
         """Every row of the session's data (inputs, targets), not only the batch."""
@@ -119,6 +114,12 @@ class SessionReader:
             return self.network
         parameters, _state = ckpt.decode(self._gradients_checkpoint, self._parameter_count)
         return Network(self.sizes, self._activations, parameters)
+
+    def update_report(self, layer: int, to: int, from_: int | None):
+        """What the last step, if an update, did to one parameter, as its optimizer reports it
+        (Optimizer.explain: old value, gradient, velocity or moments, new value); else None."""
+        checked_edits(self.sizes, [{"layer": layer, "to": to, "from": from_, "value": 0.0}])
+        return None if self._explain_update is None else self._explain_update(layer, to, from_)
 
     def numeric_partial(self, layer: int, to: int, from_: int | None, eps: float = 1e-5) -> dict:
         """The central difference of the batch loss for one parameter, where the session's

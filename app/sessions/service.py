@@ -39,10 +39,13 @@ from app.sessions.reader import SessionReader, checked_edits, finite_or_refused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
 from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSession
 from app.sessions.working_set import DEFAULT_CACHE_MB, WorkingSet
-from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, make_dataset
+from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, datasets_for, make_dataset
 from app.sessions.session_data import SessionData, SessionDataCache, build as build_session_data
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
+# a session answered on the event loop itself (inline=True) is at most this large: its step and
+# its answer take well under a millisecond, cheaper than the hop to a worker thread
+INLINE_PARAMETERS = 10_000
 # one request's work at most, in multiply-adds of the forward and backward passes: about half
 # a minute on a small server, so no request holds a session and a server thread for minutes
 WORK_BUDGET_FLOPS = 6e11
@@ -65,6 +68,11 @@ def _matches(if_match, version: int) -> bool:
     return version in if_match if isinstance(if_match, (set, frozenset, list, tuple)) else version == if_match
 
 
+class WouldWait(Exception):
+    """inline=True: the session is held by another request, or not live and small: call again
+    without inline (from a worker thread)."""
+
+
 @dataclass(slots=True)
 class PageState:
     """What one page request needs, from one hold of the session."""
@@ -79,7 +87,7 @@ class SessionService:
     def __init__(self, store: SessionStore, session_days: float = 0.0, cache_mb: float = DEFAULT_CACHE_MB,
                  lock_timeout: float = LOCK_TIMEOUT, datasets: DatasetStore | None = None):
         self.store = store
-        self.datasets = datasets if datasets is not None else DatasetStore(store.path)
+        self.datasets = datasets if datasets is not None else datasets_for(store)
         self._session_data = SessionDataCache()
         self.idle_seconds = session_days * 86400
         self.lock_timeout = lock_timeout
@@ -102,18 +110,25 @@ class SessionService:
         return StepRefused(_("The session is busy with another long request (training?). Try again in a moment."))
 
     @contextmanager
-    def _held(self, session_id: str):
-        """The session, held: first in this process's queue for it, then against other processes."""
+    def _held(self, session_id: str, inline: bool = False):
+        """The session, held: first in this process's queue for it, then against other processes.
+        inline: at once or WouldWait (the caller is the event loop, which must never block)."""
         if not isinstance(session_id, str):
             raise SessionNotFound(session_id)
-        deadline = time.monotonic() + self.lock_timeout
-        if not self.queues.acquire(session_id, self.lock_timeout):
-            raise self._busy()
+        if inline:
+            if not self.queues.try_acquire(session_id):
+                raise WouldWait()
+        else:
+            deadline = time.monotonic() + self.lock_timeout
+            if not self.queues.acquire(session_id, self.lock_timeout):
+                raise self._busy()
         try:
             try:
-                locked = self.store.locked(session_id, max(0.0, deadline - time.monotonic()))
+                locked = self.store.locked(session_id, 0.0 if inline else max(0.0, deadline - time.monotonic()))
                 held = locked.__enter__()
             except LockTimeout:
+                if inline:
+                    raise WouldWait() from None
                 raise self._busy() from None
             try:
                 yield held
@@ -155,35 +170,40 @@ class SessionService:
                 "here): reset the session, or export it and create it again."
             )) from None
 
-    def _runtime(self, session_id: str, version: int | None) -> Runtime:
+    def _runtime(self, session_id: str, version: int | None, inline: bool = False) -> Runtime:
         """The runtime at the stored `version`: the working set's, or loaded (and kept)."""
         if version is None:
             raise SessionNotFound(session_id)
         runtime = self.working_set.get(session_id, version)
+        if inline and (runtime is None or runtime.parameter_count > INLINE_PARAMETERS):
+            raise WouldWait()
         if runtime is None:
             runtime = self._load(session_id)
             self.working_set.put(session_id, runtime)
         return runtime
 
     @contextmanager
-    def _reading(self, session_id: str):
+    def _reading(self, session_id: str, inline: bool = False):
         """A runtime to read: the working set's when no request of this process holds the
         session (it stays unchanged while held here), else a private snapshot from the store."""
         if not isinstance(session_id, str):
             raise SessionNotFound(session_id)
         if not self.queues.try_acquire(session_id):
+            if inline:
+                raise WouldWait()
             yield self._load(session_id)
             return
         try:
-            yield self._runtime(session_id, self.store.version(session_id))
+            yield self._runtime(session_id, self.store.version(session_id), inline)
         finally:
             self.queues.release(session_id)
 
     def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None,
-                if_match=None, page: bool = False):
-        """Runs `change` on the session's runtime while holding it; saves only if it succeeded."""
-        with self._held(session_id) as held:
-            runtime = self._runtime(session_id, held.version)
+                if_match=None, page: bool = False, inline: bool = False):
+        """Runs `change` on the session's runtime while holding it; saves only if it succeeded.
+        inline: only at once, on a small live session, else WouldWait (see INLINE_PARAMETERS)."""
+        with self._held(session_id, inline) as held:
+            runtime = self._runtime(session_id, held.version, inline)
             if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
             before = session_document(runtime, COMPACT) if page else None
@@ -298,8 +318,8 @@ class SessionService:
         with self._reading(session_id) as runtime:
             return runtime.data
 
-    def get(self, session_id: str, view: str = "full", history: int | None = None) -> dict:
-        with self._reading(session_id) as runtime:
+    def get(self, session_id: str, view: str = "full", history: int | None = None, inline: bool = False) -> dict:
+        with self._reading(session_id, inline) as runtime:
             return session_document(runtime, view, history)
 
     def show(self, session_id: str, view: str = "full", history: int | None = None) -> PageState:
@@ -428,7 +448,7 @@ class SessionService:
         return self.show(session_id, COMPACT).reader.numeric_partial(layer, to, from_, eps)
 
     def update_report(self, session_id: str, layer: int, to: int, from_: int | None) -> list | None:
-        """What the last step, if an update, did to one parameter (Runtime.update_explainer)."""
+        """What the last step, if an update, did to one parameter (see SessionReader)."""
         return self.show(session_id, COMPACT).reader.update_report(layer, to, from_)
 
     def export(self, session_id: str) -> dict:

@@ -105,3 +105,50 @@ def test_a_killed_server_loses_nothing_it_answered(tmp_path):
             assert back.status_code == 200 and back.json()["last_step"] == {"phase": "forward", "layer": 2}
     finally:
         stop(process)
+
+
+def test_kill_9_during_a_stream_of_steps_keeps_every_answered_step(tmp_path):
+    """Steps stream from two clients while the server is killed: after a restart the session is
+    at the last answered version (or the one after, answered by a commit the kill cut off), and
+    each answered state is still there, step by step back through the undo history."""
+    import threading
+
+    db = tmp_path / "sessions.sqlite3"
+    process, base = start_uvicorn(db, "--workers", "2")
+    answered: dict[int, dict] = {}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        sid = client.post("/api/v1/sessions", json={"preset": "xor"}).json()["id"]
+
+    def stream():
+        with httpx.Client(base_url=base, timeout=30) as c:
+            while True:
+                try:
+                    response = c.post(f"/api/v1/sessions/{sid}/step", params={"view": "compact"})
+                except httpx.HTTPError:
+                    return
+                if response.status_code == 200:
+                    answered[response.json()["version"]] = response.json()
+
+    clients = [threading.Thread(target=stream) for _ in range(2)]
+    for t in clients:
+        t.start()
+    deadline = time.monotonic() + 30
+    while len(answered) < 40 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop(process, signal.SIGKILL)
+    for t in clients:
+        t.join(30)
+    last = max(answered)
+    assert last >= 40
+    process, base = start_uvicorn(db)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            now = client.get(f"/api/v1/sessions/{sid}", params={"view": "compact"}).json()
+            assert now["version"] in (last, last + 1)
+            if now["version"] == last + 1:  # committed, its answer cut off by the kill
+                now = client.post(f"/api/v1/sessions/{sid}/back", params={"view": "compact"}).json()
+            for version in range(last, last - 30, -1):  # back through the answered states
+                assert {**now, "version": None} == {**answered[version], "version": None}
+                now = client.post(f"/api/v1/sessions/{sid}/back", params={"view": "compact"}).json()
+    finally:
+        stop(process)

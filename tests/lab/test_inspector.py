@@ -41,7 +41,8 @@ def test_edge_numeric_estimate_is_a_real_central_difference(client):
     session = client.post("/api/v1/sessions", json={"preset": "worked-example"}).json()
     doc = client.post(f"/api/v1/sessions/{session['id']}/step", json={"count": 4}).json()
     service = client.app.state.sessions
-    view = inspector_view(service, service.get(session["id"]), {"kind": "edge", "layer": "2", "to": "0", "from": "0"}, 0)
+    state = service.show(session["id"])
+    view = inspector_view(state.reader, state.doc, {"kind": "edge", "layer": "2", "to": "0", "from": "0"}, 0)
     eps = 1e-5
     plus, minus = mazur_loss_with_w5(eps), mazur_loss_with_w5(-eps)
     numeric = float(view.numeric_value)

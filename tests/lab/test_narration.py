@@ -161,7 +161,8 @@ def test_momentum_and_adam_updates_show_their_state_from_the_session(client):
         lines = service.update_report(sid, 2, 0, 0)
         assert lines[-1].result == after["layers"][2]["W"][0][0]  # to the bit
         assert lines[-1].values["w"] == before["layers"][2]["W"][0][0]
-        narration = narrate(service.get(sid), update_report=lambda l, j, i: service.update_report(sid, l, j, i))
+        state = service.show(sid)  # the document and a reader from one hold of the session, as the pages do
+        narration = narrate(state.doc, update_report=state.reader.update_report)
         text = "".join(map(str, narration.formulas))
         if optimizer["name"] == "sgd":
             velocity = 0.9 * g1 + g2

@@ -1,0 +1,196 @@
+"""HTTP benchmark of the store (issue 8): wrk against uvicorn on loopback, 1 worker and 2.
+
+For each worker count it starts a trivial `async def` endpoint (bench/trivial_app.py, 1 KB of
+pre-encoded JSON: the framework's own floor) and the app, creates 64 sessions of 2-4-2-1 tanh
+(batches of 10 of 500 xor points), and drives with wrk at 16 and 64 connections:
+
+- JSON step: POST /api/v1/sessions/{id}/step?view=compact
+- page step: POST /s/{id}/step as the Step button sends it (HX-Request, the state token the
+             page shows, so the answer carries the parts of the drawing the step changed)
+- GET:       GET /api/v1/sessions/{id}?view=compact
+
+each request on the next of the 64 sessions. Prints req/s, the ratio to the trivial endpoint
+in the same run, p50/p99 latency and errors (socket errors, timeouts, non-2xx).
+
+    .venv/bin/python bench/bench_http.py [--seconds 8] [--workers 1,2] [--port 8150]
+
+wrk is Debian's package (apt-get install wrk).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS = 64
+CONFIG = {
+    "layers": [2, 4, 2, 1], "activations": "tanh", "loss": "mse", "batch_size": 10,
+    "optimizer": {"name": "sgd", "learning_rate": 0.05}, "data": {"dataset": "xor", "samples": 500, "noise": 0.1},
+}
+CONNECTIONS = (16, 64)
+
+# wrk: each request takes the next path; done() prints one JSON line the bench parses
+DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests": %d, "seconds": %f, "p50": %f, "p99": %f, ' ..
+    '"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(99) / 1e3,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+ROTATING = """
+local paths = {%(paths)s}
+local method, body = "%(method)s", %(body)s
+local headers = {["Content-Type"] = "application/json"}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(method, paths[(counter %% #paths) + 1], headers, body)
+end
+"""
+# the Step button: htmx sends the state token the page shows (#seen), and the answer carries the
+# next one, so an up-to-date page gets only the parts of the drawing a step changed
+STEP_BUTTON = """
+local ids = {%(ids)s}
+local tokens = {}
+local counter = 0
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["HX-Request"] = "true"}
+request = function()
+  counter = counter + 1
+  local id = ids[(counter %% #ids) + 1]
+  return wrk.format("POST", "/s/" .. id .. "/step", headers, "focus=0&seen=" .. (tokens[id] or ""))
+end
+response = function(status, response_headers, body)
+  local id = string.match(body, "/s/([%%w_%%-]+)/")
+  local token = string.match(body, 'id="seen" name="seen" value="([^"]+)"')
+  if id and token then tokens[id] = token end
+end
+"""
+
+
+def start(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", module, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    stop(process)
+    raise RuntimeError(f"{module} did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def rotating(paths: list[str], method: str = "GET", body: str | None = None) -> str:
+    return ROTATING % {"paths": ", ".join(json.dumps(p) for p in paths), "method": method,
+                       "body": json.dumps(body) if body is not None else "nil"}
+
+
+def step_button(ids: list[str]) -> str:
+    return STEP_BUTTON % {"ids": ", ".join(json.dumps(i) for i in ids)}
+
+
+def wrk(base: str, lua: str, connections: int, seconds: float) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua + DONE)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name, base],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+    result["rps"] = result["requests"] / result["seconds"]
+    result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return result
+
+
+def settle(base: str) -> None:
+    """Requests wrk left behind are still being answered when it stops: wait them out."""
+    time.sleep(1)
+    httpx.get(base + "/api/v1/presets", timeout=60)
+
+
+def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[str]) -> list[tuple]:
+    rows = []
+    trivial = start("bench.trivial_app:app", port, workers, {})
+    try:
+        floor = {c: wrk(f"http://127.0.0.1:{port}", rotating(["/"]), c, seconds) for c in CONNECTIONS}
+    finally:
+        stop(trivial)
+    for c in CONNECTIONS:
+        rows.append((workers, "trivial async endpoint", c, floor[c], floor[c]))
+    app = start("app.main:app", port + 1, workers, {"BPLAB_DB": str(db_dir / f"bench-{workers}.sqlite3")})
+    try:
+        base = f"http://127.0.0.1:{port + 1}"
+        with httpx.Client(base_url=base, timeout=30) as client:
+            ids = [client.post("/api/v1/sessions", json=CONFIG).json()["id"] for _ in range(SESSIONS)]
+        cases = [
+            ("JSON step", rotating([f"/api/v1/sessions/{i}/step?view=compact" for i in ids], "POST", "")),
+            ("page step", step_button(ids)),
+            ("GET (compact)", rotating([f"/api/v1/sessions/{i}?view=compact" for i in ids])),
+        ]
+        for name, lua in cases:
+            if only and not any(name.startswith(o) for o in only):
+                continue
+            wrk(base, lua, 16, 1)  # warm: every session in the working set
+            settle(base)
+            for c in CONNECTIONS:
+                rows.append((workers, name, c, wrk(base, lua, c, seconds), floor[c]))
+                settle(base)
+    finally:
+        stop(app)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--port", type=int, default=8150)
+    parser.add_argument("--only", default="", help="comma-separated request names to run (default: all)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bplab-bench-http-") as tmp:
+        for workers in (int(w) for w in args.workers.split(",")):
+            rows += measure(workers, args.port, args.seconds, Path(tmp), [n for n in args.only.split(",") if n])
+    print(f"wrk -t2, {args.seconds:g} s per figure, {SESSIONS} sessions of 2-4-2-1 tanh; ratio = req/s / trivial endpoint's at the same connections\n")
+    print("| workers | request | connections | req/s | x trivial | p50 | p99 | p99/p50 | errors |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for workers, name, c, result, floor in rows:
+        print(f"| {workers} | {name} | {c} | {result['rps']:,.0f} | {result['rps'] / floor['rps']:.3f} | "
+              f"{result['p50']:.1f} ms | {result['p99']:.1f} ms | {result['p99'] / max(result['p50'], 1e-9):.1f} | "
+              f"{result['errors']} |")
+
+
+if __name__ == "__main__":
+    main()
