@@ -455,11 +455,13 @@ class SessionService:
         with self._reading(session_id) as runtime:
             return export_config(runtime)
 
-    def next_update(self, session_id: str) -> NextUpdate:
+    def next_update(self, session_id: str, wanted: Callable[[tuple[int, ...]], bool] | None = None) -> NextUpdate | None:
         """What the session's next update starts from, for the PyTorch export: stepped on a
         private copy from the store (never the working set's, never saved), and refused (409)
-        exactly when that step would be."""
+        exactly when that step would be. None, without stepping, when wanted(layer sizes) is false."""
         runtime = self._load(session_id)
+        if wanted is not None and not wanted(runtime.sizes):
+            return None
         try:
             with np.errstate(all="ignore"):
                 return next_update(runtime)

@@ -148,7 +148,7 @@ def test_unknown_too_large_and_bad_queries_fall_back_to_the_worked_example(clien
     assert page.status_code == 200 and "There is no session no-such-session" in page.text
     big = create(client, {"preset": "circle"})["id"]
     assert value_count((2, 8, 8, 1)) > MAX_VALUES
-    assert "this page draws up to" in client.get("/learn/pytorch", params={"session": big}).text
+    assert "more than this page draws" in client.get("/learn/pytorch", params={"session": big}).text
     bad = client.get("/learn/pytorch", params={"session": "<script>", "focus": "-1"})
     assert bad.status_code == 422 and "<script>" not in bad.text.split("lesson-errors", 1)[1].split("</div>", 1)[0].replace("&lt;script&gt;", "")
     assert 'data-id="w2_0_0"' in bad.text

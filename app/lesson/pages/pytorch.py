@@ -214,21 +214,16 @@ def source_for(values: dict, service) -> Source:
         return worked_example_source()
     from app.sessions.errors import SessionNotFound, StepRefused
 
-    try:
-        sizes = service.get(session_id, view="compact", history=0)["config"]["layers"]
-        if value_count(sizes) > MAX_VALUES:  # said before the iteration is run for nothing
-            return worked_example_source(_too_large(session_id, sizes))
-        update = service.next_update(session_id)
+    try:  # one load of the session; a network too large to draw is not stepped at all
+        update = service.next_update(session_id, wanted=lambda sizes: value_count(sizes) <= MAX_VALUES)
     except SessionNotFound:
         return worked_example_source(_("There is no session {id} (any more): here is the worked example instead.").format(id=session_id))
     except StepRefused as error:
         return worked_example_source(_("Session {id} cannot run its next iteration ({reason}): here is the worked example instead.").format(
             id=session_id, reason=error.message))
+    if update is None:
+        return worked_example_source(_(
+            "Session {id}'s graph has more than {most} values for one sample, more than this page draws: "
+            "here is the worked example instead (the same operations, fewer of them)."
+        ).format(id=session_id, most=MAX_VALUES))
     return session_source(update)
-
-
-def _too_large(session_id: str, sizes) -> str:
-    return _(
-        "Session {id}'s graph would have {count} values for one sample; this page draws up to {most}: "
-        "here is the worked example instead (the same operations, fewer of them)."
-    ).format(id=session_id, count=value_count(sizes), most=MAX_VALUES)
