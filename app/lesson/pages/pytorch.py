@@ -18,6 +18,7 @@ from app.engine.network import split_flat
 from app.i18n import _, lazy
 from app.lesson.maths.autograd_graph import OP_SYMBOLS, Graph, build_graph, engine_trace, layout_columns
 from app.lesson.params import FieldError, NumberField
+from app.sessions.errors import SessionNotFound, StepRefused
 from app.sessions.presets import get_preset
 from app.ui.numbers import attr, plain
 
@@ -212,8 +213,6 @@ def source_for(values: dict, service) -> Source:
     session_id = values["session"]
     if not session_id:
         return worked_example_source()
-    from app.sessions.errors import SessionNotFound, StepRefused
-
     try:  # one load of the session; a network too large to draw is not stepped at all
         update = service.next_update(session_id, wanted=lambda sizes: value_count(sizes) <= MAX_VALUES)
     except SessionNotFound:
