@@ -29,9 +29,13 @@ def linear_line(l: int, n_in: int, n_out: int) -> str:
     return f"{layer_name(l)} = torch.nn.Linear({n_in}, {n_out})"
 
 
+def activation_call(activation: str, z: str) -> str:
+    return _ACTIVATION_CALLS[activation].format(z=z)
+
+
 def forward_lines(l: int, activation: str) -> list[str]:
     """z{l} = layer{l}(a{l-1}); a{l} = f(z{l})."""
-    return [f"z{l} = {layer_name(l)}(a{l - 1})", f"a{l} = {_ACTIVATION_CALLS[activation].format(z=f'z{l}')}"]
+    return [f"z{l} = {layer_name(l)}(a{l - 1})", f"a{l} = {activation_call(activation, f'z{l}')}"]
 
 
 def fuses_softmax(loss: str) -> bool:
@@ -39,12 +43,17 @@ def fuses_softmax(loss: str) -> bool:
     return loss == "cross_entropy"
 
 
-def loss_line(loss: str, L: int) -> str:
+def loss_call(loss: str, output: str, logits: str, target: str) -> str:
+    """The loss of outputs `output` (whose pre-activations are `logits`) against `target`."""
     if loss == "mse":
-        return f"loss = F.mse_loss(a{L}, y)"
+        return f"F.mse_loss({output}, {target})"
     if loss == "bce":
-        return f"loss = F.binary_cross_entropy(a{L}, y)"
-    return f"loss = F.cross_entropy(z{L}, y)"  # probability (or one-hot) targets
+        return f"F.binary_cross_entropy({output}, {target})"
+    return f"F.cross_entropy({logits}, {target})"  # probability (or one-hot) targets
+
+
+def loss_line(loss: str, L: int) -> str:
+    return f"loss = {loss_call(loss, f'a{L}', f'z{L}', 'y')}"
 
 
 def _number(value: float) -> str:

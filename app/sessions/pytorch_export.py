@@ -245,11 +245,27 @@ def _iteration_part(update: NextUpdate) -> str:
     retained = ", ".join(f"z{l}, a{l}" for l in range(1, update.L + 1))
     lines.append(f"for t in ({retained}):")
     lines.append("    t.retain_grad()  # " + _("z.grad is delta, a.grad is dL/da"))
+    if update.held_out:
+        lines += _held_out_lines(update)
     lines.append("optimizer.zero_grad()")
     lines.append("loss.backward()  # " + _("fills p.grad of every parameter"))
     lines.append("gradients = [p.grad.clone() for p in parameters]")
     lines.append("optimizer.step()")
     return "\n".join(lines)
+
+
+def _held_out_lines(update: NextUpdate) -> list[str]:
+    """The held-out rows' loss at the parameters this iteration starts from (history's test_loss)."""
+    lines = [
+        "with torch.no_grad():  # " + _("the held-out rows' loss at the parameters this iteration starts from: history's test_loss"),
+        "    h = inputs[HELD_OUT]",
+    ]
+    for l in range(1, update.L + 1):
+        lines.append(f"    logits = {code.layer_name(l)}(h)")
+        lines.append(f"    h = {code.activation_call(update.activations[l - 1], 'logits')}")
+    lines.append(f"    held_out_loss = {code.loss_call(update.loss, 'h', 'logits', 'targets[HELD_OUT]')}")
+    lines.append('print("held-out loss:", held_out_loss.item())')
+    return lines
 
 
 def _result_part(update: NextUpdate) -> str:

@@ -23,13 +23,17 @@ def export(client, sid: str, export_format: str):
     return response
 
 
-def run_source(source: str) -> dict:
-    """Runs a program in this process (torch is imported once for every test) and answers the
-    JSON object of its last line of output."""
+def run_output(source: str) -> list[str]:
+    """Runs a program in this process (torch is imported once for every test): its output lines."""
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         exec(compile(source, "<export>", "exec"), {"__name__": "__main__"})
-    return json.loads(output.getvalue().strip().splitlines()[-1])
+    return output.getvalue().strip().splitlines()
+
+
+def run_source(source: str) -> dict:
+    """The JSON object of a program's last line of output."""
+    return json.loads(run_output(source)[-1])
 
 
 def notebook_source(notebook: dict) -> str:
@@ -67,9 +71,13 @@ def check_export(client, sid: str) -> dict:
     need_torch()
     script = export(client, sid, "pytorch").text
     notebook = export(client, sid, "ipynb").json()
-    from_script = run_source(script)
+    script_output = run_output(script)
     from_notebook = run_source(notebook_source(notebook))
     expected = expected_after_update(client, sid)
-    assert_same(from_script, expected)
+    assert_same(json.loads(script_output[-1]), expected)
     assert_same(from_notebook, expected)
+    held_out = [line for line in script_output if line.startswith("held-out loss: ")]
+    if held_out:  # held-out rows: their loss is history's test_loss for this iteration
+        test_loss = client.get(f"{API}/sessions/{sid}").json()["history"][-1]["test_loss"]
+        np.testing.assert_allclose(float(held_out[0].split(": ")[1]), test_loss, rtol=TOLERANCE, atol=TOLERANCE)
     return expected

@@ -4,6 +4,8 @@ state, weight decay, mid-iteration, mini-batches, every activation and loss, and
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import re
 import subprocess
 import sys
@@ -184,7 +186,16 @@ def test_held_out_rows(client):
     script = export(client, sid, "pytorch").text
     held_out = ast.literal_eval(script.split("HELD_OUT = ", 1)[1].split("\n", 1)[0])
     assert len(held_out) == 20
-    check_export(client, sid)
+    need_torch()
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(script, "<export>", "exec"), {"__name__": "__main__"})
+    printed = output.getvalue().strip().splitlines()[-2]
+    assert printed.startswith("held-out loss: ")
+    expected = check_export(client, sid)
+    history = client.get(f"{API}/sessions/{sid}").json()["history"][-1]
+    assert float(printed.split(": ")[1]) == pytest.approx(history["test_loss"], rel=1e-10, abs=1e-12)
+    assert history["loss"] == expected["loss"]
 
 
 def test_held_out_rows_with_the_full_batch_and_features(client):
@@ -340,4 +351,12 @@ def test_momentum_turned_on_after_plain_sgd(client):
     assert client.patch(f"{API}/sessions/{sid}", json={"optimizer": {"momentum": 0.5}}).status_code == 200
     check_export(client, sid)
     assert "MOMENTUM_BUFFERS" in export(client, sid, "pytorch").text  # the first momentum step made them
+    check_export(client, sid)
+
+
+def test_held_out_rows_with_cross_entropy(client):
+    sid = create(client, {"layers": [2, 5, 3], "activations": ["relu", "softmax"], "loss": "cross_entropy", "batch_size": 16,
+                          "optimizer": ADAM, "data": {"dataset": "spiral", "samples": 90, "noise": 0.1, "test_fraction": 0.3}})["id"]
+    train(client, sid, 4)
+    assert "held_out_loss = F.cross_entropy(logits, targets[HELD_OUT])" in export(client, sid, "pytorch").text
     check_export(client, sid)
