@@ -122,6 +122,7 @@ class DataTable:
     test_count: int
     features: list[str] | None
     dataset_id: str | None
+    cut: bool = False  # more rows than TABLE_ROWS: only the first are listed
 
 
 def data_table(data, dataset: Dataset | None, config: dict) -> DataTable:
@@ -137,7 +138,7 @@ def data_table(data, dataset: Dataset | None, config: dict) -> DataTable:
         rows.append((r, [fmt(float(v), 6) for v in raw[r]], shown_targets, bool(held[r])))
     data_config = config.get("data") or {}
     return DataTable(input_names, target_names, rows, raw.shape[0], int(held.sum()), data_config.get("features"),
-                     data_config.get("dataset_id"))
+                     data_config.get("dataset_id"), raw.shape[0] > TABLE_ROWS)
 
 
 @router.get("/s/{session_id}/data", name="show_session_data")

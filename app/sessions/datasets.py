@@ -201,10 +201,55 @@ class DatasetStore:
                 total -= oldest.inputs.nbytes + oldest.targets.nbytes
 
 
+class PostgresDatasetStore(DatasetStore):
+    """The same table in PostgreSQL (psycopg 3), beside a PostgreSQL session store: SQL above
+    with %s for ? and BYTEA for BLOB. There are no sessions from before datasets to migrate."""
+
+    PORTED = {name: text.replace("?", "%s").replace("BLOB", "BYTEA").replace("REAL", "DOUBLE PRECISION") for name, text in SQL.items()}
+
+    def __init__(self, url: str):
+        super().__init__(Path("."))
+        self.url = url
+
+    def _connection(self):
+        import psycopg  # only a PostgreSQL deployment needs it
+
+        db = getattr(self._local, "db", None)
+        if db is None or db.closed:
+            db = psycopg.connect(self.url, autocommit=True)
+            self._local.db = _Ported(db, self.PORTED)
+            db = self._local.db
+        if not self._created:
+            db.execute(SQL["create"])
+            self._created = True
+        return db
+
+    def migrate(self, db) -> int:
+        return 0
+
+
+class _Ported:
+    """A psycopg connection that runs the SQL dict's statements in their PostgreSQL spelling."""
+
+    def __init__(self, db, ported: dict[str, str]):
+        self._db = db
+        self._by_text = {SQL[name]: text for name, text in ported.items()}
+
+    @property
+    def closed(self) -> bool:
+        return self._db.closed
+
+    def execute(self, sql: str, params=()):
+        return self._db.execute(self._by_text.get(sql, sql), params)
+
+
 def datasets_for(store) -> DatasetStore:
-    """The datasets table in the session store's database (SQLite: the same file). A PostgreSQL
-    session store needs the same table there: SQL above, with %s for ? and BYTEA for BLOB."""
+    """The datasets table in the session store's database: the same SQLite file, or the same
+    PostgreSQL database (a store with a `url`, or a `dsn`)."""
     path = getattr(store, "path", None)
-    if path is None:
-        raise NotImplementedError("datasets are stored beside SQLite sessions only, so far: port SQL to this store")
-    return DatasetStore(path)
+    if path is not None:
+        return DatasetStore(path)
+    url = getattr(store, "url", None) or getattr(store, "dsn", None)
+    if url is None:
+        raise TypeError(f"{type(store).__name__} names neither a SQLite path nor a PostgreSQL url for the datasets table")
+    return PostgresDatasetStore(url)

@@ -6,6 +6,7 @@ cheaper than turning them into lists first.
 from __future__ import annotations
 
 from app.engine.network import Network, split_flat
+from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.sessions import checkpoints as ckpt
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, Runtime
 
@@ -14,9 +15,14 @@ COMPACT = "compact"
 
 def config_as_applied(runtime: Runtime) -> dict:
     """The config as applied, with the values the store keeps out of its JSON put back."""
-    config = {**runtime.config, "optimizer": runtime.current["optimizer"]}
+    optimizer = runtime.current["optimizer"]
+    # a session stored before weight decay, test_fraction and features shows their defaults too
+    optimizer = {"name": optimizer["name"], **OPTIMIZER_DEFAULTS.get(optimizer["name"], {}), **optimizer}
+    config = {**runtime.config, "optimizer": optimizer}
     if config["data"] == EXPLICIT_DATA:  # never echoed as rows (API.md v1.1): the service names its dataset
         config["data"] = {"inputs": runtime.data.raw_inputs, "targets": runtime.data.targets}
+    if isinstance(config["data"], dict) and "test_fraction" not in config["data"]:
+        config["data"] = {**config["data"], "test_fraction": 0.0, "features": None}
     if FROM_CHECKPOINT in (config["weights"], config["biases"]):
         flat, _state = ckpt.decode(runtime.checkpoint(INITIAL_CHECKPOINT), runtime.parameter_count)
         initial = Network(runtime.sizes, runtime.activations, flat)
