@@ -185,3 +185,12 @@ def test_the_inputs_grads_agree_with_central_differences():
         bump[0, i] = eps
         numeric = (loss.value(network.predict(x + bump), y) - loss.value(network.predict(x - bump), y)) / (2 * eps)
         assert graph.nodes[f"a0_{i}"].grad == pytest.approx(numeric, rel=1e-7, abs=1e-10)
+
+
+def test_features_name_the_input_nodes(client):
+    sid = create(client, {"layers": [3, 2, 1], "activations": ["tanh", "sigmoid"], "loss": "bce",
+                          "data": {"dataset": "circle", "samples": 20, "features": ["x1^2", "x2^2", "x1*x2"]}})["id"]
+    page = client.get("/learn/pytorch", params={"session": sid}).text
+    assert '<text class="ag-label"' in page and ">x1^2</text>" in page and ">w[1][0,2]·x1*x2</text>" in page
+    numbers = graph_numbers(client, session=sid, step=10**4)
+    assert_graph_is_the_session(numbers, to_backward_1(client, sid), 0)

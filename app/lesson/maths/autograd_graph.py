@@ -60,9 +60,9 @@ def _op(graph: Graph, id_: str, op: str, layer: int, inputs: list[str], output: 
     graph.edges.append((id_, output))
 
 
-def build_graph(W: list, b: list, activations: list[str], loss: str, trace, row: int) -> Graph:
+def build_graph(W: list, b: list, activations: list[str], loss: str, trace, row: int, input_names: list[str] | None = None) -> Graph:
     """W[l], b[l] for l = 1..L (index 0 unused); trace with a, z, dA, delta of every layer and the
-    loss; row: the sample in focus."""
+    loss; row: the sample in focus; input_names: the inputs' features (default x[0], x[1], ...)."""
     L = len(activations)
     a = {l: np.asarray(trace.a[l])[row] for l in range(L + 1)}
     z = {l: np.asarray(trace.z[l])[row] for l in range(1, L + 1)}
@@ -70,8 +70,9 @@ def build_graph(W: list, b: list, activations: list[str], loss: str, trace, row:
     delta = {l: np.asarray(trace.delta[l])[row] for l in range(1, L + 1)}
     rows = int(np.asarray(trace.a[0]).shape[0])
     graph = Graph({}, [], [], row, rows)
+    names = input_names or [f"x[{i}]" for i in range(len(a[0]))]
     for i, value in enumerate(a[0]):
-        _value(graph, f"a0_{i}", f"x[{i}]", 0, value, "input")
+        _value(graph, f"a0_{i}", names[i], 0, value, "input")
     for l in range(1, L + 1):
         Wl, bl = np.asarray(W[l]), np.asarray(b[l])
         for j in range(Wl.shape[0]):
@@ -79,7 +80,7 @@ def build_graph(W: list, b: list, activations: list[str], loss: str, trace, row:
             for i in range(Wl.shape[1]):
                 w_id, p_id = f"w{l}_{j}_{i}", f"p{l}_{j}_{i}"
                 _value(graph, w_id, f"w[{l}][{j},{i}]", l, Wl[j, i], "weight")
-                source = f"x[{i}]" if l == 1 else f"a[{l - 1}][{i}]"
+                source = names[i] if l == 1 else f"a[{l - 1}][{i}]"
                 _value(graph, p_id, f"w[{l}][{j},{i}]\u00b7{source}", l, Wl[j, i] * a[l - 1][i], "product")
                 _op(graph, f"mul{l}_{j}_{i}", "mul", l, [w_id, f"a{l - 1}_{i}"], p_id)
                 products.append(p_id)

@@ -65,6 +65,7 @@ class Source:
     session_id: str | None
     iteration: int
     note: str = ""  # why the worked example is shown instead of the session asked for
+    input_names: list[str] | None = None  # the features, when the session has them
 
 
 def worked_example_source(note: str = "") -> Source:
@@ -86,7 +87,7 @@ def session_source(update) -> Source:
     """From the service's NextUpdate (what its next iteration computes up to backward 1)."""
     views = split_flat(np.concatenate([p.ravel() for p in update.parameters]), update.sizes)
     return Source(tuple(update.sizes), update.activations, update.loss, [None, *views[0::2]], [None, *views[1::2]],
-                  update.trace, update.session_id, update.iteration)
+                  update.trace, update.session_id, update.iteration, input_names=update.features)
 
 
 def _positions(graph: Graph) -> tuple[dict[str, tuple[float, float]], float, float]:
@@ -150,7 +151,7 @@ def _url(values: dict, **changes) -> str:
 def build_for(values: dict, source: Source) -> dict:
     rows = int(np.asarray(source.trace.a[0]).shape[0])
     focus = min(int(values["focus"]), rows - 1)
-    graph = build_graph(source.W, source.b, source.activations, source.loss, source.trace, focus)
+    graph = build_graph(source.W, source.b, source.activations, source.loss, source.trace, focus, source.input_names)
     total = len(graph.backward_order)
     done_count = min(int(values["step"]), total)
     done = set(graph.backward_order[:done_count])
