@@ -34,6 +34,10 @@ SQL = {
     "exists": "SELECT 1 FROM datasets WHERE id = ?",
     "meta": "SELECT meta FROM datasets WHERE id = ?",
     "load": "SELECT meta, inputs, targets FROM datasets WHERE id = ?",
+    # datasets older than the idle limit that no session's config names (a LIKE over the session
+    # store's table of a session's fixed part: hourly at most, and a class has a few hundred rows)
+    "delete_unused": "DELETE FROM datasets WHERE created_at < ? AND NOT EXISTS "
+                     "(SELECT 1 FROM session_data WHERE session_data.config LIKE '%' || datasets.id || '%')",
     # sessions that still hold their explicit rows themselves (stored before this table), in the
     # session store's table of a session's fixed part, or in the single table before that
     "legacy_sessions": "SELECT id, config, inputs, targets FROM {table} WHERE config LIKE '%\"data\": \"stored-arrays\"%'",
@@ -150,6 +154,18 @@ class DatasetStore:
         db.execute("COMMIT")
         return len(legacy)
 
+    def delete_unused(self, idle_seconds: float) -> int:
+        """Deletes the datasets older than idle_seconds that no stored session uses; answers how many."""
+        try:
+            cursor = self._connection().execute(SQL["delete_unused"], (time.time() - idle_seconds,))
+        except Exception as error:  # no session table in this database (yet): keep everything
+            if type(error).__name__ not in ("OperationalError", "UndefinedTable"):
+                raise
+            return 0
+        with self._cache_lock:
+            self._cache.clear()
+        return cursor.rowcount
+
     @staticmethod
     def _insert(db: sqlite3.Connection, dataset: Dataset) -> bool:
         meta = json.dumps(dataset.meta(), ensure_ascii=False)
@@ -203,9 +219,10 @@ class DatasetStore:
 
 class PostgresDatasetStore(DatasetStore):
     """The same table in PostgreSQL (psycopg 3), beside a PostgreSQL session store: SQL above
-    with %s for ? and BYTEA for BLOB. There are no sessions from before datasets to migrate."""
+    with %s for ? (and %% for %), BYTEA for BLOB. There are no sessions from before datasets to migrate."""
 
-    PORTED = {name: text.replace("?", "%s").replace("BLOB", "BYTEA").replace("REAL", "DOUBLE PRECISION") for name, text in SQL.items()}
+    PORTED = {name: text.replace("%", "%%").replace("?", "%s").replace("BLOB", "BYTEA").replace("REAL", "DOUBLE PRECISION")
+              for name, text in SQL.items()}
 
     def __init__(self, url: str):
         super().__init__(Path("."))

@@ -102,6 +102,7 @@ class SessionService:
         if self.idle_seconds > 0 and now >= self._next_sweep:
             self._next_sweep = now + self.EXPIRY_INTERVAL
             self.store.delete_idle(self.idle_seconds)
+            self.datasets.delete_unused(self.idle_seconds)  # and the datasets no session names any more
 
     # --- holding, loading and saving --------------------------------------------------------------
 

@@ -62,3 +62,17 @@ def test_content_address_ignores_the_sign_of_zero_but_not_names():
     a = make_dataset(np.array([[0.0, 1.0]]), np.array([[1.0]]))
     assert make_dataset(np.array([[-0.0, 1.0]]), np.array([[1.0]])).id == a.id
     assert make_dataset(np.array([[0.0, 1.0]]), np.array([[1.0]]), input_names=["p", "q"]).id != a.id
+
+
+def test_the_idle_sweep_deletes_datasets_no_session_names(tmp_path):
+    db = tmp_path / "s.sqlite3"
+    service = make_service(db)
+    used = service.create(WORKED)["config"]["data"]["dataset_id"]
+    unused = make_dataset(np.array([[1.0, 2.0]]), np.array([[0.0]]))
+    service.upload_dataset(unused)
+    # a day later, nothing was used for half a day: only the dataset a session names is kept
+    connection = sqlite3.connect(db)
+    connection.execute("UPDATE datasets SET created_at = created_at - 86400")
+    connection.commit()
+    assert service.datasets.delete_unused(43200) == 1
+    assert service.get_dataset(unused.id) is None and service.get_dataset(used).rows == 1
