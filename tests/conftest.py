@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
+from tests.backends import backend_env, database_url_for
 
 CHROMIUM = os.environ.get("BPLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,7 +34,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app(Settings(db_path=tmp_path / "sessions.sqlite3"))
+    db_path = tmp_path / "sessions.sqlite3"
+    return create_app(Settings(db_path=db_path, database_url=database_url_for(db_path)))
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def live_server(tmp_path_factory):
     """A real uvicorn on a free loopback port with its own database; yields its base URL."""
     db_path = tmp_path_factory.mktemp("live") / "sessions.sqlite3"
     port = _free_port()
-    env = {**os.environ, "BPLAB_DB": str(db_path)}
+    env = {**os.environ, **backend_env(db_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT_ROOT,

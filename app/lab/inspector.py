@@ -51,6 +51,11 @@ def _arr(value):
     return None if value is None else np.asarray(value, dtype=float)
 
 
+def _shown(value: float | None) -> str:
+    """A reading's value, empty while it is not computed yet."""
+    return "" if value is None else fmt(value, 6)
+
+
 def _numeric_block(estimate: dict, symbol: Markup, analytic: float | None, after_update: bool = False) -> tuple[list[Markup], str]:
     eps = estimate["eps"]
     definition = math(
@@ -160,17 +165,14 @@ def unit_view(doc: dict, layer: int, unit: int, focus: int,
     b = float(_arr(target["b"])[unit])
     db = _arr(grad["b"])
     view.readings = [
-        Reading("z", fmt(z_value, 6), "z"),
-        Reading("a", fmt(a_value, 6), "a"),
-        Reading("f\u2032(z)", fmt(f_prime, 6), "f-prime"),
-        Reading("\u2202L/\u2202a", fmt(None if dA is None else float(dA[focus, unit]), 6), "dl-da"),
-        Reading("\u03b4 = \u2202L/\u2202z", fmt(None if delta is None else float(delta[focus, unit]), 6), "delta"),
-        Reading("b", fmt(b, 6), "b"),
-        Reading("\u2202L/\u2202b", fmt(None if db is None else float(db[unit]), 6), "grad-b"),
+        Reading("z", _shown(z_value), "z"),
+        Reading("a", _shown(a_value), "a"),
+        Reading("f\u2032(z)", _shown(f_prime), "f-prime"),
+        Reading("\u2202L/\u2202a", _shown(None if dA is None else float(dA[focus, unit])), "dl-da"),
+        Reading("\u03b4 = \u2202L/\u2202z", _shown(None if delta is None else float(delta[focus, unit])), "delta"),
+        Reading("b", _shown(b), "b"),
+        Reading("\u2202L/\u2202b", _shown(None if db is None else float(db[unit])), "grad-b"),
     ]
-    for reading in view.readings:
-        if reading.value == "\u2013":
-            reading.value = ""
     if z is None:
         view.ledger_note = _("Run the forward step of layer %(layer)d to compute z and a.") % {"layer": layer}
     elif delta is None:

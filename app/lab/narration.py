@@ -321,6 +321,7 @@ def _update(doc: dict, update_report: UpdateReport | None) -> Narration:
         for line in lines:  # each line: its rule, then its numbers (one line is too wide for a projector)
             formulas.append(math(notation[line.target], mo("\u2190"), expression(line.expression, notation),
                                  label=f"{line.target} <- {line.target}"))
+            digits = 8 if line.target == "w" else 5  # the new value in full; the steps to it short, to fit a line
             formulas.append(math(mo("="), expression(line.expression, notation, line.values), mo("="),
-                                 mn(line.result, 8), label=f"{line.target} = {fmt(line.result, 8)}"))
+                                 mn(line.result, digits), label=f"{line.target} = {fmt(line.result, digits)}"))
     return Narration(title=_("Update"), sentences=sentences, formulas=formulas)

@@ -119,25 +119,31 @@ class Runtime:
             self.history_changed = True
 
     def _optimizer_at(self, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
-        """The optimizer of the current iteration, in the state its checkpoint holds; a finished
-        iteration replays its update with the optimizer that ran it."""
-        optimizer = make_optimizer(self.current.get("update_optimizer") or self.current["optimizer"])
-        if checkpoint.meta["optimizer"] == optimizer.name:
-            optimizer.load_state(state)
-        return optimizer
+        """The optimizer of the current iteration, in the state its checkpoint holds."""
+        return _optimizer_in_state(self._iteration_optimizer(), checkpoint, state)
+
+    def _iteration_optimizer(self) -> dict:
+        """The optimizer config of the current iteration: a finished iteration replays its
+        update with the optimizer that ran it."""
+        return self.current.get("update_optimizer") or self.current["optimizer"]
 
     def update_explainer(self) -> Callable[[int, int, int | None], list[Assignment]] | None:
         """After an update: a function telling what it did to any parameter, in the optimizer's
-        own words (old value, gradient, velocity or moments, new value), from copies of the
-        state before it, so it holds however the session moves on. None after any other step."""
+        own words (old value, gradient, velocity or moments, new value). It keeps what it needs
+        (the checkpoint's bytes, the optimizer config, a copy of the gradient), so it holds
+        however the session moves on; the checkpoint is decoded only if it is asked. None after
+        any other step."""
         if self.stepper.next_step is not None:
             return None
-        checkpoint = self.checkpoint(self.current["checkpoint"])
-        parameters, state = ckpt.decode(checkpoint, self.parameter_count)  # private copies
-        optimizer = self._optimizer_at(checkpoint, state)
-        gradient, sizes = self.stepper.gradient.copy(), self.sizes
+        checkpoint, config = self.checkpoint(self.current["checkpoint"]), self._iteration_optimizer()
+        gradient, sizes, count = self.stepper.gradient.copy(), self.sizes, self.parameter_count
+        decoded: list = []
 
         def explain(layer: int, to: int, from_: int | None) -> list[Assignment]:
+            if not decoded:
+                parameters, state = ckpt.decode(checkpoint, count)  # private copies
+                decoded[:] = [parameters, _optimizer_in_state(config, checkpoint, state)]
+            parameters, optimizer = decoded
             index = flat_index(sizes, layer, to, from_)
             return optimizer.explain(index, parameters[index], gradient[index])
 
@@ -363,3 +369,11 @@ class Runtime:
         for arrays in (trace.z, trace.a, trace.dA, trace.delta):
             total += sum(a.nbytes for a in arrays.values() if a is not None)
         return total + UNDO_ENTRY_BYTES * len(self.undo) + 32 * len(self.history)
+
+
+def _optimizer_in_state(config: dict, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
+    """An optimizer made from config, holding the checkpoint's state if the checkpoint is its."""
+    optimizer = make_optimizer(config)
+    if checkpoint.meta["optimizer"] == optimizer.name:
+        optimizer.load_state(state)
+    return optimizer

@@ -212,6 +212,8 @@ def expression(tree: Expression, symbols: Mapping[str, Markup] | Callable[[str],
             return [mfrac(one(node[1]), one(node[2]))]
         if op == "pow":
             base = operand(node[1], 9)
+            if len(base) == 1 and str(base[0]).startswith("<mfrac"):  # a symbol written as a fraction (dL/dw)
+                base = [paren(base[0])]
             return [msup(base[0] if len(base) == 1 else mrow(*base), one(node[2]))]
         if op == "sqrt":
             return [msqrt(*render(node[1], True))]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from app.settings import PROJECT_ROOT
+from tests.backends import backend_env
 
 
 def _free_port() -> int:
@@ -24,7 +25,7 @@ def _free_port() -> int:
 def start_uvicorn(db, *extra) -> tuple[subprocess.Popen, str]:
     """uvicorn app.main:app on a free loopback port, in its own process group; waits until it answers."""
     port = _free_port()
-    env = {**os.environ, "BPLAB_DB": str(db)}
+    env = {**os.environ, **backend_env(db)}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", *extra, "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,

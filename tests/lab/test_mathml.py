@@ -36,7 +36,7 @@ def test_math_is_a_display_block():
 
 
 def test_expressions_render_with_the_parentheses_precedence_needs():
-    from app.engine.expressions import add, const, div, mul, neg, power, sub, sym
+    from app.engine.expressions import add, const, div, mul, power, sub, sym
     from app.ui.mathml import expression
 
     names = {"x": mi("x"), "y": mi("y")}

@@ -14,6 +14,7 @@ from app.engine.stepper import Stepper
 from app.main import create_app
 from app.sessions.runtime import Runtime
 from app.settings import Settings
+from tests.backends import database_url_for
 
 
 @contextmanager
@@ -50,7 +51,8 @@ def counted(service, monkeypatch):
 
 
 def _client(tmp_path, cache_mb: float):
-    return TestClient(create_app(Settings(db_path=tmp_path / "s.sqlite3", cache_mb=cache_mb)))
+    db_path = tmp_path / "s.sqlite3"
+    return TestClient(create_app(Settings(db_path=db_path, database_url=database_url_for(db_path), cache_mb=cache_mb)))
 
 
 @pytest.mark.parametrize("cache_mb", [128.0, 0.0], ids=["working set", "no working set"])
@@ -101,7 +103,7 @@ def test_two_tabs_stepping_one_session_each_narrate_their_own_step(tmp_path, mon
         return real_narrate(doc, focus, update_report)
 
     monkeypatch.setattr(stage, "narrate", recording)
-    app = create_app(Settings(db_path=tmp_path / "s.sqlite3"))
+    app = create_app(Settings(db_path=tmp_path / "s.sqlite3", database_url=database_url_for(tmp_path / "s.sqlite3")))
     with TestClient(app) as setup:
         sid = setup.post("/api/v1/sessions", json={"preset": "xor"}).json()["id"]  # plain SGD
     errors: list[BaseException] = []

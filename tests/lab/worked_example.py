@@ -74,7 +74,6 @@ def apply_step(doc: dict) -> dict:
     L = len(layers) - 1
     step = doc["next_step"]
     y = doc["batch"]["targets"]
-    rows = y.shape[0]
     if step["phase"] == "forward":
         l = step["layer"]
         if l == 1:

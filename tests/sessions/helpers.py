@@ -6,11 +6,13 @@ from pathlib import Path
 import numpy as np
 
 from app.sessions.service import SessionService
-from app.sessions.sqlite_store import SQLiteSessionStore
+from app.sessions.store import open_store
+from app.settings import Settings
+from tests.backends import database_url_for
 
 
 def make_service(db: Path) -> SessionService:
-    return SessionService(SQLiteSessionStore(db))
+    return SessionService(open_store(Settings(db_path=db, database_url=database_url_for(db))))
 
 
 def differences(a, b, path="", ignore=("id", "undo_available", "version")) -> list[str]:

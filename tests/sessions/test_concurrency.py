@@ -71,11 +71,15 @@ def test_a_read_racing_a_delete_is_not_found_not_a_crash(tmp_path):
     for read in (service.get, service.export):
         sid = service.create({"preset": "worked-example"})["id"]
         service.train(sid, 2)
+        service.working_set.discard(sid)  # so that the read loads from the store
         real_load = service.store.load
+        loads = []
 
         def load_then_deleted(session_id, wanted, real_load=real_load):
             loaded = real_load(session_id, wanted)
-            service.store.delete(session_id)  # the concurrent DELETE commits here
+            with service.store.locked(session_id) as held:  # the concurrent DELETE commits here
+                held.delete()
+            loads.append(session_id)
             return loaded
 
         service.store.load = load_then_deleted
@@ -89,3 +93,4 @@ def test_a_read_racing_a_delete_is_not_found_not_a_crash(tmp_path):
                 assert config["weights"] is not None
         finally:
             service.store.load = real_load
+        assert loads == [sid]

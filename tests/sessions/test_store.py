@@ -105,23 +105,20 @@ def test_stored_checkpoints_stay_bounded(tmp_path):
     for _ in range(5):
         service.train(sid, 40)
     service.step(sid, count=100)
-    rows = service.store._connection().execute("SELECT checkpoint_id FROM session_checkpoints WHERE session_id = ?", (sid,)).fetchall()
-    assert 0 in {r[0] for r in rows}  # the initial parameters, for reset
-    assert len(rows) <= 64 // 6 + 3
+    stored = [row[1] for row in service.store.dump(sid)[3]]  # (session_id, checkpoint_id, ...)
+    assert 0 in stored  # the initial parameters, for reset
+    assert len(stored) <= 64 // 6 + 3
     service.reset(sid)
-    rows = service.store._connection().execute("SELECT checkpoint_id FROM session_checkpoints WHERE session_id = ?", (sid,)).fetchall()
-    assert [r[0] for r in rows] == [0]
+    assert [row[1] for row in service.store.dump(sid)[3]] == [0]
 
 
 def test_idle_sessions_are_deleted_by_the_next_sweep(tmp_path):
-    from app.sessions.service import SessionService
-    from app.sessions.sqlite_store import SQLiteSessionStore
+    from tests.backends import age_session
 
-    store = SQLiteSessionStore(tmp_path / "s.sqlite3")
-    service = SessionService(store, session_days=1)
+    service = make_service(tmp_path / "s.sqlite3")
+    service.idle_seconds = 86400
     old = service.create(xor_config())["id"]
-    with store._writing() as db:  # as if untouched for two days
-        db.execute("UPDATE session_state SET updated_at = updated_at - 2 * 86400 WHERE id = ?", (old,))
+    age_session(service.store, old, 2 * 86400)  # as if untouched for two days
     service._next_sweep = 0.0  # an hour later
     recent = service.create(xor_config())["id"]  # a create sweeps, at most once an hour
     with pytest.raises(SessionNotFound):

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from app.sessions.errors import StepRefused
-from app.sessions.service import SessionService
-from app.sessions.sqlite_store import SQLiteSessionStore
+from app.sessions.working_set import WorkingSet
 from tests.sessions.helpers import assert_same, make_service, xor_config
 
 CONFIG = xor_config(layers=[2, 3, 1], batch_size=4, data={"dataset": "xor", "samples": 200, "noise": 0.1, "seed": 1})
 
 
 def test_twice_the_bound_through_the_working_set_never_exceeds_it(tmp_path):
-    service = SessionService(SQLiteSessionStore(tmp_path / "s.sqlite3"), cache_mb=0.25)
+    service = make_service(tmp_path / "s.sqlite3")
+    service.working_set = WorkingSet(2**18)  # 0.25 MiB
     bound = service.working_set.max_bytes
     sids, passed = [], 0
     while passed < 2 * bound:

@@ -1,0 +1,256 @@
+"""The PostgreSQL backend of the session store: `BPLAB_DATABASE_URL=postgresql://...`, so any
+number of app processes on any number of hosts share the sessions.
+
+psycopg 3 with a connection pool (psycopg_pool). The tables are SQLite's (see sqlite_store.py),
+with bytea for the arrays. A session is held across processes by its row lock: `locked()`
+opens a transaction and reads the version with SELECT ... FOR UPDATE, which queues behind the
+holder in PostgreSQL's own lock queue (first come, first served) and gives up after the timeout
+(lock_timeout, then 409 "busy"). `Held.save` writes and commits in that same transaction, with
+`pg_notify(CHANNEL, '<id> <version>')` inside it, so a listener hears of a change exactly when
+it is visible. Durability is PostgreSQL's (synchronous_commit as the server is configured).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from app.sessions.store import (
+    CHANNEL, LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor,
+    encode_new_session,
+)
+
+POOL_SIZE = 16  # connections per process; the service's per-session queue keeps waiters off them
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS session_data (
+    id text PRIMARY KEY,
+    config text NOT NULL,
+    inputs bytea NOT NULL,
+    targets bytea NOT NULL,
+    created_at double precision NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_state (
+    id text PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
+    version bigint NOT NULL,
+    cursor text NOT NULL,
+    undo bytea NOT NULL,
+    updated_at double precision NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_state_by_update ON session_state (updated_at);
+CREATE TABLE IF NOT EXISTS session_history (
+    id text PRIMARY KEY REFERENCES session_data(id) ON DELETE CASCADE,
+    losses bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_checkpoints (
+    session_id text NOT NULL REFERENCES session_data(id) ON DELETE CASCADE,
+    checkpoint_id bigint NOT NULL,
+    meta text NOT NULL,
+    arrays bytea NOT NULL,
+    PRIMARY KEY (session_id, checkpoint_id)
+);
+"""
+SCHEMA_LOCK = 7_301_884  # an advisory lock id: two processes starting at once create the tables once
+
+
+class _Held:
+    __slots__ = ("store", "conn", "session_id", "version", "done")
+
+    def __init__(self, store: PostgresSessionStore, conn, session_id: str, version: int | None):
+        self.store, self.conn, self.session_id, self.version = store, conn, session_id, version
+        self.done = False  # committed: the row lock is released
+
+    def save(self, change: SessionChange) -> int | None:
+        self.version = self.store._save(self.conn, self.session_id, change)
+        self.done = True
+        return self.version
+
+    def delete(self) -> bool:
+        deleted = self.conn.execute("DELETE FROM session_data WHERE id = %s", (self.session_id,)).rowcount > 0
+        if deleted:
+            self.conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{self.session_id} deleted"))
+        self.conn.execute("COMMIT")
+        self.done = True
+        self.version = None
+        if deleted:
+            self.store._published(self.session_id, None)
+        return deleted
+
+
+class PostgresSessionStore:
+    def __init__(self, url: str, pool_size: int = POOL_SIZE):
+        from psycopg_pool import ConnectionPool  # only needed with PostgreSQL
+
+        self.url = url
+        # autocommit: transactions are explicit (BEGIN ... COMMIT), a lone read is its own
+        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, kwargs={"autocommit": True})
+        self._created = False
+        self._create_lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def _create(self) -> None:
+        with self._create_lock:
+            if self._created:
+                return
+            self.pool.open(wait=True)
+            with self.pool.connection() as conn:
+                conn.execute("BEGIN")
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    conn.execute(statement)
+                conn.execute("COMMIT")
+            self._created = True
+
+    @contextmanager
+    def _connection(self):
+        if not self._created:
+            self._create()
+        with self.pool.connection() as conn:
+            yield conn
+
+    def _published(self, session_id: str, version: int | None) -> None:
+        for listener in self._listeners:
+            listener(session_id, version)
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    # --- the interface ---------------------------------------------------------------------------
+
+    def insert(self, session: StoredSession, checkpoints: dict[int, StoredCheckpoint]) -> None:
+        now = time.time()
+        cursor, undo = encode_new_session(session)
+        with self._connection() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO session_data (id, config, inputs, targets, created_at) VALUES (%s, %s, %s, %s, %s)",
+                (session.id, json.dumps(session.config), np.ascontiguousarray(session.inputs, dtype=np.float64).tobytes(),
+                 np.ascontiguousarray(session.targets, dtype=np.float64).tobytes(), now),
+            )
+            conn.execute("INSERT INTO session_state (id, version, cursor, undo, updated_at) VALUES (%s, %s, %s, %s, %s)",
+                         (session.id, session.version, cursor, undo, now))
+            conn.execute("INSERT INTO session_history (id, losses) VALUES (%s, %s)", (session.id, session.history.tobytes()))
+            self._write_checkpoints(conn, session.id, checkpoints)
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{session.id} {session.version}"))
+        self._published(session.id, session.version)
+
+    def load(self, session_id: str, checkpoint_ids) -> tuple[StoredSession, dict[int, StoredCheckpoint]] | None:
+        with self._connection() as conn:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot for both reads
+            try:
+                row = conn.execute(
+                    "SELECT d.config, s.cursor, s.undo, h.losses, d.inputs, d.targets, s.version "
+                    "FROM session_state s JOIN session_data d ON d.id = s.id JOIN session_history h ON h.id = s.id WHERE s.id = %s",
+                    (session_id,),
+                ).fetchone()
+                if row is None:
+                    return None
+                config = json.loads(row[0])
+                current, next_checkpoint, undo, packed_undo = decode_cursor(row[1], bytes(row[2]))
+                session = StoredSession(
+                    session_id, config, current, next_checkpoint, undo,
+                    np.frombuffer(row[3], dtype=np.float64),
+                    np.frombuffer(row[4], dtype=np.float64).reshape(-1, config["layers"][0]),
+                    np.frombuffer(row[5], dtype=np.float64).reshape(-1, config["layers"][-1]),
+                    row[6], packed_undo,
+                )
+                wanted = sorted(set(checkpoint_ids(session)))
+                rows = conn.execute(
+                    "SELECT checkpoint_id, meta, arrays FROM session_checkpoints WHERE session_id = %s AND checkpoint_id = ANY(%s)",
+                    (session_id, wanted),
+                ).fetchall()
+                checkpoints = {cid: StoredCheckpoint(json.loads(meta), bytes(arrays)) for cid, meta, arrays in rows}
+            finally:
+                conn.execute("COMMIT")
+        return session, checkpoints
+
+    def load_checkpoint(self, session_id: str, checkpoint_id: int) -> StoredCheckpoint | None:
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT meta, arrays FROM session_checkpoints WHERE session_id = %s AND checkpoint_id = %s", (session_id, checkpoint_id)
+            ).fetchone()
+        return StoredCheckpoint(json.loads(row[0]), bytes(row[1])) if row else None
+
+    def version(self, session_id: str) -> int | None:
+        with self._connection() as conn:
+            row = conn.execute("SELECT version FROM session_state WHERE id = %s", (session_id,)).fetchone()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT):
+        """The session's row, locked in a transaction of its own connection until save, delete or
+        the end of the block. Callers in one process queue first (the service's SessionQueues), so
+        waiters do not hold pool connections."""
+        import psycopg
+
+        with self._connection() as conn:
+            conn.execute("BEGIN")
+            try:
+                # lock_timeout 0 means "wait for ever" to PostgreSQL: the shortest wait is 1 ms
+                conn.execute(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}")
+                row = conn.execute("SELECT version FROM session_state WHERE id = %s FOR UPDATE", (session_id,)).fetchone()
+            except psycopg.errors.LockNotAvailable:
+                conn.execute("ROLLBACK")
+                raise LockTimeout(session_id) from None
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            held = _Held(self, conn, session_id, None if row is None else row[0])
+            try:
+                yield held
+            finally:
+                if not held.done:
+                    conn.execute("ROLLBACK")
+
+    def delete_idle(self, idle_seconds: float) -> int:
+        with self._connection() as conn:
+            return conn.execute(
+                "DELETE FROM session_data WHERE id IN (SELECT id FROM session_state WHERE updated_at < %s)",
+                (time.time() - idle_seconds,),
+            ).rowcount
+
+    def dump(self, session_id: str) -> list:
+        """Every stored value of the session, in a fixed order (tests compare them byte for byte)."""
+        with self._connection() as conn:
+            return [
+                conn.execute("SELECT * FROM session_data WHERE id = %s", (session_id,)).fetchall(),
+                conn.execute("SELECT * FROM session_state WHERE id = %s", (session_id,)).fetchall(),
+                conn.execute("SELECT * FROM session_history WHERE id = %s", (session_id,)).fetchall(),
+                conn.execute("SELECT * FROM session_checkpoints WHERE session_id = %s ORDER BY checkpoint_id", (session_id,)).fetchall(),
+            ]
+
+    # --- writes of a held session ----------------------------------------------------------------
+
+    def _save(self, conn, session_id: str, change: SessionChange) -> int | None:
+        row = conn.execute(
+            "UPDATE session_state SET cursor = %s, undo = %s, version = version + 1, updated_at = %s WHERE id = %s RETURNING version",
+            (change.cursor, change.undo, time.time(), session_id),
+        ).fetchone()
+        if row is None:
+            conn.execute("ROLLBACK")
+            return None
+        if change.history is not None:
+            conn.execute("UPDATE session_history SET losses = %s WHERE id = %s", (change.history.tobytes(), session_id))
+        self._write_checkpoints(conn, session_id, change.new_checkpoints)
+        if change.keep is not None:
+            conn.execute("DELETE FROM session_checkpoints WHERE session_id = %s AND NOT checkpoint_id = ANY(%s)",
+                         (session_id, sorted(change.keep)))
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{session_id} {row[0]}"))
+        conn.execute("COMMIT")
+        self._published(session_id, row[0])
+        return row[0]
+
+    @staticmethod
+    def _write_checkpoints(conn, session_id: str, checkpoints: dict[int, StoredCheckpoint]) -> None:
+        if checkpoints:
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO session_checkpoints (session_id, checkpoint_id, meta, arrays) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (session_id, checkpoint_id) DO UPDATE SET meta = EXCLUDED.meta, arrays = EXCLUDED.arrays",
+                    [(session_id, cid, json.dumps(c.meta), c.arrays) for cid, c in checkpoints.items()],
+                )
