@@ -22,6 +22,7 @@ from app.api.schemas import (
     StepRequest,
     TrainRequest,
 )
+from app.api.pytorch import pytorch_program
 from app.deps import SessionsDep
 from app.sessions.service import WouldWait
 
@@ -168,6 +169,25 @@ def check_gradients(
     return ArrayJSONResponse(sessions.gradcheck(session_id, eps))
 
 
-@router.get("/sessions/{session_id}/export", response_model=None, responses={200: {"model": Config}, **NOT_FOUND, **INVALID})
-def export_session(session_id: str, sessions: SessionsDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.export(session_id))
+EXPORTS = {
+    200: {
+        "model": Config,
+        "description": "A Config (default); with format=pytorch a Python script, with format=ipynb a Jupyter notebook",
+        "content": {"text/x-python": {"schema": {"type": "string"}}, "application/x-ipynb+json": {"schema": {"type": "object"}}},
+    },
+    **NOT_FOUND, **REFUSED, **INVALID,
+}
+
+
+@router.get("/sessions/{session_id}/export", response_model=None, responses=EXPORTS)
+def export_session(
+    session_id: str,
+    sessions: SessionsDep,
+    export_format: Annotated[
+        Literal["json", "pytorch", "ipynb"],
+        Query(alias="format", description="json: a Config; pytorch or ipynb: a program that runs the next update in torch"),
+    ] = "json",
+) -> Response:
+    if export_format == "json":
+        return ArrayJSONResponse(sessions.export(session_id))
+    return pytorch_program(sessions.next_update(session_id), export_format)

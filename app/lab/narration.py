@@ -22,6 +22,7 @@ from app.ui.mathml import (
     expression, indexed, math, mfrac, mi, mn, mo, mover, mrow, msub, msup, mtext, munder, num, partial, weight,
 )
 from app.ui.numbers import fmt
+from app.lab.pytorch_lines import PyTorchLines, pytorch_lines
 
 MAX_TERMS = 4  # longer sums show their first terms, an ellipsis and the last term
 UNITS_SHOWN = 2  # formulas for the first units of a layer; the others work the same way
@@ -49,6 +50,7 @@ class Narration:
     formulas: list[Markup] = field(default_factory=list)
     phase: str = ""
     lessons: list[LessonLink] = field(default_factory=list)  # the lesson pages of the ideas it uses
+    pytorch: PyTorchLines | None = None  # "In PyTorch": the same step as PyTorch lines
 
 
 def _arr(value) -> np.ndarray | None:
@@ -83,6 +85,12 @@ def _sum_terms(pairs: list[tuple[float, float]]) -> list[Markup]:
 def narrate(doc: dict, focus: int = 0, update_report: UpdateReport | None = None) -> Narration:
     """update_report: what the last update did to a parameter (the optimizer's own account);
     without it the update narration shows the new values only."""
+    narration = _narrate(doc, focus, update_report)
+    narration.pytorch = pytorch_lines(doc, clamp_focus(doc, focus))  # "In PyTorch" (app/lab/pytorch_lines.py)
+    return narration
+
+
+def _narrate(doc: dict, focus: int, update_report: UpdateReport | None) -> Narration:
     step = doc.get("last_step")
     focus = clamp_focus(doc, focus)
     if not step:

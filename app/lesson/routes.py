@@ -8,6 +8,9 @@ from fastapi import APIRouter, Request
 from app.i18n import _
 from app.lesson.pages import chain_rule as lesson_chain_rule, derivative as lesson_derivative, descent as lesson_descent, exercise as lesson_exercise, gradient as lesson_gradient, partial as lesson_partial
 from app.lesson.pages import PAGES
+from app.lesson.pages import pytorch as lesson_pytorch
+from app.lesson.params import parse_query
+from app.deps import SessionsDep
 from app.lesson.rendering import redirect_to, render_lesson, wants_fragment
 from app.ui.templating import templates
 
@@ -58,3 +61,10 @@ def show_descent(request: Request):
 @router.get("/learn/exercise", name="show_exercise")
 def show_exercise(request: Request):
     return render_lesson(request, "exercise", lesson_exercise.FIELDS, lesson_exercise.build)
+
+
+@router.get("/learn/pytorch", name="show_pytorch")
+def show_pytorch(request: Request, sessions: SessionsDep):
+    values, _errors = parse_query(request.query_params, lesson_pytorch.FIELDS)
+    source = lesson_pytorch.source_for(values, sessions)  # one read of the session for the whole figure
+    return render_lesson(request, "pytorch", lesson_pytorch.FIELDS, lambda checked: lesson_pytorch.build_for(checked, source))

@@ -29,6 +29,7 @@ from app.engine.optimizers import make_optimizer
 from app.engine.stepper import NonFiniteError
 from app.i18n import _, lazy
 from app.sessions.presets import PRESETS, get_preset
+from app.sessions.pytorch_export import NextUpdate, next_update
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import AdamConfig, SGDConfig, applied_config, pydantic_errors
 from app.sessions.documents import COMPACT, export_config, session_document
@@ -514,6 +515,19 @@ class SessionService:
     def export(self, session_id: str) -> dict:
         with self._reading(session_id) as runtime:
             return export_config(runtime)
+
+    def next_update(self, session_id: str, wanted: Callable[[tuple[int, ...]], bool] | None = None) -> NextUpdate | None:
+        """What the session's next update starts from, for the PyTorch export: stepped on a
+        private copy from the store (never the working set's, never saved), and refused (409)
+        exactly when that step would be. None, without stepping, when wanted(layer sizes) is false."""
+        runtime = self._load(session_id)
+        if wanted is not None and not wanted(runtime.sizes):
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                return next_update(runtime)
+        except NonFiniteError as error:
+            raise _refusal(error) from None
 
 
 def _stored_bytes(config: dict) -> int:

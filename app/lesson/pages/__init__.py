@@ -24,6 +24,7 @@ PAGES: tuple[LessonPage, ...] = (
     LessonPage("chain-rule", lazy("4. The chain rule"), lazy("A function of a function: multiply the local derivatives.")),
     LessonPage("descent", lazy("5. Gradient descent"), lazy("Step against the gradient; too large a step oscillates or diverges.")),
     LessonPage("exercise", lazy("6. Is all deep learning backpropagation?"), lazy("Measure it: backprop against central differences on networks of growing size.")),
+    LessonPage("pytorch", lazy("7. What PyTorch does for you"), lazy("The autograd graph of a network, one node per operation, walked backwards: backpropagation on any graph.")),
 )
 
 BY_SLUG = {page.slug: page for page in PAGES}
