@@ -44,6 +44,7 @@ INVALID = {422: _error("Malformed JSON (code invalid_json), a wrong field (inval
 REFUSED = {409: _error("Refused, the session is unchanged: a step would overflow (step_refused), nothing to undo (nothing_to_undo), the session is busy (busy), or the numbers of a read overflow (not_finite)")}
 TOO_LARGE = {413: _error("The body is over the size limit (code limit_exceeded, limit max_body_bytes)")}
 QUOTA = {429: _error("This client address holds as many sessions or stored bytes as one may (code limit_exceeded, limit max_sessions_per_client or max_stored_bytes_per_client)")}
+TEACHER_ONLY = {403: _error("The session follows a classroom room and this request has not the room's teacher token (code teacher_only): nothing was changed; fork the room to explore on your own")}
 STALE = {412: _error("If-Match named another version than the session's (code precondition_failed): nothing was changed")}
 ETAG = {"ETag": {"description": 'The session\'s version, quoted: "n"', "schema": {"type": "string"}}}
 SESSION = {"model": SessionOut, "description": "The session", "headers": ETAG}
@@ -118,13 +119,13 @@ async def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) ->
     return session_response(await answered_inline(partial(sessions.get, session_id, **view.options)))
 
 
-@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **STALE, **INVALID})
+@router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID})
 def delete_session(session_id: str, sessions: SessionsDep, if_match: IfMatchDep) -> Response:
     sessions.delete(session_id, if_match=if_match)
     return Response(status_code=204)
 
 
-@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+@router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID, **TOO_LARGE})
 async def step_session(
     session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep, body: Annotated[StepRequest | None, Body(openapi_examples=STEP_EXAMPLES)] = None
 ) -> ArrayJSONResponse:
@@ -133,22 +134,22 @@ async def step_session(
     return session_response(await answered_inline(call, inline=body.count in (None, 1) and body.until is None))
 
 
-@router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID})
+@router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID})
 def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     return session_response(sessions.back(session_id, if_match=if_match, **view.options))
 
 
-@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+@router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID, **TOO_LARGE})
 def train_session(session_id: str, body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     return session_response(sessions.train(session_id, body.iterations, if_match=if_match, **view.options))
 
 
-@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID})
+@router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID})
 def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     return session_response(sessions.reset(session_id, if_match=if_match, **view.options))
 
 
-@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **INVALID, **TOO_LARGE})
+@router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID, **TOO_LARGE})
 def update_session(session_id: str, body: Annotated[PatchRequest, Body(openapi_examples=PATCH_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
     optimizer = body.optimizer.model_dump(exclude_none=True) if body.optimizer is not None else None
     edits = [edit.model_dump(by_alias=True) for edit in body.edits] if body.edits else None
