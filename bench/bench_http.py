@@ -9,7 +9,8 @@ pre-encoded JSON: the framework's own floor) and the app, creates 64 sessions of
              page shows, so the answer carries the parts of the drawing the step changed)
 - GET:       GET /api/v1/sessions/{id}?view=compact
 
-each request on the next of the 64 sessions. Prints req/s, the ratio to the trivial endpoint
+each request on the next of the 64 sessions; wrk's two threads take every other session, so no
+session is stepped by two connections at once (each student steps their own). Prints req/s, the ratio to the trivial endpoint
 in the same run, p50/p99 latency and errors (socket errors, timeouts, non-2xx).
 
     .venv/bin/python bench/bench_http.py [--seconds 8] [--workers 1,2] [--port 8150]
@@ -49,24 +50,45 @@ done = function(summary, latency, requests)
     e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
-ROTATING = """
-local paths = {%(paths)s}
+# wrk's threads each get their own Lua state: setup() numbers them, and thread t takes every
+# THREADS-th path from t, so no two threads (and no two connections) step one session at once,
+# as no two students step one session
+THREADS = 2
+SETUP = """
+local started = 0
+setup = function(thread)
+  thread:set("thread_index", started)
+  started = started + 1
+end
+local function mine(all)
+  local out = {}
+  for i = thread_index + 1, #all, %(threads)d do out[#out + 1] = all[i] end
+  if #out == 0 then return all end  -- one path (the trivial endpoint): every thread asks it
+  return out
+end
+"""
+ROTATING = SETUP + """
+local all = {%(paths)s}
+local paths
 local method, body = "%(method)s", %(body)s
 local headers = {["Content-Type"] = "application/json"}
 local counter = 0
 request = function()
+  paths = paths or mine(all)
   counter = counter + 1
   return wrk.format(method, paths[(counter %% #paths) + 1], headers, body)
 end
 """
 # the Step button: htmx sends the state token the page shows (#seen), and the answer carries the
 # next one, so an up-to-date page gets only the parts of the drawing a step changed
-STEP_BUTTON = """
-local ids = {%(ids)s}
+STEP_BUTTON = SETUP + """
+local all = {%(ids)s}
+local ids
 local tokens = {}
 local counter = 0
 local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["HX-Request"] = "true"}
 request = function()
+  ids = ids or mine(all)
   counter = counter + 1
   local id = ids[(counter %% #ids) + 1]
   return wrk.format("POST", "/s/" .. id .. "/step", headers, "focus=0&seen=" .. (tokens[id] or ""))
@@ -110,12 +132,12 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def rotating(paths: list[str], method: str = "GET", body: str | None = None) -> str:
-    return ROTATING % {"paths": ", ".join(json.dumps(p) for p in paths), "method": method,
+    return ROTATING % {"threads": THREADS, "paths": ", ".join(json.dumps(p) for p in paths), "method": method,
                        "body": json.dumps(body) if body is not None else "nil"}
 
 
 def step_button(ids: list[str]) -> str:
-    return STEP_BUTTON % {"ids": ", ".join(json.dumps(i) for i in ids)}
+    return STEP_BUTTON % {"threads": THREADS, "ids": ", ".join(json.dumps(i) for i in ids)}
 
 
 def wrk(base: str, lua: str, connections: int, seconds: float) -> dict:
@@ -123,7 +145,7 @@ def wrk(base: str, lua: str, connections: int, seconds: float) -> dict:
         script.write(lua + DONE)
     try:
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name, base],
+            ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name, base],
             capture_output=True, text=True, check=True,
         ).stdout
     finally:

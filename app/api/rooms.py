@@ -29,11 +29,11 @@ FORBIDDEN = {403: {"model": ErrorOut, "description": "Not the room's teacher tok
 CONFLICT = {409: {"model": ErrorOut, "description": "Refused: the question is closed, or the session is in an open room already"}}
 
 
-def get_rooms(request: Request) -> RoomService:
+async def get_rooms(request: Request) -> RoomService:  # async: no thread hop (app/deps.py)
     return request.app.state.rooms
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
     return request.app.state.room_hub
 
 

@@ -56,7 +56,7 @@ CREATED = {
 }
 
 
-def if_match_versions(
+async def if_match_versions(
     if_match: Annotated[str | None, Header(description='Change only if the session is at this version: "n" (its ETag)')] = None,
 ) -> frozenset[int] | None:
     """The versions an If-Match header accepts (None: any). `*` accepts any; a tag that names
@@ -81,15 +81,20 @@ def session_response(doc: dict, status_code: int = 200) -> ArrayJSONResponse:
 class View:
     """?view=compact leaves out the per-row arrays; ?history=N keeps the last N losses."""
 
-    def __init__(
-        self,
-        view: Annotated[Literal["full", "compact"], Query(description="compact: batch, z, a, grad.a, grad.z are null")] = "full",
-        history: Annotated[int, Query(ge=0, description="Keep only the last N history entries")] = None,
-    ):
+    __slots__ = ("options",)
+
+    def __init__(self, view: str = "full", history: int | None = None):
         self.options = {"view": view, "history": history}
 
 
-ViewDep = Annotated[View, Depends()]
+async def view_options(
+    view: Annotated[Literal["full", "compact"], Query(description="compact: batch, z, a, grad.a, grad.z are null")] = "full",
+    history: Annotated[int, Query(ge=0, description="Keep only the last N history entries")] = None,
+) -> View:
+    return View(view, history)
+
+
+ViewDep = Annotated[View, Depends(view_options)]
 
 
 @router.post("/sessions", status_code=201, response_model=None, responses={201: CREATED, **INVALID, **TOO_LARGE, **QUOTA})
