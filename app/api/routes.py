@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.examples import CONFIG_EXAMPLES, PATCH_EXAMPLES, PREDICT_EXAMPLES, SESSION_LINKS, STEP_EXAMPLES, TRAIN_EXAMPLES
@@ -23,8 +23,7 @@ from app.api.schemas import (
     TrainRequest,
 )
 from app.api.pytorch import pytorch_program
-from app.deps import SessionsDep
-from app.sessions.service import WouldWait
+from app.sessions.service import SessionService, WouldWait
 
 router = APIRouter(
     prefix="/api/v1",
@@ -56,9 +55,18 @@ CREATED = {
 }
 
 
-async def if_match_versions(
-    if_match: Annotated[str | None, Header(description='Change only if the session is at this version: "n" (its ETag)')] = None,
-) -> frozenset[int] | None:
+# The routes take their query and header parameters directly, not through sub-dependencies:
+# each dependency is another solve per request in FastAPI, about a tenth of a small step's time.
+ViewQuery = Annotated[Literal["full", "compact"], Query(description="compact: batch, z, a, grad.a, grad.z are null")]
+HistoryQuery = Annotated[int, Query(ge=0, description="Keep only the last N history entries")]
+IfMatchHeader = Annotated[str | None, Header(description='Change only if the session is at this version: "n" (its ETag)')]
+
+
+def sessions_of(request: Request) -> SessionService:
+    return request.app.state.sessions
+
+
+def matching_versions(if_match: str | None) -> frozenset[int] | None:
     """The versions an If-Match header accepts (None: any). `*` accepts any; a tag that names
     no version (not "n") matches none, so the answer is 412."""
     if if_match is None or if_match.strip() == "*":
@@ -71,37 +79,16 @@ async def if_match_versions(
     return frozenset(versions)
 
 
-IfMatchDep = Annotated[frozenset[int] | None, Depends(if_match_versions)]
-
-
 def session_response(doc: dict, status_code: int = 200) -> ArrayJSONResponse:
     return ArrayJSONResponse(doc, status_code=status_code, headers={"ETag": f'"{doc["version"]}"'})
 
 
-class View:
-    """?view=compact leaves out the per-row arrays; ?history=N keeps the last N losses."""
-
-    __slots__ = ("options",)
-
-    def __init__(self, view: str = "full", history: int | None = None):
-        self.options = {"view": view, "history": history}
-
-
-async def view_options(
-    view: Annotated[Literal["full", "compact"], Query(description="compact: batch, z, a, grad.a, grad.z are null")] = "full",
-    history: Annotated[int, Query(ge=0, description="Keep only the last N history entries")] = None,
-) -> View:
-    return View(view, history)
-
-
-ViewDep = Annotated[View, Depends(view_options)]
-
-
 @router.post("/sessions", status_code=201, response_model=None, responses={201: CREATED, **INVALID, **TOO_LARGE, **QUOTA})
 def create_session(
-    body: Annotated[ConfigOverrides, Body(openapi_examples=CONFIG_EXAMPLES)], sessions: SessionsDep, view: ViewDep
+    request: Request, body: Annotated[ConfigOverrides, Body(openapi_examples=CONFIG_EXAMPLES)],
+    view: ViewQuery = "full", history: HistoryQuery = None,
 ) -> ArrayJSONResponse:
-    session = sessions.create(body.model_dump(exclude_unset=True), **view.options)
+    session = sessions_of(request).create(body.model_dump(exclude_unset=True), view=view, history=history)
     answer = session_response(session, status_code=201)
     answer.headers["Location"] = f"/api/v1/sessions/{session['id']}"
     return answer
@@ -120,59 +107,72 @@ async def answered_inline(call, inline: bool = True):
 
 
 @router.get("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **INVALID})
-async def read_session(session_id: str, sessions: SessionsDep, view: ViewDep) -> ArrayJSONResponse:
-    return session_response(await answered_inline(partial(sessions.get, session_id, **view.options)))
+async def read_session(request: Request, session_id: str, view: ViewQuery = "full", history: HistoryQuery = None) -> ArrayJSONResponse:
+    return session_response(await answered_inline(partial(sessions_of(request).get, session_id, view=view, history=history)))
 
 
 @router.delete("/sessions/{session_id}", status_code=204, response_class=Response, responses={**NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID})
-def delete_session(session_id: str, sessions: SessionsDep, if_match: IfMatchDep) -> Response:
-    sessions.delete(session_id, if_match=if_match)
+def delete_session(request: Request, session_id: str, if_match: IfMatchHeader = None) -> Response:
+    sessions_of(request).delete(session_id, if_match=matching_versions(if_match))
     return Response(status_code=204)
 
 
 @router.post("/sessions/{session_id}/step", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID, **TOO_LARGE})
 async def step_session(
-    session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep, body: Annotated[StepRequest | None, Body(openapi_examples=STEP_EXAMPLES)] = None
+    request: Request, session_id: str, body: Annotated[StepRequest | None, Body(openapi_examples=STEP_EXAMPLES)] = None,
+    view: ViewQuery = "full", history: HistoryQuery = None, if_match: IfMatchHeader = None,
 ) -> ArrayJSONResponse:
     body = body or StepRequest()
-    call = partial(sessions.step, session_id, count=body.count, until=body.until, if_match=if_match, **view.options)
+    call = partial(sessions_of(request).step, session_id, count=body.count, until=body.until,
+                   if_match=matching_versions(if_match), view=view, history=history)
     return session_response(await answered_inline(call, inline=body.count in (None, 1) and body.until is None))
 
 
 @router.post("/sessions/{session_id}/back", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID})
-def step_session_back(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
-    return session_response(sessions.back(session_id, if_match=if_match, **view.options))
+def step_session_back(
+    request: Request, session_id: str, view: ViewQuery = "full", history: HistoryQuery = None, if_match: IfMatchHeader = None,
+) -> ArrayJSONResponse:
+    return session_response(sessions_of(request).back(session_id, if_match=matching_versions(if_match), view=view, history=history))
 
 
 @router.post("/sessions/{session_id}/train", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID, **TOO_LARGE})
-def train_session(session_id: str, body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
-    return session_response(sessions.train(session_id, body.iterations, if_match=if_match, **view.options))
+def train_session(
+    request: Request, session_id: str, body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)],
+    view: ViewQuery = "full", history: HistoryQuery = None, if_match: IfMatchHeader = None,
+) -> ArrayJSONResponse:
+    return session_response(sessions_of(request).train(
+        session_id, body.iterations, if_match=matching_versions(if_match), view=view, history=history))
 
 
 @router.post("/sessions/{session_id}/reset", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID})
-def reset_session(session_id: str, sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
-    return session_response(sessions.reset(session_id, if_match=if_match, **view.options))
+def reset_session(
+    request: Request, session_id: str, view: ViewQuery = "full", history: HistoryQuery = None, if_match: IfMatchHeader = None,
+) -> ArrayJSONResponse:
+    return session_response(sessions_of(request).reset(session_id, if_match=matching_versions(if_match), view=view, history=history))
 
 
 @router.patch("/sessions/{session_id}", response_model=None, responses={200: SESSION, **NOT_FOUND, **REFUSED, **STALE, **TEACHER_ONLY, **INVALID, **TOO_LARGE})
-def update_session(session_id: str, body: Annotated[PatchRequest, Body(openapi_examples=PATCH_EXAMPLES)], sessions: SessionsDep, view: ViewDep, if_match: IfMatchDep) -> ArrayJSONResponse:
+def update_session(
+    request: Request, session_id: str, body: Annotated[PatchRequest, Body(openapi_examples=PATCH_EXAMPLES)],
+    view: ViewQuery = "full", history: HistoryQuery = None, if_match: IfMatchHeader = None,
+) -> ArrayJSONResponse:
     optimizer = body.optimizer.model_dump(exclude_none=True) if body.optimizer is not None else None
     edits = [edit.model_dump(by_alias=True) for edit in body.edits] if body.edits else None
-    return session_response(sessions.patch(session_id, optimizer=optimizer, edits=edits, if_match=if_match, **view.options))
+    return session_response(sessions_of(request).patch(
+        session_id, optimizer=optimizer, edits=edits, if_match=matching_versions(if_match), view=view, history=history))
 
 
 @router.post("/sessions/{session_id}/predict", response_model=None, responses={200: {"model": PredictOut}, **NOT_FOUND, **REFUSED, **INVALID, **TOO_LARGE})
-def predict_outputs(session_id: str, body: Annotated[PredictRequest, Body(openapi_examples=PREDICT_EXAMPLES)], sessions: SessionsDep) -> ArrayJSONResponse:
-    return ArrayJSONResponse({"outputs": sessions.predict(session_id, body.inputs)})
+def predict_outputs(request: Request, session_id: str, body: Annotated[PredictRequest, Body(openapi_examples=PREDICT_EXAMPLES)]) -> ArrayJSONResponse:
+    return ArrayJSONResponse({"outputs": sessions_of(request).predict(session_id, body.inputs)})
 
 
 @router.get("/sessions/{session_id}/gradcheck", response_model=None, responses={200: {"model": GradcheckOut}, **NOT_FOUND, **REFUSED, **INVALID})
 def check_gradients(
-    session_id: str,
-    sessions: SessionsDep,
+    request: Request, session_id: str,
     eps: Annotated[float, Query(gt=0, le=0.1, description="The step of the central differences")] = 1e-5,
 ) -> ArrayJSONResponse:
-    return ArrayJSONResponse(sessions.gradcheck(session_id, eps))
+    return ArrayJSONResponse(sessions_of(request).gradcheck(session_id, eps))
 
 
 EXPORTS = {
@@ -187,13 +187,14 @@ EXPORTS = {
 
 @router.get("/sessions/{session_id}/export", response_model=None, responses=EXPORTS)
 def export_session(
+    request: Request,
     session_id: str,
-    sessions: SessionsDep,
     export_format: Annotated[
         Literal["json", "pytorch", "ipynb"],
         Query(alias="format", description="json: a Config; pytorch or ipynb: a program that runs the next update in torch"),
     ] = "json",
 ) -> Response:
+    sessions = sessions_of(request)
     if export_format == "json":
         return ArrayJSONResponse(sessions.export(session_id))
     return pytorch_program(sessions.next_update(session_id), export_format)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
 
 from app.i18n import _, lazy
 from app.rooms import questions as templates
@@ -33,6 +34,9 @@ class RoomService:
         self.sessions = sessions
         self.db = db
         self.store = RoomStore(db, room_hours)
+        # the guard's finding for the change this thread is making, so that publishing it needs
+        # no second look (a step is one guard, then one commit, in one thread)
+        self._guarded = threading.local()
         sessions.change_guards.append(self.guard)
         sessions.store.add_listener(self.session_changed)
 
@@ -40,6 +44,7 @@ class RoomService:
 
     def guard(self, session_id: str) -> None:
         room = self.store.open_room_of_session(session_id)
+        self._guarded.finding = (session_id, room)
         if room is not None and not self.is_teacher(room):
             raise TeacherOnly(_(TEACHER_DRIVES).format(code=room.code))
 
@@ -52,6 +57,11 @@ class RoomService:
             log.exception("room event of session %s not published", session_id)
 
     def _publish_change(self, session_id: str, version: int | None) -> None:
+        finding, self._guarded.finding = getattr(self._guarded, "finding", None), None
+        if finding == (session_id, None) and version is not None:
+            # no room when this change began (most sessions): nothing to publish. A room opened
+            # in the milliseconds since gets this state from the hub's 10 s re-check.
+            return
         if version is None:  # the teacher deleted the session: the room ends with it
             room = self.store.open_room_of_session(session_id)
             if room is not None:
