@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.rooms.bus import CHANNEL, SocketBus
 from app.sessions.locks import RangeLocks
+from app.sessions.sqlite_store import WAL_BACKSTOP_PAGES
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -76,6 +77,7 @@ class SQLiteRooms:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
+            db.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")  # the session store's thread checkpoints
             db.execute("PRAGMA foreign_keys=ON")
             with self._create_lock:
                 if not self._created:

@@ -2,8 +2,10 @@
 
 Durability: WAL with synchronous=NORMAL. A commit is written to the WAL without an fsync, so
 every answered change survives kill -9 of any process (the OS has the pages); a power cut or a
-kernel crash can lose the changes committed since the last checkpoint of the WAL (at most
-about a thousand pages, a few seconds of stepping), never the file's consistency.
+kernel crash can lose the changes committed since the last checkpoint of the WAL (a
+checkpointer thread runs one every CHECKPOINT_SECONDS: about a second of stepping), never the
+file's consistency. The checkpoint (and its fsync) runs in that thread, not in the commit of a
+request: a small step is answered on the event loop, which must not wait for a disk.
 
 Locks: a session is held across processes by a one-byte lock of `<db>.lock` (locks.RangeLocks);
 write transactions take byte 0 of the same file first, so they queue in the kernel instead of
@@ -12,6 +14,7 @@ meeting SQLite's busy handler, which waits by sleeping. Reads take a WAL snapsho
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -24,6 +27,12 @@ from app.sessions.locks import RangeLocks, session_offset
 from app.sessions.store import (
     LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
 )
+
+CHECKPOINT_SECONDS = 1.0
+# past this many WAL pages (16 MB) a commit checkpoints by itself, as SQLite does by default at
+# 1,000: only if the checkpointer thread could not keep up
+WAL_BACKSTOP_PAGES = 4_000
+log = logging.getLogger(__name__)
 
 # A step rewrites one small row (session_state: cursor and packed undo, about 2 KB, one page of
 # the WAL); the dataset is written once, the loss history only when an iteration ends. No index
@@ -102,6 +111,7 @@ class SQLiteSessionStore:
         self._created = False
         self._create_lock = threading.Lock()
         self._listeners: list[Listener] = []
+        self._checkpointer = Checkpointer(self.path)
 
     # --- connections and transactions ------------------------------------------------------------
 
@@ -128,8 +138,10 @@ class SQLiteSessionStore:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
             db.execute("PRAGMA foreign_keys=ON")
             self._local.db = db
+            self._checkpointer.start_once()
         return db
 
     @contextmanager
@@ -161,6 +173,7 @@ class SQLiteSessionStore:
         self._listeners.append(listener)
 
     def close(self) -> None:
+        self._checkpointer.stop()
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
@@ -319,3 +332,42 @@ class SQLiteSessionStore:
                 "INSERT OR REPLACE INTO session_checkpoints (session_id, checkpoint_id, meta, arrays) VALUES (?, ?, ?, ?)",
                 [(session_id, cid, json.dumps(c.meta), c.arrays) for cid, c in checkpoints.items()],
             )
+
+
+class Checkpointer:
+    """A daemon thread that checkpoints the WAL every CHECKPOINT_SECONDS (PASSIVE: it never
+    waits for a reader or a writer), so that no request's commit does it. Each process runs
+    its own; two meeting on one file take turns (SQLite answers the second busy)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def start_once(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=f"checkpoint {self.path.name}", daemon=True)
+                    self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        db = None
+        try:
+            db = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            while not self._stopped.wait(CHECKPOINT_SECONDS):
+                if not self.path.exists():  # a test's temporary file, removed
+                    return
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.OperationalError:  # busy (another process checkpoints): next time
+                    continue
+        except Exception:  # noqa: BLE001 - commits checkpoint by themselves past WAL_BACKSTOP_PAGES
+            log.exception("the WAL checkpointer of %s stopped", self.path)
+        finally:
+            if db is not None:
+                db.close()

@@ -1,0 +1,132 @@
+"""The fast lane (app/api/fast_lane.py) answers exactly what the routes answer.
+
+Two apps on their own files, one without the lane, get the same requests on twin sessions (same
+config and seed, so the same numbers); every answer must match: status, body, ETag and the
+security headers. A counter on what the lane hands on shows which requests it answered itself.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.fast_lane import FastLaneMiddleware
+from app.main import create_app
+from app.settings import Settings
+from tests.backends import database_url_for
+
+CONFIG = {"preset": "worked-example"}
+COMPARED_HEADERS = ("etag", "content-type", "content-security-policy", "x-content-type-options", "allow")
+
+
+def _app(path, lane: bool):
+    app = create_app(Settings(db_path=path, database_url=database_url_for(path)))
+    if not lane:  # the middleware stack is built at the first request: leave the lane out of it
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not FastLaneMiddleware]
+    return app
+
+
+class _Counting:
+    """Wraps what the lane hands requests on to: the routes."""
+
+    def __init__(self, app):
+        self.app, self.calls = app, 0
+
+    async def __call__(self, scope, receive, send):
+        self.calls += 1
+        await self.app(scope, receive, send)
+
+
+def _lane_of(app) -> FastLaneMiddleware:
+    layer = app.middleware_stack
+    while not isinstance(layer, FastLaneMiddleware):
+        layer = layer.app
+    return layer
+
+
+@pytest.fixture
+def twins(tmp_path):
+    with TestClient(_app(tmp_path / "lane.sqlite3", True)) as with_lane, \
+            TestClient(_app(tmp_path / "plain.sqlite3", False)) as without_lane:
+        with_lane.get("/api/v1/presets")  # builds the middleware stack
+        lane = _lane_of(with_lane.app)
+        lane.app = routes = _Counting(lane.app)
+        yield with_lane, without_lane, routes
+
+
+def _answer(response, session_id: str) -> tuple:
+    text = response.text.replace(session_id, "SESSION")
+    headers = {name: response.headers.get(name) for name in COMPARED_HEADERS}
+    return response.status_code, json.loads(text) if text else None, headers
+
+
+# (method, path after /api/v1/sessions/{id}, keyword arguments of the request, answered by the lane?)
+REQUESTS = [
+    ("POST", "/step", {}, True),
+    ("POST", "/step", {"json": {}}, True),
+    ("POST", "/step?view=compact", {}, True),
+    ("POST", "/step?view=compact&history=0", {}, True),
+    ("POST", "/step?history=2", {"content": b"{}", "headers": {"content-type": "application/json"}}, True),
+    ("POST", "/step", {"content": b" {} ", "headers": {"content-type": "application/json; charset=utf-8"}}, True),
+    ("POST", "/step?view=compact", {"headers": {"if-match": '"{version}"'}}, True),
+    ("POST", "/step", {"headers": {"if-match": "*"}}, True),
+    ("POST", "/step", {"headers": {"if-match": '"0"'}}, False),  # stale: 412 from the route
+    ("POST", "/step", {"headers": {"if-match": "nonsense"}}, False),  # names no version: 412
+    ("POST", "/step?view=bogus", {}, False),  # 422
+    ("POST", "/step?history=-1", {}, False),  # 422
+    ("POST", "/step?unknown=1", {}, False),  # the route ignores it and steps
+    ("POST", "/step?view=compact&view=full", {}, True),  # the last one wins, as in the route
+    ("POST", "/step", {"json": {"count": 2}}, False),
+    ("POST", "/step", {"json": {"until": "update"}}, False),
+    ("POST", "/step", {"json": {"count": 0}}, False),  # 422
+    ("POST", "/step", {"content": b"{}", "headers": {"content-type": "text/plain"}}, False),
+    ("POST", "/step", {"content": b"{", "headers": {"content-type": "application/json"}}, False),  # 422 invalid_json
+    ("GET", "", {}, True),
+    ("GET", "?view=compact", {}, True),
+    ("GET", "?history=1", {}, True),
+    ("GET", "?view=nope", {}, False),
+    ("HEAD", "", {}, True),
+    ("POST", "/back", {}, False),
+    ("GET", "/gradcheck", {}, False),
+]
+
+
+def test_every_answer_is_the_routes_own(twins):
+    with_lane, without_lane, routes = twins
+    first = with_lane.post("/api/v1/sessions", json=CONFIG).json()["id"]
+    second = without_lane.post("/api/v1/sessions", json=CONFIG).json()["id"]
+    for method, suffix, kwargs, answered_by_lane in REQUESTS:
+        version = with_lane.get(f"/api/v1/sessions/{first}").json()["version"]
+        if "headers" in kwargs:
+            kwargs = {**kwargs, "headers": {k: v.replace("{version}", str(version)) for k, v in kwargs["headers"].items()}}
+        calls = routes.calls
+        got = with_lane.request(method, f"/api/v1/sessions/{first}{suffix}", **kwargs)
+        lane_answered = routes.calls == calls
+        expected = without_lane.request(method, f"/api/v1/sessions/{second}{suffix}", **kwargs)
+        assert _answer(got, first) == _answer(expected, second), (method, suffix, kwargs)
+        assert lane_answered == answered_by_lane, (method, suffix, kwargs)
+    # and the twins stepped in lockstep: the same state, number for number
+    assert _answer(with_lane.get(f"/api/v1/sessions/{first}"), first) == _answer(without_lane.get(f"/api/v1/sessions/{second}"), second)
+
+
+def test_refusals_are_the_routes(twins):
+    with_lane, without_lane, routes = twins
+    for client in (with_lane, without_lane):
+        missing = client.post("/api/v1/sessions/no-such-session/step")
+        assert missing.status_code == 404 and missing.json()["code"] == "session_not_found"
+        assert client.get("/api/v1/sessions/no-such-session").json()["code"] == "session_not_found"
+    assert routes.calls == 2  # the lane tried, and left both to the route
+
+
+def test_a_room_session_refuses_a_step_without_the_teacher_token(twins):
+    with_lane, _without_lane, routes = twins
+    session = with_lane.post("/api/v1/sessions", json=CONFIG).json()
+    room = with_lane.post("/api/v1/rooms", json={"session_id": session["id"]}).json()
+    refused = with_lane.post(f"/api/v1/sessions/{session['id']}/step")
+    assert refused.status_code == 403 and refused.json()["code"] == "teacher_only"
+    assert with_lane.get(f"/api/v1/sessions/{session['id']}").json()["version"] == session["version"]  # nothing changed
+    calls = routes.calls
+    stepped = with_lane.post(f"/api/v1/sessions/{session['id']}/step", headers={"authorization": f"Bearer {room['teacher_token']}"})
+    assert stepped.status_code == 200 and stepped.json()["version"] == session["version"] + 1
+    assert routes.calls == calls  # the teacher's step went through the lane
