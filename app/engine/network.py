@@ -5,6 +5,7 @@ the math panel all number layers the same way.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -20,14 +21,21 @@ def parameter_shapes(sizes) -> list[tuple[int, ...]]:
     return [shape for l in range(1, len(sizes)) for shape in ((sizes[l], sizes[l - 1]), (sizes[l],))]
 
 
-def split_flat(flat: np.ndarray, sizes) -> list[np.ndarray]:
-    """Views of a flat vector as [W1, b1, W2, b2, ...]; writing to a view writes the vector."""
-    views, offset = [], 0
+@functools.lru_cache(maxsize=256)
+def _flat_layout(sizes: tuple[int, ...]) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
+    """(start, stop, shape) of each of [W1, b1, W2, b2, ...] in the flat vector."""
+    layout, offset = [], 0
     for shape in parameter_shapes(sizes):
-        count = math.prod(shape)  # not np.prod: this runs for every answer, and np.prod costs microseconds
-        views.append(flat[offset : offset + count].reshape(shape))
+        count = math.prod(shape)
+        layout.append((offset, offset + count, shape))
         offset += count
-    return views
+    return tuple(layout)
+
+
+def split_flat(flat: np.ndarray, sizes) -> list[np.ndarray]:
+    """Views of a flat vector as [W1, b1, W2, b2, ...]; writing to a view writes the vector.
+    (This runs for every answer: the layout is computed once per network shape.)"""
+    return [flat[start:stop].reshape(shape) for start, stop, shape in _flat_layout(tuple(sizes))]
 
 
 def flat_index(sizes, layer: int, to: int, from_: int | None) -> int:

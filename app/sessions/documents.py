@@ -40,7 +40,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
     after the session's lock is released."""
     full = view != COMPACT
     trace = runtime.stepper.trace
-    network = Network(runtime.sizes, runtime.activations, runtime.network.flat.copy())
+    parameters = split_flat(runtime.network.flat.copy(), runtime.sizes)  # [W1, b1, W2, b2, ...]
     gradient = split_flat(runtime.stepper.gradient.copy(), runtime.sizes) if trace.dW else None
 
     def per_row(array):
@@ -53,8 +53,8 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
                 "index": l,
                 "size": runtime.sizes[l],
                 "activation": runtime.config["activations"][l - 1],
-                "W": network.W[l],
-                "b": network.b[l],
+                "W": parameters[2 * l - 2],
+                "b": parameters[2 * l - 1],
                 "z": per_row(trace.z.get(l)),
                 "a": per_row(trace.a.get(l)),
                 "grad": {

@@ -10,6 +10,7 @@ numbers), which makes undo exact and cheap to store: an undo entry is one earlie
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 
 import numpy as np
 
@@ -34,6 +35,7 @@ FROM_CHECKPOINT = "initial-checkpoint"  # a config field whose values live in ch
 EXPLICIT_DATA = "stored-arrays"  # explicit data whose values live in the session's arrays
 RUNTIME_OVERHEAD = 8_000  # bytes of Python objects a small runtime holds (measured with tracemalloc: worked example)
 UNDO_ENTRY_BYTES = 250  # one undo entry, a dict of a few ints
+_checkpoint_of = itemgetter("checkpoint")
 
 
 class Runtime:
@@ -326,7 +328,8 @@ class Runtime:
         """What this request changed, for the store; `saved` then makes this runtime what a
         reload of the stored session would give (so the working set can keep it)."""
         undo = self.trimmed_undo()
-        keep = {INITIAL_CHECKPOINT, self.current["checkpoint"], *(e["checkpoint"] for e in undo)}
+        keep = set(map(_checkpoint_of, undo))  # map with itemgetter: this runs for every step
+        keep.update((INITIAL_CHECKPOINT, self.current["checkpoint"]))
         new = {cid: c for cid, c in self.new_checkpoints.items() if cid in keep}
         history = np.array(self.history, dtype=np.float64).ravel() if self.history_changed else None
         stale = self._saved_keep is None or not self._saved_keep <= keep

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 import numpy as np
+import orjson
 
 CHANNEL = "bplab_sessions"  # PostgreSQL's NOTIFY channel for committed changes
 LOCK_TIMEOUT = 90.0  # seconds; the work budget keeps one request well under it
@@ -179,7 +180,8 @@ class UndoPacker:
         return bytes(self._packed)
 
     def cursor(self, current: dict, next_checkpoint: int) -> str:
-        return json.dumps({"current": current, "next_checkpoint": next_checkpoint, "optimizers": self.optimizers})
+        # orjson: a tenth of json.dumps's time, and this runs for every step (decode_cursor reads both)
+        return orjson.dumps({"current": current, "next_checkpoint": next_checkpoint, "optimizers": self.optimizers}).decode()
 
 
 def decode_cursor(cursor_json: str, undo_blob: bytes | None) -> tuple[dict, int, list[dict], tuple | None]:
