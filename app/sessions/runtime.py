@@ -64,6 +64,7 @@ class Runtime:
         self.history: list[list[float]] = stored.history.reshape(-1, len(self.data.metric_names)).tolist()
         self._history_entries: list[dict] = []
         self._fixed_bytes: int | None = None
+        self._checkpoint_bytes: int | None = None  # of self.checkpoints, counted when they change
         self.history_changed = False  # since the last save: the history is rewritten only then
         self.version = stored.version  # the stored version this runtime is at
         self._saved_keep: set[int] | None = None  # the checkpoints stored, as far as known
@@ -107,6 +108,7 @@ class Runtime:
     def checkpoint(self, checkpoint_id: int) -> StoredCheckpoint:
         if checkpoint_id not in self.checkpoints:
             self.checkpoints[checkpoint_id] = self._fetch_checkpoint(checkpoint_id)
+            self._checkpoint_bytes = None
         return self.checkpoints[checkpoint_id]
 
     def _restore(self) -> None:
@@ -182,6 +184,7 @@ class Runtime:
         if keep:
             stored = ckpt.encode(self.network, optimizer, self.iteration_index)
             self.checkpoints[checkpoint_id] = self.new_checkpoints[checkpoint_id] = stored
+            self._checkpoint_bytes = None
         else:
             self.unkept_checkpoints.add(checkpoint_id)
         return checkpoint_id
@@ -341,7 +344,9 @@ class Runtime:
         """The change `to_stored` gave was stored as `version`."""
         self.undo = self._trimmed
         keep = self._keep
-        self.checkpoints = {cid: c for cid, c in self.checkpoints.items() if cid in keep}
+        if self.new_checkpoints or self.checkpoints.keys() - keep or self._checkpoint_bytes is None:
+            self.checkpoints = {cid: c for cid, c in self.checkpoints.items() if cid in keep}
+            self._checkpoint_bytes = None  # counted again when next asked
         self.new_checkpoints = {}
         self.unkept_checkpoints = set()
         self.history_changed = False
@@ -369,8 +374,9 @@ class Runtime:
             fixed = RUNTIME_OVERHEAD + self.data.nbytes
             fixed += (2 + len(stepper.optimizer.state_vectors)) * stepper.network.flat.nbytes
             self._fixed_bytes = fixed + 4 * 8 * len(stepper.trace.x) * sum(self.sizes)  # z, a, dA, delta per layer
-        checkpoints = sum(len(c.arrays) for c in self.checkpoints.values())
-        return self._fixed_bytes + checkpoints + UNDO_ENTRY_BYTES * len(self.undo) + 32 * len(self.history)
+        if self._checkpoint_bytes is None:
+            self._checkpoint_bytes = sum(len(c.arrays) for c in self.checkpoints.values())
+        return self._fixed_bytes + self._checkpoint_bytes + UNDO_ENTRY_BYTES * len(self.undo) + 32 * len(self.history)
 
 
 def _optimizer_in_state(config: dict, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
