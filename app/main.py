@@ -1,7 +1,4 @@
 """The ASGI app: create_app() wires the API, the pages and the static files together."""
-import gc
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -36,15 +33,6 @@ from app.lesson.routes import router as lesson_router
 from app.lab.routes import router as web_router
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI):
-    # what is alive at startup (modules, schemas, templates: most objects) lives as long as the
-    # process; frozen, the collector stops walking it, and a full collection takes milliseconds
-    # instead of tens of them in the middle of a request
-    gc.freeze()
-    yield
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     app = FastAPI(
@@ -56,7 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served from our own copy of swagger-ui (offline classrooms), see app/api/docs.py
         redoc_url=None,
         redirect_slashes=False,  # TrailingSlashMiddleware answers /x/ as /x instead of a 307
-        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.sessions = SessionService(

@@ -5,8 +5,13 @@ import sqlite3
 import threading
 import time
 
+import pytest
+
 from app.sessions import sqlite_store
+from tests.backends import BACKEND
 from tests.sessions.helpers import make_service, xor_config
+
+pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's WAL; PostgreSQL checkpoints by itself")
 
 
 def _version_in_main_file(db) -> int | None:
