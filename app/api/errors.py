@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Mount
 
 from app.i18n import _
@@ -211,7 +212,14 @@ async def on_http_error(request: Request, error: StarletteHTTPException):
     return error_response(error.status_code, code, str(detail), headers=headers)
 
 
+async def on_client_disconnect(request: Request, error: ClientDisconnect) -> ErrorResponse:
+    """The client left before its body arrived: nothing ran. The answer goes nowhere, but a
+    request that ends this way is not a server error to log with a traceback."""
+    return error_response(400, "bad_request", _("The request ended before its body arrived: nothing was changed; send it again."), ["body"])
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ClientDisconnect, on_client_disconnect)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(InvalidInput, on_invalid_input)
