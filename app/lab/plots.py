@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
+from markupsafe import Markup
 
 from app.engine.activations import get_activation
 from app.ui import colors
@@ -52,15 +54,31 @@ class AxisTick:
 
 @dataclass
 class PlanePlot:
+    """The data plot. Everything but the points comes from the parameters and the session's
+    data alone (the cache's part); the points also from the batch, which outlines its rows:
+    they are drawn the first time something reads them, so an answer without the plot draws none."""
     kind: str  # boundary | regression | none | single (one sample: nothing to plot)
     image_uri: str = ""
     discrete_uri: str = ""
-    points: list[PointView] = field(default_factory=list)
     curve: str = ""
     x_ticks: list[AxisTick] = field(default_factory=list)
     y_ticks: list[AxisTick] = field(default_factory=list)
     unit_maps: dict[tuple[int, int], str] = field(default_factory=dict)
     held_out: int = 0  # how many held-out rows the plot has
+    x_range: tuple[float, float] = (0.0, 1.0)  # the data's values at the plane's left and right edges
+    y_range: tuple[float, float] = (0.0, 1.0)  # ... at its bottom and top
+    # what the points are drawn from: every row (inputs, targets, held-out mask), the batch's row numbers
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    batch_rows: np.ndarray | None = field(default=None, repr=False)
+
+    @cached_property
+    def points(self) -> list[PointView]:
+        return _points(self) if self.rows is not None else []
+
+    @property
+    def picture_bytes(self) -> int:
+        """About what the parameters' part holds: its images and its curve."""
+        return len(self.image_uri) + len(self.discrete_uri) + len(self.curve) + sum(len(uri) for uri in self.unit_maps.values())
 
 
 def _extent(values: np.ndarray) -> tuple[float, float]:
@@ -108,45 +126,71 @@ def _class_rgb(probabilities: np.ndarray, discrete: bool = False) -> np.ndarray:
     return colors.tinted(rgb).reshape(GRID, GRID, 3)[::-1]
 
 
-def _point_fill(target: np.ndarray) -> str:
-    if target.shape[0] == 1:
-        return colors.to_hex(colors.POSITIVE if target[0] >= 0.5 else colors.NEGATIVE)
-    return colors.CLASS_COLORS[int(target.argmax()) % len(colors.CLASS_COLORS)]
+POSITIVE_HEX, NEGATIVE_HEX = colors.to_hex(colors.POSITIVE), colors.to_hex(colors.NEGATIVE)
+
+
+def _point_fills(targets: np.ndarray) -> list[str]:
+    """A point's colour: its class's, or for one output blue from 0.5 up, orange below."""
+    if targets.shape[1] == 1:
+        return [POSITIVE_HEX if positive else NEGATIVE_HEX for positive in (targets[:, 0] >= 0.5).tolist()]
+    classes = len(colors.CLASS_COLORS)
+    return [colors.CLASS_COLORS[k % classes] for k in targets.argmax(axis=1).tolist()]
 
 
 class _PlotCache:
-    """The last plots by (parameters, batch) digest: a forward, loss or backward step leaves both
-    unchanged, so the maps are not recomputed on every step. Bounded, and only a cache: a miss
-    recomputes the same result."""
+    """The plots of each session's newest parameters (points aside): a forward, loss or backward
+    step leaves them as they were, and so does a new batch, which only outlines other points.
 
-    SIZE = 64
+    One entry per session, which its next parameter set replaces: sessions stepped in turn never
+    push each other's plots out with stale ones. Past MAX_SESSIONS entries or MAX_BYTES of
+    images the least recently used session's goes. Only a cache: a miss draws the same plot."""
+
+    MAX_SESSIONS = 256
+    MAX_BYTES = 32 * 2**20
 
     def __init__(self):
-        self._plots: OrderedDict[bytes, PlanePlot] = OrderedDict()
+        self._plots: OrderedDict[str, tuple[bytes, PlanePlot]] = OrderedDict()  # session id -> (key, plot)
+        self._bytes = 0
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(doc: dict) -> bytes:  # the session id stands for its data, which never changes
+    def key(doc: dict) -> bytes:
+        """The session and every weight and bias: the session id stands for its data and its
+        network's shape, which never change; the parameters for everything else the maps show."""
         digest = hashlib.blake2b(str(doc["id"]).encode(), digest_size=20)
         for layer in doc["layers"][1:]:
             digest.update(np.ascontiguousarray(layer["W"], dtype=float).tobytes())
             digest.update(np.ascontiguousarray(layer["b"], dtype=float).tobytes())
-        for name in ("inputs", "targets"):
-            digest.update(np.ascontiguousarray(doc["batch"][name], dtype=float).tobytes())
         return digest.digest()
 
-    def get(self, key: bytes) -> PlanePlot | None:
+    def get(self, session_id: str, key: bytes) -> PlanePlot | None:
+        """The session's plot if it was drawn for these parameters (`key`), else None."""
         with self._lock:
-            plot = self._plots.get(key)
-            if plot is not None:
-                self._plots.move_to_end(key)
-            return plot
+            entry = self._plots.get(session_id)
+            if entry is None or entry[0] != key:
+                return None
+            self._plots.move_to_end(session_id)
+            return entry[1]
 
-    def put(self, key: bytes, plot: PlanePlot) -> None:
+    def put(self, session_id: str, key: bytes, plot: PlanePlot) -> None:
         with self._lock:
-            self._plots[key] = plot
-            while len(self._plots) > self.SIZE:
-                self._plots.popitem(last=False)
+            self._drop(session_id)
+            self._plots[session_id] = (key, plot)
+            self._bytes += plot.picture_bytes
+            while len(self._plots) > self.MAX_SESSIONS or (self._bytes > self.MAX_BYTES and len(self._plots) > 1):
+                self._drop(next(iter(self._plots)))
+
+    def _drop(self, session_id: str) -> None:
+        entry = self._plots.pop(session_id, None)
+        if entry is not None:
+            self._bytes -= entry[1].picture_bytes
+
+    def __len__(self) -> int:
+        return len(self._plots)
+
+    @property
+    def picture_bytes(self) -> int:
+        return self._bytes
 
 
 _cache = _PlotCache()
@@ -159,38 +203,41 @@ def plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
     batch = doc.get("batch")
     if not batch or batch.get("inputs") is None:
         return PlanePlot("none")
-    key = _cache.key(doc)
-    plot = _cache.get(key)
+    rows = _rows(dataset)
+    session_id, key = str(doc["id"]), _cache.key(doc)
+    plot = _cache.get(session_id, key)
     if plot is None:
-        plot = _plane_plot(doc, layer_outputs, dataset)
-        _cache.put(key, plot)
-    return plot
+        plot = _plane_plot(doc, layer_outputs, rows)
+        _cache.put(session_id, key, plot)
+    if plot.kind not in ("boundary", "regression"):
+        return plot
+    return replace(plot, rows=rows, batch_rows=np.asarray(batch["indices"], dtype=int))
 
 
-def _plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
-    sizes = [int(layer["size"]) for layer in doc["layers"]]
-    # every row, on axes that stay put from batch to batch; the batch's rows come first
+def _rows(dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every row (inputs, targets, held-out mask), on axes that stay put from batch to batch."""
     inputs, targets, *rest = dataset()
+    held_out = np.asarray(rest[0], dtype=bool) if rest else np.zeros(len(inputs), dtype=bool)
+    return inputs, targets, held_out
+
+
+def _plane_plot(doc: dict, layer_outputs, rows) -> PlanePlot:
+    sizes = [int(layer["size"]) for layer in doc["layers"]]
+    inputs, targets, held_out = rows
     columns = inputs.shape[1]  # the plane is the data's raw columns, whatever features the network sees
     if not (columns == 2 or (columns == 1 and sizes[-1] == 1)):
         return PlanePlot("none")
     if len(inputs) < 2:
         return PlanePlot("single")
-    held_out = np.asarray(rest[0], dtype=bool) if rest else np.zeros(len(inputs), dtype=bool)
-    in_batch = np.zeros(len(inputs), dtype=bool)
-    in_batch[np.asarray(doc["batch"]["indices"], dtype=int)] = True
-    if in_batch[~held_out].all():  # every training row is in the batch: outlining them all says nothing
-        in_batch[:] = False
-    order = np.argsort(~in_batch, kind="stable")[:MAX_POINTS]
     if columns == 2:
-        plot = _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch, held_out)
+        plot = _boundary(doc, sizes, inputs, layer_outputs)
     else:
-        plot = _regression(inputs, targets, layer_outputs, order, in_batch, held_out)
+        plot = _regression(inputs, targets, layer_outputs)
     plot.held_out = int(held_out.sum())
     return plot
 
 
-def _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch, held_out) -> PlanePlot:
+def _boundary(doc, sizes, inputs, layer_outputs) -> PlanePlot:
     (x_lo, x_hi), (y_lo, y_hi) = _square(_extent(inputs[:, 0]), _extent(inputs[:, 1]))
     gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, GRID), np.linspace(y_lo, y_hi, GRID))
     grid = np.column_stack([gx.ravel(), gy.ravel()])  # (GRID*GRID, 2), row-major from the bottom
@@ -207,37 +254,52 @@ def _boundary(doc, sizes, inputs, targets, layer_outputs, order, in_batch, held_
             a = np.asarray(outputs[l])
             for j in range(sizes[l]):
                 unit_maps[(l, j)] = png_data_uri(_map_rgb(a[:, j], ranges[l], UNIT_MAP_STRIDE))
-    points = [
-        PointView(
-            round(float((inputs[i, 0] - x_lo) / (x_hi - x_lo) * PLANE), 1),
-            round(float(PLANE - (inputs[i, 1] - y_lo) / (y_hi - y_lo) * PLANE), 1),
-            _point_fill(targets[i]), bool(in_batch[i]), bool(held_out[i]),
-        )
-        for i in order
-    ]
-    return PlanePlot("boundary", image_uri=png_data_uri(image), discrete_uri=png_data_uri(discrete), points=points,
-                     x_ticks=_ticks(x_lo, x_hi, False), y_ticks=_ticks(y_lo, y_hi, True), unit_maps=unit_maps)
+    return PlanePlot("boundary", image_uri=png_data_uri(image), discrete_uri=png_data_uri(discrete),
+                     x_ticks=_ticks(x_lo, x_hi, False), y_ticks=_ticks(y_lo, y_hi, True), unit_maps=unit_maps,
+                     x_range=(x_lo, x_hi), y_range=(y_lo, y_hi))
 
 
-def _regression(inputs, targets, layer_outputs, order, in_batch, held_out) -> PlanePlot:
+def _regression(inputs, targets, layer_outputs) -> PlanePlot:
     x_lo, x_hi = _extent(inputs[:, 0])
     xs = np.linspace(x_lo, x_hi, CURVE_POINTS)
     fitted = np.asarray(layer_outputs(xs[:, None])[-1])[:, 0]
     both = np.concatenate([targets[:, 0], np.clip(fitted, targets.min() - 10, targets.max() + 10)])
     y_lo, y_hi = _extent(both)
+    px = (xs - x_lo) / (x_hi - x_lo) * PLANE
+    py = PLANE - (np.clip(fitted, y_lo, y_hi) - y_lo) / (y_hi - y_lo) * PLANE
+    curve = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(px.tolist(), py.tolist()))
+    return PlanePlot("regression", curve=curve, x_ticks=_ticks(x_lo, x_hi, False), y_ticks=_ticks(y_lo, y_hi, True),
+                     x_range=(x_lo, x_hi), y_range=(y_lo, y_hi))
 
-    def px(x):
-        return (x - x_lo) / (x_hi - x_lo) * PLANE
 
-    def py(y):
-        return PLANE - (y - y_lo) / (y_hi - y_lo) * PLANE
+def _points(plot: PlanePlot) -> list[PointView]:
+    """The points on the plane, at most MAX_POINTS, the batch's rows first (and outlined)."""
+    inputs, targets, held_out = plot.rows
+    in_batch = np.zeros(len(inputs), dtype=bool)
+    in_batch[plot.batch_rows] = True
+    if in_batch[~held_out].all():  # every training row is in the batch: outlining them all says nothing
+        in_batch[:] = False
+    order = np.argsort(~in_batch, kind="stable")[:MAX_POINTS]
+    (x_lo, x_hi), (y_lo, y_hi) = plot.x_range, plot.y_range
+    if plot.kind == "boundary":
+        ys, fills = inputs[order, 1], _point_fills(targets[order])
+    else:
+        ys, fills = targets[order, 0], [POSITIVE_HEX] * len(order)
+    cx = ((inputs[order, 0] - x_lo) / (x_hi - x_lo) * PLANE).tolist()
+    cy = (PLANE - (ys - y_lo) / (y_hi - y_lo) * PLANE).tolist()
+    return [PointView(round(x, 1), round(y, 1), fill, batch, held)
+            for x, y, fill, batch, held in zip(cx, cy, fills, in_batch[order].tolist(), held_out[order].tolist())]
 
-    curve = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, np.clip(fitted, y_lo, y_hi)))
-    points = [PointView(round(float(px(inputs[i, 0])), 1), round(float(py(targets[i, 0])), 1),
-                        colors.to_hex(colors.POSITIVE), bool(in_batch[i]), bool(held_out[i]))
-              for i in order]
-    return PlanePlot("regression", points=points, curve=curve,
-                     x_ticks=_ticks(x_lo, x_hi, False), y_ticks=_ticks(y_lo, y_hi, True))
+
+def points_svg(plot: PlanePlot, frame: PlotFrame) -> Markup:
+    """The points' circles, written here rather than in the template: 400 circles through a Jinja
+    loop cost more than the rest of a step's answer. Only numbers and colours, nothing to escape."""
+    circles = []
+    for p in plot.points:
+        kind = "point" + (" in-batch" if p.in_batch else "") + (" held-out" if p.held_out else "")
+        r = frame.batch_r if p.in_batch else frame.point_r
+        circles.append(f'<circle class="{kind}" cx="{p.cx}" cy="{p.cy}" r="{r}" fill="{p.fill}"/>')
+    return Markup("\n      ".join(circles))  # indented as the template's line
 
 
 # --- the plot on a screen ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from app.lab.charts import LAPTOP_CHART, PROJECTOR_CHART, loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import LAPTOP, PROJECTOR, build_network_view, grad_scale_of
 from app.lab.narration import narrate
-from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame
+from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame, points_svg
 from app.lab.status import status_view
 from app.lab.settings_view import settings_view
 from app.lab.svg_edges import edges_svg, hits_svg
@@ -74,6 +74,7 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
         "curve": loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART),
         "plot": plot,
         "frame": plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT),
+        "points_svg": points_svg,
         "events": EVENTS,
         "projector": projector,
         "settings": settings_view(doc),

@@ -1,6 +1,7 @@
-"""The plot cache: a step that leaves the parameters and the batch as they were draws the plots
-from the cache; any change of a weight, a bias, the batch or the session draws them again; and
-the cache stays bounded."""
+"""The plot cache: a step that leaves the parameters as they were draws the maps from the cache
+(a new batch too: only the points change); any change of a weight, a bias or the session draws
+them again; it never answers another session's or an older parameter set's picture; and it
+stays bounded, one entry per session."""
 from __future__ import annotations
 
 import copy
@@ -50,7 +51,8 @@ def test_steps_that_change_no_parameter_reuse_the_plots(client, fresh_cache):
     assert first.kind == "boundary" and reader.forwards == 1
     for _step in range(4):  # forward 1, forward 2, loss, backward 2: same weights, same batch
         client.post(f"/api/v1/sessions/{session_id}/step", json={"count": 1})
-        assert draw(service.get(session_id), reader) is first
+        again = draw(service.get(session_id), reader)
+        assert again.image_uri is first.image_uri and again.unit_maps is first.unit_maps
     assert reader.forwards == 1
 
 
@@ -62,8 +64,27 @@ def test_an_update_draws_the_plots_again(client, fresh_cache):
     assert reader.forwards == 2 and after.image_uri != before.image_uri
 
 
-@pytest.mark.parametrize("change", ["weight", "bias", "batch", "session"])
-def test_any_change_of_what_the_plots_show_misses_the_cache(client, fresh_cache, change):
+def test_a_new_batch_keeps_the_maps_and_outlines_its_own_rows(client, fresh_cache):
+    service, session_id, reader = open_xor(client)
+    doc = service.get(session_id)
+    first = draw(doc, reader)
+    other_batch = copy.deepcopy(doc)
+    other_batch["batch"]["indices"] = [0, 1]
+    other = draw(other_batch, reader)
+    assert reader.forwards == 1 and other.image_uri is first.image_uri
+    assert [p.in_batch for p in other.points][:2] == [True, True] and sum(p.in_batch for p in other.points) == 2
+    assert [p.in_batch for p in first.points] != [p.in_batch for p in other.points]
+
+
+def test_the_points_are_drawn_only_when_read(client, fresh_cache):
+    service, session_id, reader = open_xor(client)
+    plot = draw(service.get(session_id), reader)
+    assert "points" not in vars(plot)  # an answer that sends no data plot never draws them
+    assert plot.points and "points" in vars(plot)
+
+
+@pytest.mark.parametrize("change", ["weight", "bias", "session"])
+def test_any_change_of_what_the_maps_show_misses_the_cache(client, fresh_cache, change):
     service, session_id, reader = open_xor(client)
     doc = service.get(session_id)
     draw(doc, reader)
@@ -72,20 +93,52 @@ def test_any_change_of_what_the_plots_show_misses_the_cache(client, fresh_cache,
         changed["layers"][2]["W"] = np.array(doc["layers"][2]["W"]) + 1e-12
     elif change == "bias":
         changed["layers"][1]["b"] = np.array(doc["layers"][1]["b"]) - 1e-12
-    elif change == "batch":
-        changed["batch"]["inputs"] = np.array(doc["batch"]["inputs"])[::-1]
     else:
         changed["id"] = doc["id"] + "x"
     assert plots._cache.key(changed) != plots._cache.key(doc)
     draw(changed, reader)
     assert reader.forwards == 2
-    draw(doc, reader)  # the first is still cached
-    assert reader.forwards == 2
 
 
-def test_the_cache_keeps_the_latest_plots_only(fresh_cache):
-    for index in range(plots._PlotCache.SIZE + 1):
-        fresh_cache.put(bytes([index]), plots.PlanePlot("none"))
-    assert fresh_cache.get(bytes([0])) is None  # the oldest went first
-    assert fresh_cache.get(bytes([1])) is not None and fresh_cache.get(bytes([plots._PlotCache.SIZE])) is not None
-    assert len(fresh_cache._plots) == plots._PlotCache.SIZE
+def test_never_another_sessions_picture(client, fresh_cache):
+    service, first_id, first_reader = open_xor(client)
+    _service, second_id, second_reader = open_xor(client, steps=6)  # one iteration on: other weights
+    first = draw(service.get(first_id), first_reader)
+    second = draw(service.get(second_id), second_reader)
+    assert second.image_uri != first.image_uri
+    assert draw(service.get(first_id), first_reader).image_uri == first.image_uri
+    assert draw(service.get(second_id), second_reader).image_uri == second.image_uri
+    assert first_reader.forwards == 1 and second_reader.forwards == 1 and len(fresh_cache) == 2
+
+
+def test_never_an_older_or_newer_parameter_sets_picture(client, fresh_cache):
+    service, session_id, reader = open_xor(client)
+    old = draw(service.get(session_id), reader)
+    client.post(f"/api/v1/sessions/{session_id}/step", json={"until": "update"})
+    new = draw(service.get(session_id), reader)
+    assert len(fresh_cache) == 1 and new.image_uri != old.image_uri  # the new parameters replaced the entry
+    client.post(f"/api/v1/sessions/{session_id}/back")  # the old parameters again: their picture, drawn anew
+    again = draw(service.get(session_id), reader)
+    assert reader.forwards == 3 and again.image_uri == old.image_uri
+
+
+def test_one_entry_per_session_and_at_most_max_sessions(fresh_cache):
+    fresh_cache.put("a", b"1", plots.PlanePlot("none"))
+    fresh_cache.put("a", b"2", plots.PlanePlot("none"))
+    assert len(fresh_cache) == 1 and fresh_cache.get("a", b"1") is None and fresh_cache.get("a", b"2") is not None
+    for index in range(plots._PlotCache.MAX_SESSIONS + 1):
+        fresh_cache.put(f"s{index}", b"k", plots.PlanePlot("none"))
+    assert len(fresh_cache) == plots._PlotCache.MAX_SESSIONS
+    assert fresh_cache.get("a", b"2") is None and fresh_cache.get("s0", b"k") is None  # the least recently used went
+    assert fresh_cache.get(f"s{plots._PlotCache.MAX_SESSIONS}", b"k") is not None
+
+
+def test_the_cache_is_bounded_by_bytes(fresh_cache, monkeypatch):
+    monkeypatch.setattr(plots._PlotCache, "MAX_BYTES", 2500)
+    picture = "x" * 1000
+    for index in range(5):
+        fresh_cache.put(f"s{index}", b"k", plots.PlanePlot("boundary", image_uri=picture))
+        assert fresh_cache.picture_bytes <= 2500
+    assert len(fresh_cache) == 2 and fresh_cache.get("s4", b"k") is not None
+    fresh_cache.put("s4", b"k2", plots.PlanePlot("boundary", image_uri=picture, discrete_uri=picture))
+    assert fresh_cache.picture_bytes == 2000 and len(fresh_cache) == 1
