@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -73,6 +74,7 @@ LINE = 1.25  # a line of text is this many times its font size high
 BOLD = 1.08  # bold type is about this much wider
 
 
+@lru_cache(maxsize=4096)
 def _char_width(char: str) -> float:
     """The advance of one character in em, from DejaVu Sans (Debian's system-ui) and Noto CJK."""
     if unicodedata.east_asian_width(char) in ("W", "F"):
@@ -90,6 +92,7 @@ def _char_width(char: str) -> float:
     return 0.61
 
 
+@lru_cache(maxsize=8192)  # a step measures ~50 texts, most of them the same as the last step's
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The estimated width in px of a text at a font size: a little wide rather than narrow."""
     return sum(_char_width(c) for c in text) * size * (BOLD if bold else 1.0)
@@ -335,7 +338,7 @@ def _value_fits(r: float, canvas: Canvas) -> bool:
 
 
 def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, fills,
-          weight_scale: float, map_uri: str | None, texts: list[TextView]) -> UnitView:
+          bias_fills, map_uri: str | None, texts: list[TextView]) -> UnitView:
     layer = doc["layers"][l]
     canvas, r = geo.canvas, geo.r
     a_value = None if a_row is None else float(a_row[j])
@@ -360,7 +363,7 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, f
         size = round(max(MIN_BIAS, r * BIAS_OF_RADIUS), 1)
         unit.bias = BiasView(
             x=round(x - r * ON_THE_RIM - size / 2, 1), y=round(y - r * ON_THE_RIM - size / 2, 1), size=size,
-            fill=colors.diverging_hex(b / weight_scale), data_b=attr(b),
+            fill=bias_fills[j], data_b=attr(b),
             title=_("Bias of unit %(unit)d of layer %(layer)d: b = %(b)s") % {"unit": j, "layer": l, "b": fmt(b, 6)},
         )
         if geo.bias_labels:
@@ -407,6 +410,8 @@ def _layer_units(doc: dict, l: int, geo: Geometry, focus: int, weight_scale: flo
     a_row = _row(doc["layers"][l].get("a"), focus)
     t_row = colors.activation_t(a_row, output_range(doc["layers"][l].get("activation"))) if a_row is not None else None
     fills = colors.diverging_hex_many(t_row) if t_row is not None else None
+    # the biases on the weights' scale, a layer at once (one NumPy call per unit cost more than the unit)
+    bias_fills = colors.diverging_hex_many(np.asarray(doc["layers"][l]["b"], dtype=float) / weight_scale) if l >= 1 else None
     units, y_by_unit, ellipses = [], {}, []
     x = geo.xs[l]
     last = len(doc["layers"]) - 1
@@ -417,7 +422,7 @@ def _layer_units(doc: dict, l: int, geo: Geometry, focus: int, weight_scale: flo
             continue
         y_by_unit[j] = y
         map_uri = unit_maps.get((l, j)) if geo.r >= MIN_RADIUS_FOR_MAPS else None
-        units.append(_unit(doc, l, j, x, y, geo, a_row, fills, weight_scale, map_uri, texts))
+        units.append(_unit(doc, l, j, x, y, geo, a_row, fills, bias_fills, map_uri, texts))
         if l == last:
             texts += _output_texts(x, y, geo, None if a_row is None else float(a_row[j]),
                                    None if targets is None else float(targets[j]))

@@ -6,6 +6,8 @@ engine states) or by the caller; the other functions only turn t into colours.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from app.engine.activations import ACTIVATIONS
@@ -76,6 +78,7 @@ def contrast(a, b) -> float:
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
+@lru_cache(maxsize=4096)  # a diverging scale has a few hundred colours; every unit asks for one
 def text_color_on(fill: str) -> str:
     """Black or white, whichever reads better on the fill: with pure black and white at least one
     of them reaches 4.58:1 on any colour, so every unit value passes WCAG AA."""
