@@ -18,6 +18,7 @@ from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame, p
 from app.lab.status import status_view
 from app.lab.settings_view import settings_view
 from app.lab.svg_edges import edges_svg, hits_svg
+from app.lab.svg_units import units_svg
 
 
 @dataclass(slots=True)
@@ -68,6 +69,7 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
         "net": net,
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
+        "units_svg": units_svg,
         "parts": parts,
         "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),
