@@ -72,8 +72,8 @@ def test_a_new_batch_keeps_the_maps_and_outlines_its_own_rows(client, fresh_cach
     other_batch["batch"]["indices"] = [0, 1]
     other = draw(other_batch, reader)
     assert reader.forwards == 1 and other.image_uri is first.image_uri
-    assert [p.in_batch for p in other.points][:2] == [True, True] and sum(p.in_batch for p in other.points) == 2
-    assert [p.in_batch for p in first.points] != [p.in_batch for p in other.points]
+    assert other.points.in_batch[:2] == [True, True] and sum(other.points.in_batch) == 2
+    assert first.points.in_batch != other.points.in_batch
 
 
 def test_the_points_are_drawn_only_when_read(client, fresh_cache):
