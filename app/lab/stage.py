@@ -58,12 +58,14 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
 
 def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts: StageParts | None = None) -> dict:
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
-    `reader` is the SessionReader the same service call answered with `doc`."""
+    `reader` is the SessionReader the same service call answered with `doc`. With `parts` (a
+    step's light answer) only what that answer sends: the loss curve and the plot's frame when
+    the plots changed, the settings never (they are on the page only)."""
     session_id = doc["id"]
     plot = plane_plot(doc, reader.layer_outputs, reader.plot_data)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers,
                              canvas=PROJECTOR if projector else LAPTOP)
-    return {
+    context = {
         "doc": doc,
         "session_id": session_id,
         "net": net,
@@ -73,16 +75,19 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
         "parts": parts,
         "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),
-        "curve": loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART),
         "plot": plot,
-        "frame": plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT),
         "points_svg": points_svg,
         "events": EVENTS,
         "projector": projector,
-        "settings": settings_view(doc),
         "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
+    if parts is None or parts.plots:
+        context["curve"] = loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART)
+        context["frame"] = plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT)
+    if parts is None:
+        context["settings"] = settings_view(doc)
+    return context
 
 
 def error_message(error) -> Message:
