@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from app.engine.activations import get_activation
-from app.i18n import _, ngettext
+from app.i18n import _, current_locale, ngettext
 from app.ui import colors
 from app.ui.choices import short_label
 from app.ui.numbers import attr, fmt
@@ -273,6 +273,7 @@ class Geometry:
     xs: list[float]
     col_gap: float
     bias_labels: bool  # the slots leave a line below each unit for its bias
+    _column_ys: dict[int, list[float]] = field(default_factory=dict)
 
     def gap(self, layer: int) -> float:
         """A layer with fewer units spreads them a little (up to twice the gap): room for y_hat and y."""
@@ -283,6 +284,13 @@ class Geometry:
         gap = self.gap(layer)
         offset = (max(len(s) for s in self.slots) * self.slot_gap - len(self.slots[layer]) * gap) / 2
         return round(self.top + offset + (slot + 0.5) * gap, 1)
+
+    def column_ys(self, layer: int) -> list[float]:
+        """y of every slot of a layer (as y() gives them), computed once per geometry."""
+        ys = self._column_ys.get(layer)
+        if ys is None:
+            ys = self._column_ys[layer] = [self.y(layer, slot) for slot in range(len(self.slots[layer]))]
+        return ys
 
 
 def _header_rows(canvas: Canvas) -> tuple[float, float, float, float]:
@@ -299,6 +307,13 @@ def _output_margin(canvas: Canvas) -> float:
 
 
 def geometry(sizes: list[int], canvas: Canvas = LAPTOP) -> Geometry:
+    """Where things go for these layer sizes (the same for every step of a session: cached; the
+    column titles' language is part of the key, as the margins fit the widest)."""
+    return _geometry(tuple(sizes), canvas, current_locale.get())
+
+
+@lru_cache(maxsize=256)
+def _geometry(sizes: tuple[int, ...], canvas: Canvas, _locale: str) -> Geometry:
     last = len(sizes) - 1
     top = _header_rows(canvas)[3]
     cap = READABLE_UNITS if last <= READABLE_LAYERS else SUMMARY_UNITS
@@ -338,10 +353,10 @@ def _value_fits(r: float, canvas: Canvas) -> bool:
 
 
 def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, fills,
-          bias_fills, map_uri: str | None, texts: list[TextView]) -> UnitView:
-    layer = doc["layers"][l]
+          biases, map_uri: str | None, texts: list[TextView]) -> UnitView:
+    """biases: the layer's (value, fill) per unit, None for the input layer."""
     canvas, r = geo.canvas, geo.r
-    a_value = None if a_row is None else float(a_row[j])
+    a_value = None if a_row is None else a_row[j]
     # every unit of the drawing shows its value, or none does (a short "0.5" would fit where
     # "−0.493" does not): too dense, the values are in the tooltip, the readout and the inspector
     label = fmt(a_value, 3) if a_value is not None and _value_fits(r, canvas) else ""
@@ -358,12 +373,12 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, f
     if features:
         unit.feature, unit.feature_x, unit.feature_y = features[j], round(x - r - 6, 1), y
         unit.title = _("Input %(unit)d is the feature %(feature)s: a = %(a)s") % {"unit": j, "feature": features[j], "a": fmt(a_value)}
-    if l >= 1:
-        b = float(np.asarray(layer["b"], dtype=float)[j])
+    if biases is not None:
+        b, b_fill = biases[j]
         size = round(max(MIN_BIAS, r * BIAS_OF_RADIUS), 1)
         unit.bias = BiasView(
             x=round(x - r * ON_THE_RIM - size / 2, 1), y=round(y - r * ON_THE_RIM - size / 2, 1), size=size,
-            fill=bias_fills[j], data_b=attr(b),
+            fill=b_fill, data_b=attr(b),
             title=_("Bias of unit %(unit)d of layer %(layer)d: b = %(b)s") % {"unit": j, "layer": l, "b": fmt(b, 6)},
         )
         if geo.bias_labels:
@@ -407,24 +422,26 @@ def _output_texts(x: float, y: float, geo: Geometry, y_hat: float | None, target
 def _layer_units(doc: dict, l: int, geo: Geometry, focus: int, weight_scale: float, targets,
                  unit_maps: dict, texts: list[TextView]) -> tuple[list[UnitView], dict[int, float], list[tuple[float, float]]]:
     """The drawn units of layer l, their y by unit index, and where the ellipsis goes."""
-    a_row = _row(doc["layers"][l].get("a"), focus)
-    t_row = colors.activation_t(a_row, output_range(doc["layers"][l].get("activation"))) if a_row is not None else None
-    fills = colors.diverging_hex_many(t_row) if t_row is not None else None
-    # the biases on the weights' scale, a layer at once (one NumPy call per unit cost more than the unit)
-    bias_fills = colors.diverging_hex_many(np.asarray(doc["layers"][l]["b"], dtype=float) / weight_scale) if l >= 1 else None
+    layer = doc["layers"][l]
+    a_array = _row(layer.get("a"), focus)
+    a_row = None if a_array is None else a_array.tolist()
+    fills = None if a_array is None else colors.diverging_hex_many(colors.activation_t(a_array, output_range(layer.get("activation"))))
+    biases = None
+    if l >= 1:  # on the weights' scale, a layer at once (one NumPy call per unit cost more than the unit)
+        b = np.asarray(layer["b"], dtype=float)
+        biases = list(zip(b.tolist(), colors.diverging_hex_many(b / weight_scale)))
     units, y_by_unit, ellipses = [], {}, []
     x = geo.xs[l]
     last = len(doc["layers"]) - 1
-    for slot, j in enumerate(geo.slots[l]):
-        y = geo.y(l, slot)
+    for j, y in zip(geo.slots[l], geo.column_ys(l)):
         if j is None:
             ellipses.append((x, y))
             continue
         y_by_unit[j] = y
         map_uri = unit_maps.get((l, j)) if geo.r >= MIN_RADIUS_FOR_MAPS else None
-        units.append(_unit(doc, l, j, x, y, geo, a_row, fills, bias_fills, map_uri, texts))
+        units.append(_unit(doc, l, j, x, y, geo, a_row, fills, biases, map_uri, texts))
         if l == last:
-            texts += _output_texts(x, y, geo, None if a_row is None else float(a_row[j]),
+            texts += _output_texts(x, y, geo, None if a_row is None else a_row[j],
                                    None if targets is None else float(targets[j]))
     return units, y_by_unit, ellipses
 

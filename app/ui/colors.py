@@ -61,8 +61,24 @@ def diverging_hex(t: float) -> str:
     return to_hex(diverging_rgb(t))
 
 
+SMALL = 32  # up to this many values, plain Python beats NumPy's cost per call (a layer's units)
+_NEGATIVE, _MIDDLE, _POSITIVE = (tuple(c.tolist()) for c in (NEGATIVE, MIDDLE, POSITIVE))
+
+
 def diverging_hex_many(t: np.ndarray) -> list[str]:
+    """diverging_rgb as hex strings, flattened."""
+    t = np.asarray(t, dtype=float)
+    if t.size <= SMALL and np.isfinite(t).all():
+        return [_diverging_hex(value) for value in t.ravel().tolist()]
     return ["#%02x%02x%02x" % tuple(row) for row in diverging_rgb(t).reshape(-1, 3).tolist()]
+
+
+def _diverging_hex(t: float) -> str:
+    """One finite value, the arithmetic of diverging_rgb in Python floats (round() is NumPy's rint)."""
+    t = min(max(t, -1.0), 1.0)
+    towards = _NEGATIVE if t < 0 else _POSITIVE
+    share = abs(t)
+    return "#%02x%02x%02x" % tuple(round(m + (o - m) * share) for m, o in zip(_MIDDLE, towards))
 
 
 def luminance(rgb) -> float:
