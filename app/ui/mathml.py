@@ -21,11 +21,13 @@ from app.ui.numbers import MINUS, fmt
 # escape every piece again and make a new Markup of each, which cost most of a step's narration.
 
 def _attributes(attrs: dict) -> str:
-    return "".join(f' {name.rstrip("_")}="{escape(value)}"' for name, value in attrs.items())
+    if not attrs:
+        return ""
+    return "".join([f' {name.rstrip("_")}="{escape(value)}"' for name, value in attrs.items()])
 
 
 def _element(tag: str, children, **attrs) -> Markup:
-    inner = "".join(child if isinstance(child, Markup) else _text("mtext", child) for child in children)
+    inner = "".join([child if isinstance(child, Markup) else _text("mtext", child) for child in children])
     return Markup(f"<{tag}{_attributes(attrs)}>{inner}</{tag}>")
 
 
