@@ -114,9 +114,12 @@ def _map_rgb(values: np.ndarray, value_range, stride: int = 1, discrete: bool = 
     """(GRID*GRID,) activations -> (GRID/stride, GRID/stride, 3) tinted RGB, row 0 at the top (largest x2).
     The scale comes from every value (an unbounded layer's largest); only the pixels kept are coloured."""
     t = colors.activation_t(values, value_range).reshape(GRID, GRID)[::-stride, ::stride]
-    if discrete:
-        t = np.where(t >= 0, 1.0, -1.0)
+    if discrete:  # two colours: the scale's ends
+        return np.where((t >= 0)[..., None], _DISCRETE_RGB[1], _DISCRETE_RGB[0])
     return np.ascontiguousarray(colors.tinted(colors.diverging_rgb(t)))
+
+
+_DISCRETE_RGB = colors.tinted(colors.diverging_rgb(np.array([-1.0, 1.0])))  # below 0, from 0 up
 
 
 def _class_rgb(probabilities: np.ndarray, discrete: bool = False) -> np.ndarray:

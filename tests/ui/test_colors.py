@@ -23,3 +23,10 @@ def test_many_values_and_non_finite_ones_take_numpy():
     values = np.linspace(-1, 1, colors.SMALL + 5)
     assert colors.diverging_hex_many(values) == numpy_hex(values)
     assert len(colors.diverging_hex_many(np.array([[0.1, 0.2], [0.3, 0.4]]))) == 4
+
+
+def test_tinting_by_lookup_equals_the_arithmetic():
+    every = np.arange(256, dtype=np.uint8).reshape(-1, 1).repeat(3, axis=1)
+    arithmetic = np.rint(every + (colors.WHITE - every) * colors.TINT).astype(np.uint8)
+    assert (colors.tinted(every) == arithmetic).all()
+    assert (colors.tinted(every.astype(float)) == arithmetic).all()  # the arithmetic path
