@@ -262,7 +262,7 @@ def grad_scale_of(doc: dict) -> float:
 # --- geometry --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # one object per sizes and canvas (cached): hashed by identity
 class Geometry:
     """Where things go: one column per layer, one slot per drawn unit (or ellipsis)."""
     canvas: Canvas
@@ -452,10 +452,17 @@ def _fitted(options: list[str], size: float, room: float, bold: bool = False) ->
 
 
 def _column_texts(doc: dict, l: int, geo: Geometry, shown: int) -> list[TextView]:
+    """A column's title, subtitle and note: the same at every step of a session (cached; never
+    changed by their users)."""
+    layers = doc["layers"]
+    return list(_column_texts_of(l, len(layers) - 1, int(layers[l]["size"]), layers[l].get("activation"), geo, shown,
+                                 current_locale.get()))
+
+
+@lru_cache(maxsize=1024)
+def _column_texts_of(l: int, last: int, size: int, activation: str | None, geo: Geometry, shown: int,
+                     _locale: str) -> tuple[TextView, ...]:
     canvas = geo.canvas
-    size = int(doc["layers"][l]["size"])
-    last = len(doc["layers"]) - 1
-    activation = doc["layers"][l].get("activation")
     x = geo.xs[l]
     # the room of a column's texts: the gap between columns, and the margin at either end
     room = min(geo.col_gap, 2 * (x - canvas.pad) if l == 0 else geo.col_gap) - canvas.pad
@@ -477,7 +484,7 @@ def _column_texts(doc: dict, l: int, geo: Geometry, shown: int) -> list[TextView
         note = _fitted([_("%(shown)d of %(size)d units shown") % {"shown": shown, "size": size},
                         f"{shown}/{size}"], canvas.text, room)
         texts.append(TextView(x, round(canvas.height - canvas.pad - canvas.text * LINE / 2, 1), note, canvas.text, "column-note"))
-    return texts
+    return tuple(texts)
 
 
 def _column(l: int, geo: Geometry, ellipses, phase: str, active_layer: int | None) -> ColumnView:
@@ -565,13 +572,12 @@ def declutter(texts: list[TextView], units: list[UnitView], canvas: Canvas,
     """The texts that fit: inside the drawing, over no unit, and clear of every text kept before
     them in PRIORITY order. What gives way is still in the tooltips and the inspector."""
     rank = {kind: n for n, kind in enumerate(PRIORITY)}
-    unit_boxes = [_unit_box(u) for u in units]
-    taken = list(kept)
+    taken = [_unit_box(u) for u in units] + list(kept)  # and each text kept
     out = []
     for text in sorted(texts, key=lambda t: rank.get(t.kind.split()[0], len(PRIORITY))):
         box = text.box
         inside = box[0] >= 0 and box[1] >= 0 and box[2] <= canvas.width and box[3] <= canvas.height
-        if inside and not any(overlaps(box, other) for other in taken + unit_boxes):
+        if inside and _clear_of(box, taken):
             taken.append(box)
             out.append(text)
     # a layer shows all its bias labels or none: a few scattered ones read as noise
@@ -584,6 +590,15 @@ def declutter(texts: list[TextView], units: list[UnitView], canvas: Canvas,
             shown[t.x][1] += 1
     partial = {x for x, (wanted, kept_count) in shown.items() if kept_count < wanted}
     return [t for t in out if not (t.kind == "bias-label" and t.x in partial)]
+
+
+def _clear_of(box: tuple[float, float, float, float], others: list[tuple[float, float, float, float]]) -> bool:
+    """No overlap with any of `others` (overlaps() inlined: a step checks a few hundred pairs)."""
+    x0, y0, x1, y1 = box
+    for a0, b0, a1, b1 in others:
+        if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+            return False
+    return True
 
 
 def _unit_box(u: UnitView) -> tuple[float, float, float, float]:
