@@ -6,6 +6,7 @@ engine states) or by the caller; the other functions only turn t into colours.
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -68,23 +69,27 @@ def diverging_hex(t: float) -> str:
 
 
 SMALL = 32  # up to this many values, plain Python beats NumPy's cost per call (a layer's units)
-_NEGATIVE, _MIDDLE, _POSITIVE = (tuple(c.tolist()) for c in (NEGATIVE, MIDDLE, POSITIVE))
+_MIDDLE = tuple(MIDDLE.tolist())
+_TOWARDS_NEGATIVE, _TOWARDS_POSITIVE = (tuple((end - MIDDLE).tolist()) for end in (NEGATIVE, POSITIVE))
 
 
 def diverging_hex_many(t: np.ndarray) -> list[str]:
     """diverging_rgb as hex strings, flattened."""
     t = np.asarray(t, dtype=float)
-    if t.size <= SMALL and np.isfinite(t).all():
-        return [_diverging_hex(value) for value in t.ravel().tolist()]
+    if t.size <= SMALL:
+        values = t.ravel().tolist()
+        if all(map(math.isfinite, values)):
+            return [_diverging_hex(value) for value in values]
     return ["#%02x%02x%02x" % tuple(row) for row in diverging_rgb(t).reshape(-1, 3).tolist()]
 
 
 def _diverging_hex(t: float) -> str:
     """One finite value, the arithmetic of diverging_rgb in Python floats (round() is NumPy's rint)."""
     t = min(max(t, -1.0), 1.0)
-    towards = _NEGATIVE if t < 0 else _POSITIVE
+    r, g, b = _TOWARDS_NEGATIVE if t < 0 else _TOWARDS_POSITIVE
     share = abs(t)
-    return "#%02x%02x%02x" % tuple(round(m + (o - m) * share) for m, o in zip(_MIDDLE, towards))
+    m_r, m_g, m_b = _MIDDLE
+    return "#%02x%02x%02x" % (round(m_r + r * share), round(m_g + g * share), round(m_b + b * share))
 
 
 def luminance(rgb) -> float:
