@@ -101,8 +101,11 @@ def mover(base, over) -> Markup:
 BREAK_BEFORE = {"=", "+", MINUS, "\u2192", "\u2190", "\u2248"}
 
 
+_BREAKING_MO = frozenset(f"<mo>{op}</mo>" for op in BREAK_BEFORE)  # an <mo> of one of them, as mo() writes it
+
+
 def _breaks_before(child) -> bool:
-    return isinstance(child, str) and child.startswith("<mo>") and child[4:-5] in BREAK_BEFORE
+    return isinstance(child, str) and child in _BREAKING_MO
 
 
 def math(*children, label: str = "", display: str = "block") -> Markup:
