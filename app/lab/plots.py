@@ -72,7 +72,8 @@ class PlanePlot:
     held_out: int = 0  # how many held-out rows the plot has
     x_range: tuple[float, float] = (0.0, 1.0)  # the data's values at the plane's left and right edges
     y_range: tuple[float, float] = (0.0, 1.0)  # ... at its bottom and top
-    # what the points are drawn from: every row (inputs, targets, held-out mask), the batch's row numbers
+    # what the points are drawn from: the session's rows (inputs, targets, held-out mask), the batch's row numbers
+    session_id: str = ""
     rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     batch_rows: np.ndarray | None = field(default=None, repr=False)
 
@@ -145,63 +146,64 @@ def _point_fills(targets: np.ndarray) -> list[str]:
     return [colors.CLASS_COLORS[k % classes] for k in targets.argmax(axis=1).tolist()]
 
 
-class _PlotCache:
-    """The plots of each session's newest parameters (points aside): a forward, loss or backward
-    step leaves them as they were, and so does a new batch, which only outlines other points.
+class SessionCache:
+    """What was drawn last for each session, under the key it was drawn for. One entry per
+    session, which the session's next key replaces: sessions stepped in turn never push each
+    other's entries out with stale ones. Past max_sessions entries or max_bytes the least
+    recently used session's goes. Only a cache: a miss draws the same thing again."""
 
-    One entry per session, which its next parameter set replaces: sessions stepped in turn never
-    push each other's plots out with stale ones. Past MAX_SESSIONS entries or MAX_BYTES of
-    images the least recently used session's goes. Only a cache: a miss draws the same plot."""
-
-    MAX_SESSIONS = 256
-    MAX_BYTES = 32 * 2**20
-
-    def __init__(self):
-        self._plots: OrderedDict[str, tuple[bytes, PlanePlot]] = OrderedDict()  # session id -> (key, plot)
+    def __init__(self, max_sessions: int, max_bytes: int):
+        self.max_sessions, self.max_bytes = max_sessions, max_bytes
+        self._entries: OrderedDict[str, tuple[object, object, int]] = OrderedDict()  # session -> (key, value, bytes)
         self._bytes = 0
         self._lock = threading.Lock()
 
-    @staticmethod
-    def key(doc: dict) -> bytes:
-        """The session and every weight and bias: the session id stands for its data and its
-        network's shape, which never change; the parameters for everything else the maps show."""
-        digest = hashlib.blake2b(str(doc["id"]).encode(), digest_size=20)
-        for layer in doc["layers"][1:]:
-            digest.update(np.ascontiguousarray(layer["W"], dtype=float).tobytes())
-            digest.update(np.ascontiguousarray(layer["b"], dtype=float).tobytes())
-        return digest.digest()
-
-    def get(self, session_id: str, key: bytes) -> PlanePlot | None:
-        """The session's plot if it was drawn for these parameters (`key`), else None."""
+    def get(self, session_id: str, key):
+        """The session's value if it was drawn for `key`, else None."""
         with self._lock:
-            entry = self._plots.get(session_id)
+            entry = self._entries.get(session_id)
             if entry is None or entry[0] != key:
                 return None
-            self._plots.move_to_end(session_id)
+            self._entries.move_to_end(session_id)
             return entry[1]
 
-    def put(self, session_id: str, key: bytes, plot: PlanePlot) -> None:
+    def put(self, session_id: str, key, value, size: int) -> None:
         with self._lock:
             self._drop(session_id)
-            self._plots[session_id] = (key, plot)
-            self._bytes += plot.picture_bytes
-            while len(self._plots) > self.MAX_SESSIONS or (self._bytes > self.MAX_BYTES and len(self._plots) > 1):
-                self._drop(next(iter(self._plots)))
+            self._entries[session_id] = (key, value, size)
+            self._bytes += size
+            while len(self._entries) > self.max_sessions or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                self._drop(next(iter(self._entries)))
 
     def _drop(self, session_id: str) -> None:
-        entry = self._plots.pop(session_id, None)
+        entry = self._entries.pop(session_id, None)
         if entry is not None:
-            self._bytes -= entry[1].picture_bytes
+            self._bytes -= entry[2]
 
     def __len__(self) -> int:
-        return len(self._plots)
+        return len(self._entries)
 
     @property
-    def picture_bytes(self) -> int:
+    def held_bytes(self) -> int:
         return self._bytes
 
 
-_cache = _PlotCache()
+def parameters_key(doc: dict) -> bytes:
+    """The session and every weight and bias: the session id stands for its data and its
+    network's shape, which never change; the parameters for everything else the maps show."""
+    digest = hashlib.blake2b(str(doc["id"]).encode(), digest_size=20)
+    for layer in doc["layers"][1:]:
+        digest.update(np.ascontiguousarray(layer["W"], dtype=float).tobytes())
+        digest.update(np.ascontiguousarray(layer["b"], dtype=float).tobytes())
+    return digest.digest()
+
+
+CACHED_SESSIONS = 256
+# the maps of each session's newest parameters (a forward, loss or backward step leaves them as
+# they were, and so does a new batch, which only outlines other points)
+_maps = SessionCache(CACHED_SESSIONS, 32 * 2**20)
+# the circles of each session's batch on its plane: an update draws the new maps under the same points
+_circles = SessionCache(CACHED_SESSIONS, 16 * 2**20)
 
 
 def plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
@@ -212,14 +214,14 @@ def plane_plot(doc: dict, layer_outputs, dataset) -> PlanePlot:
     if not batch or batch.get("inputs") is None:
         return PlanePlot("none")
     rows = _rows(dataset)
-    session_id, key = str(doc["id"]), _cache.key(doc)
-    plot = _cache.get(session_id, key)
+    session_id, key = str(doc["id"]), parameters_key(doc)
+    plot = _maps.get(session_id, key)
     if plot is None:
         plot = _plane_plot(doc, layer_outputs, rows)
-        _cache.put(session_id, key, plot)
+        _maps.put(session_id, key, plot, plot.picture_bytes)
     if plot.kind not in ("boundary", "regression"):
         return plot
-    return replace(plot, rows=rows, batch_rows=np.asarray(batch["indices"], dtype=int))
+    return replace(plot, session_id=session_id, rows=rows, batch_rows=np.asarray(batch["indices"], dtype=int))
 
 
 def _rows(dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -306,8 +308,21 @@ POINT_CLASSES = {(False, False): "point", (True, False): "point in-batch",
 
 def points_svg(plot: PlanePlot, frame: PlotFrame) -> Markup:
     """The points' circles, written here rather than in the template: 400 circles through a Jinja
-    loop cost more than the rest of a step's answer. Only numbers and colours, nothing to escape;
-    one % for all of them."""
+    loop cost more than the rest of a step's answer. Only numbers and colours, nothing to escape.
+    Cached per session: the plane, the batch and the radii are all they depend on besides the
+    session's rows."""
+    key = (plot.kind, plot.x_range, plot.y_range, None if plot.batch_rows is None else plot.batch_rows.tobytes(),
+           frame.point_r, frame.batch_r)
+    circles = _circles.get(plot.session_id, key) if plot.session_id else None
+    if circles is None:
+        circles = _circles_svg(plot, frame)
+        if plot.session_id:
+            _circles.put(plot.session_id, key, circles, len(circles))
+    return circles
+
+
+def _circles_svg(plot: PlanePlot, frame: PlotFrame) -> Markup:
+    """One % for all the circles (a string per circle was most of their time)."""
     points = plot.points
     radius = {True: str(frame.batch_r), False: str(frame.point_r)}
     classes = [POINT_CLASSES[marks] for marks in zip(points.in_batch, points.held_out)]

@@ -1,7 +1,8 @@
-"""The plot cache: a step that leaves the parameters as they were draws the maps from the cache
-(a new batch too: only the points change); any change of a weight, a bias or the session draws
-them again; it never answers another session's or an older parameter set's picture; and it
-stays bounded, one entry per session."""
+"""The plot caches: a step that leaves the parameters as they were draws the maps from the cache
+(a new batch too: only the points change), an update the points; any change of a weight, a bias
+or the session draws the maps again, of the batch or the plane the points; they never answer
+another session's or an older parameter set's picture; and they stay bounded, one entry per
+session."""
 from __future__ import annotations
 
 import copy
@@ -14,8 +15,9 @@ from app.lab import plots
 
 @pytest.fixture
 def fresh_cache(monkeypatch):
-    cache = plots._PlotCache()
-    monkeypatch.setattr(plots, "_cache", cache)
+    cache = plots.SessionCache(plots.CACHED_SESSIONS, 32 * 2**20)
+    monkeypatch.setattr(plots, "_maps", cache)
+    monkeypatch.setattr(plots, "_circles", plots.SessionCache(plots.CACHED_SESSIONS, 16 * 2**20))
     return cache
 
 
@@ -95,7 +97,7 @@ def test_any_change_of_what_the_maps_show_misses_the_cache(client, fresh_cache, 
         changed["layers"][1]["b"] = np.array(doc["layers"][1]["b"]) - 1e-12
     else:
         changed["id"] = doc["id"] + "x"
-    assert plots._cache.key(changed) != plots._cache.key(doc)
+    assert plots.parameters_key(changed) != plots.parameters_key(doc)
     draw(changed, reader)
     assert reader.forwards == 2
 
@@ -122,23 +124,43 @@ def test_never_an_older_or_newer_parameter_sets_picture(client, fresh_cache):
     assert reader.forwards == 3 and again.image_uri == old.image_uri
 
 
-def test_one_entry_per_session_and_at_most_max_sessions(fresh_cache):
-    fresh_cache.put("a", b"1", plots.PlanePlot("none"))
-    fresh_cache.put("a", b"2", plots.PlanePlot("none"))
-    assert len(fresh_cache) == 1 and fresh_cache.get("a", b"1") is None and fresh_cache.get("a", b"2") is not None
-    for index in range(plots._PlotCache.MAX_SESSIONS + 1):
-        fresh_cache.put(f"s{index}", b"k", plots.PlanePlot("none"))
-    assert len(fresh_cache) == plots._PlotCache.MAX_SESSIONS
-    assert fresh_cache.get("a", b"2") is None and fresh_cache.get("s0", b"k") is None  # the least recently used went
-    assert fresh_cache.get(f"s{plots._PlotCache.MAX_SESSIONS}", b"k") is not None
+def test_the_circles_are_drawn_again_for_another_batch_or_plane_only(client, fresh_cache):
+    service, session_id, reader = open_xor(client)
+    doc = service.get(session_id)
+    plot = draw(doc, reader)
+    frame = plots.plot_frame(plot)
+    first = plots.points_svg(plot, frame)
+    assert plots.points_svg(draw(doc, reader), frame) is first  # same batch, same plane: the same circles
+    other_batch = copy.deepcopy(doc)
+    other_batch["batch"]["indices"] = [0, 1]
+    assert plots.points_svg(draw(other_batch, reader), frame) != first
+    projector = plots.plot_frame(plot, plots.PROJECTOR_PLOT)
+    assert plots.points_svg(draw(doc, reader), projector) != first  # other radii
+    assert plots.points_svg(draw(doc, reader), frame) == first and len(plots._circles) == 1
 
 
-def test_the_cache_is_bounded_by_bytes(fresh_cache, monkeypatch):
-    monkeypatch.setattr(plots._PlotCache, "MAX_BYTES", 2500)
-    picture = "x" * 1000
+def test_one_entry_per_session_and_at_most_max_sessions():
+    cache = plots.SessionCache(3, 10**6)
+    cache.put("a", b"1", "first", 1)
+    cache.put("a", b"2", "second", 1)
+    assert len(cache) == 1 and cache.get("a", b"1") is None and cache.get("a", b"2") == "second"
+    for index in range(4):
+        cache.put(f"s{index}", b"k", index, 1)
+    assert len(cache) == 3
+    assert cache.get("a", b"2") is None and cache.get("s0", b"k") is None  # the least recently used went
+    assert cache.get("s3", b"k") == 3
+
+
+def test_the_cache_is_bounded_by_bytes():
+    cache = plots.SessionCache(100, 2500)
     for index in range(5):
-        fresh_cache.put(f"s{index}", b"k", plots.PlanePlot("boundary", image_uri=picture))
-        assert fresh_cache.picture_bytes <= 2500
-    assert len(fresh_cache) == 2 and fresh_cache.get("s4", b"k") is not None
-    fresh_cache.put("s4", b"k2", plots.PlanePlot("boundary", image_uri=picture, discrete_uri=picture))
-    assert fresh_cache.picture_bytes == 2000 and len(fresh_cache) == 1
+        cache.put(f"s{index}", b"k", index, 1000)
+        assert cache.held_bytes <= 2500
+    assert len(cache) == 2 and cache.get("s4", b"k") == 4
+    cache.put("s4", b"k2", "bigger", 2000)
+    assert cache.held_bytes == 2000 and len(cache) == 1
+
+
+def test_a_plots_bytes_are_its_pictures():
+    plot = plots.PlanePlot("boundary", image_uri="x" * 10, discrete_uri="y" * 20, unit_maps={(1, 0): "z" * 5})
+    assert plot.picture_bytes == 35
