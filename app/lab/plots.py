@@ -8,6 +8,10 @@ The plot itself (images, points, curve) lives in a square of PLANE x PLANE units
 every screen; plot_frame() puts it into the pixels of a laptop or a projector with its ticks. The
 grid goes through the request's SessionReader.layer_outputs once and every map comes from that
 one call; the reader is bound to the state the page shows, so nothing is read twice.
+
+Two caches hold one entry per session (SessionCache): the maps of its newest parameters, which
+only an update changes, and the circles of its newest batch, which a new batch changes; a step's
+answer that sends no data plot draws no points at all.
 """
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ class AxisTick:
 @dataclass
 class PlanePlot:
     """The data plot. Everything but the points comes from the parameters and the session's
-    data alone (the cache's part); the points also from the batch, which outlines its rows:
+    data alone (what _maps holds); the points also from the batch, which outlines its rows:
     they are drawn the first time something reads them, so an answer without the plot draws none."""
     kind: str  # boundary | regression | none | single (one sample: nothing to plot)
     image_uri: str = ""
