@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from app.engine.activations import get_activation
-from app.i18n import _, ngettext
+from app.i18n import _, current_locale, ngettext
 from app.ui import colors
 from app.ui.choices import short_label
 from app.ui.numbers import attr, fmt
@@ -73,6 +74,7 @@ LINE = 1.25  # a line of text is this many times its font size high
 BOLD = 1.08  # bold type is about this much wider
 
 
+@lru_cache(maxsize=4096)
 def _char_width(char: str) -> float:
     """The advance of one character in em, from DejaVu Sans (Debian's system-ui) and Noto CJK."""
     if unicodedata.east_asian_width(char) in ("W", "F"):
@@ -90,6 +92,7 @@ def _char_width(char: str) -> float:
     return 0.61
 
 
+@lru_cache(maxsize=8192)  # a step measures ~50 texts, most of them the same as the last step's
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The estimated width in px of a text at a font size: a little wide rather than narrow."""
     return sum(_char_width(c) for c in text) * size * (BOLD if bold else 1.0)
@@ -259,7 +262,7 @@ def grad_scale_of(doc: dict) -> float:
 # --- geometry --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # one object per sizes and canvas (cached): hashed by identity
 class Geometry:
     """Where things go: one column per layer, one slot per drawn unit (or ellipsis)."""
     canvas: Canvas
@@ -270,6 +273,7 @@ class Geometry:
     xs: list[float]
     col_gap: float
     bias_labels: bool  # the slots leave a line below each unit for its bias
+    _column_ys: dict[int, list[float]] = field(default_factory=dict)
 
     def gap(self, layer: int) -> float:
         """A layer with fewer units spreads them a little (up to twice the gap): room for y_hat and y."""
@@ -280,6 +284,13 @@ class Geometry:
         gap = self.gap(layer)
         offset = (max(len(s) for s in self.slots) * self.slot_gap - len(self.slots[layer]) * gap) / 2
         return round(self.top + offset + (slot + 0.5) * gap, 1)
+
+    def column_ys(self, layer: int) -> list[float]:
+        """y of every slot of a layer (as y() gives them), computed once per geometry."""
+        ys = self._column_ys.get(layer)
+        if ys is None:
+            ys = self._column_ys[layer] = [self.y(layer, slot) for slot in range(len(self.slots[layer]))]
+        return ys
 
 
 def _header_rows(canvas: Canvas) -> tuple[float, float, float, float]:
@@ -296,6 +307,13 @@ def _output_margin(canvas: Canvas) -> float:
 
 
 def geometry(sizes: list[int], canvas: Canvas = LAPTOP) -> Geometry:
+    """Where things go for these layer sizes (the same for every step of a session: cached; the
+    column titles' language is part of the key, as the margins fit the widest)."""
+    return _geometry(tuple(sizes), canvas, current_locale.get())
+
+
+@lru_cache(maxsize=256)
+def _geometry(sizes: tuple[int, ...], canvas: Canvas, _locale: str) -> Geometry:
     last = len(sizes) - 1
     top = _header_rows(canvas)[3]
     cap = READABLE_UNITS if last <= READABLE_LAYERS else SUMMARY_UNITS
@@ -335,10 +353,10 @@ def _value_fits(r: float, canvas: Canvas) -> bool:
 
 
 def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, fills,
-          weight_scale: float, map_uri: str | None, texts: list[TextView]) -> UnitView:
-    layer = doc["layers"][l]
+          biases, map_uri: str | None, texts: list[TextView]) -> UnitView:
+    """biases: the layer's (value, fill) per unit, None for the input layer."""
     canvas, r = geo.canvas, geo.r
-    a_value = None if a_row is None else float(a_row[j])
+    a_value = None if a_row is None else a_row[j]
     # every unit of the drawing shows its value, or none does (a short "0.5" would fit where
     # "−0.493" does not): too dense, the values are in the tooltip, the readout and the inspector
     label = fmt(a_value, 3) if a_value is not None and _value_fits(r, canvas) else ""
@@ -355,12 +373,12 @@ def _unit(doc: dict, l: int, j: int, x: float, y: float, geo: Geometry, a_row, f
     if features:
         unit.feature, unit.feature_x, unit.feature_y = features[j], round(x - r - 6, 1), y
         unit.title = _("Input %(unit)d is the feature %(feature)s: a = %(a)s") % {"unit": j, "feature": features[j], "a": fmt(a_value)}
-    if l >= 1:
-        b = float(np.asarray(layer["b"], dtype=float)[j])
+    if biases is not None:
+        b, b_fill = biases[j]
         size = round(max(MIN_BIAS, r * BIAS_OF_RADIUS), 1)
         unit.bias = BiasView(
             x=round(x - r * ON_THE_RIM - size / 2, 1), y=round(y - r * ON_THE_RIM - size / 2, 1), size=size,
-            fill=colors.diverging_hex(b / weight_scale), data_b=attr(b),
+            fill=b_fill, data_b=attr(b),
             title=_("Bias of unit %(unit)d of layer %(layer)d: b = %(b)s") % {"unit": j, "layer": l, "b": fmt(b, 6)},
         )
         if geo.bias_labels:
@@ -404,22 +422,26 @@ def _output_texts(x: float, y: float, geo: Geometry, y_hat: float | None, target
 def _layer_units(doc: dict, l: int, geo: Geometry, focus: int, weight_scale: float, targets,
                  unit_maps: dict, texts: list[TextView]) -> tuple[list[UnitView], dict[int, float], list[tuple[float, float]]]:
     """The drawn units of layer l, their y by unit index, and where the ellipsis goes."""
-    a_row = _row(doc["layers"][l].get("a"), focus)
-    t_row = colors.activation_t(a_row, output_range(doc["layers"][l].get("activation"))) if a_row is not None else None
-    fills = colors.diverging_hex_many(t_row) if t_row is not None else None
+    layer = doc["layers"][l]
+    a_array = _row(layer.get("a"), focus)
+    a_row = None if a_array is None else a_array.tolist()
+    fills = None if a_array is None else colors.diverging_hex_many(colors.activation_t(a_array, output_range(layer.get("activation"))))
+    biases = None
+    if l >= 1:  # on the weights' scale, a layer at once (one NumPy call per unit cost more than the unit)
+        b = np.asarray(layer["b"], dtype=float)
+        biases = list(zip(b.tolist(), colors.diverging_hex_many(b / weight_scale)))
     units, y_by_unit, ellipses = [], {}, []
     x = geo.xs[l]
     last = len(doc["layers"]) - 1
-    for slot, j in enumerate(geo.slots[l]):
-        y = geo.y(l, slot)
+    for j, y in zip(geo.slots[l], geo.column_ys(l)):
         if j is None:
             ellipses.append((x, y))
             continue
         y_by_unit[j] = y
         map_uri = unit_maps.get((l, j)) if geo.r >= MIN_RADIUS_FOR_MAPS else None
-        units.append(_unit(doc, l, j, x, y, geo, a_row, fills, weight_scale, map_uri, texts))
+        units.append(_unit(doc, l, j, x, y, geo, a_row, fills, biases, map_uri, texts))
         if l == last:
-            texts += _output_texts(x, y, geo, None if a_row is None else float(a_row[j]),
+            texts += _output_texts(x, y, geo, None if a_row is None else a_row[j],
                                    None if targets is None else float(targets[j]))
     return units, y_by_unit, ellipses
 
@@ -430,10 +452,17 @@ def _fitted(options: list[str], size: float, room: float, bold: bool = False) ->
 
 
 def _column_texts(doc: dict, l: int, geo: Geometry, shown: int) -> list[TextView]:
+    """A column's title, subtitle and note: the same at every step of a session (cached; never
+    changed by their users)."""
+    layers = doc["layers"]
+    return list(_column_texts_of(l, len(layers) - 1, int(layers[l]["size"]), layers[l].get("activation"), geo, shown,
+                                 current_locale.get()))
+
+
+@lru_cache(maxsize=1024)
+def _column_texts_of(l: int, last: int, size: int, activation: str | None, geo: Geometry, shown: int,
+                     _locale: str) -> tuple[TextView, ...]:
     canvas = geo.canvas
-    size = int(doc["layers"][l]["size"])
-    last = len(doc["layers"]) - 1
-    activation = doc["layers"][l].get("activation")
     x = geo.xs[l]
     # the room of a column's texts: the gap between columns, and the margin at either end
     room = min(geo.col_gap, 2 * (x - canvas.pad) if l == 0 else geo.col_gap) - canvas.pad
@@ -455,7 +484,7 @@ def _column_texts(doc: dict, l: int, geo: Geometry, shown: int) -> list[TextView
         note = _fitted([_("%(shown)d of %(size)d units shown") % {"shown": shown, "size": size},
                         f"{shown}/{size}"], canvas.text, room)
         texts.append(TextView(x, round(canvas.height - canvas.pad - canvas.text * LINE / 2, 1), note, canvas.text, "column-note"))
-    return texts
+    return tuple(texts)
 
 
 def _column(l: int, geo: Geometry, ellipses, phase: str, active_layer: int | None) -> ColumnView:
@@ -543,13 +572,12 @@ def declutter(texts: list[TextView], units: list[UnitView], canvas: Canvas,
     """The texts that fit: inside the drawing, over no unit, and clear of every text kept before
     them in PRIORITY order. What gives way is still in the tooltips and the inspector."""
     rank = {kind: n for n, kind in enumerate(PRIORITY)}
-    unit_boxes = [_unit_box(u) for u in units]
-    taken = list(kept)
+    taken = [_unit_box(u) for u in units] + list(kept)  # and each text kept
     out = []
     for text in sorted(texts, key=lambda t: rank.get(t.kind.split()[0], len(PRIORITY))):
         box = text.box
         inside = box[0] >= 0 and box[1] >= 0 and box[2] <= canvas.width and box[3] <= canvas.height
-        if inside and not any(overlaps(box, other) for other in taken + unit_boxes):
+        if inside and _clear_of(box, taken):
             taken.append(box)
             out.append(text)
     # a layer shows all its bias labels or none: a few scattered ones read as noise
@@ -562,6 +590,15 @@ def declutter(texts: list[TextView], units: list[UnitView], canvas: Canvas,
             shown[t.x][1] += 1
     partial = {x for x, (wanted, kept_count) in shown.items() if kept_count < wanted}
     return [t for t in out if not (t.kind == "bias-label" and t.x in partial)]
+
+
+def _clear_of(box: tuple[float, float, float, float], others: list[tuple[float, float, float, float]]) -> bool:
+    """No overlap with any of `others` (overlaps() inlined: a step checks a few hundred pairs)."""
+    x0, y0, x1, y1 = box
+    for a0, b0, a1, b1 in others:
+        if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+            return False
+    return True
 
 
 def _unit_box(u: UnitView) -> tuple[float, float, float, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from markupsafe import Markup
@@ -136,12 +137,7 @@ def _forward(doc: dict, l: int, focus: int) -> Narration:
     for j in range(min(UNITS_SHOWN, layer["size"])):
         pairs = [(W[j, i], prev_a[i]) for i in range(W.shape[1])]
         # two lines, the definition and then its numbers, so a 1366-pixel screen shows them whole
-        formulas.append(math(
-            indexed("z", str(j), l), mo("="), munder(mo("\u2211"), mi("i")),
-            msub(mi("w"), mrow(mn(str(j)), mo(","), mi("i"))),
-            indexed("a", "i", l - 1), mo("+"), indexed("b", str(j), l),
-            label=f"z{j} = sum w a + b",
-        ))
+        formulas.append(_z_definition(l, j))
         formulas.append(math(
             mo("="), *_sum_terms(pairs), mo("+"), num(b[j], 4), mo("="), mn(z[j]),
             label=f"z{j} = {fmt(z[j])}",
@@ -155,14 +151,35 @@ def _forward(doc: dict, l: int, focus: int) -> Narration:
     return Narration(title=_("Forward through layer %(layer)d") % {"layer": l}, sentences=sentences, formulas=formulas)
 
 
+# The definitions are the same at every step: written once per layer and unit (and activation).
+
+@lru_cache(maxsize=1024)
+def _z_definition(l: int, j: int) -> Markup:
+    return math(
+        indexed("z", str(j), l), mo("="), munder(mo("\u2211"), mi("i")),
+        msub(mi("w"), mrow(mn(str(j)), mo(","), mi("i"))),
+        indexed("a", "i", l - 1), mo("+"), indexed("b", str(j), l),
+        label=f"z{j} = sum w a + b",
+    )
+
+
+@lru_cache(maxsize=1024)
+def _activation_definition(activation: str, l: int, j: int) -> Markup:
+    """f(z) as the engine writes f, for unit j of layer l."""
+    return expression(get_activation(activation).formula, _activation_notation(l, j))
+
+
+def _activation_notation(l: int, j: int) -> dict[str, Markup]:
+    return {"z": indexed("z", str(j), l), "z_k": indexed("z", "k")}
+
+
 def _activation_formula(activation: str, l: int, j: int, z: np.ndarray, a: np.ndarray) -> Markup:
     """a = f(z) = f(number) = number, as the engine writes f; a formula that needs the other
     units (softmax's sum) shows its value only."""
     formula = get_activation(activation).formula
-    notation = {"z": indexed("z", str(j), l), "z_k": indexed("z", "k")}
-    parts = [indexed("a", str(j), l), mo("="), expression(formula, notation)]
+    parts = [indexed("a", str(j), l), mo("="), _activation_definition(activation, l, j)]
     if formula[0] != "sym" and symbols(formula) == {"z"}:
-        parts += [mo("="), expression(formula, notation, {"z": float(z[j])})]
+        parts += [mo("="), expression(formula, _activation_notation(l, j), {"z": float(z[j])})]
     return math(*parts, mo("="), mn(a[j]), label=f"a{j} = {fmt(a[j])}")
 
 
@@ -264,11 +281,7 @@ def _backward(doc: dict, l: int, focus: int) -> Narration:
                              mo("="), mn(delta[j]), label=f"delta{j} = {fmt(delta[j])}"))
     else:
         f_prime = activation.derivative_at(z)
-        formulas.append(math(  # the definition, then its numbers: one line was too wide for a projector
-            indexed("\u03b4", str(j), l), mo("="), partial(mi("L"), indexed("a", str(j), l)), mo("\u00b7"),
-            _f_prime(), mo("("), indexed("z", str(j), l), mo(")"),
-            label=f"delta{j} = dL/da{j} * f'(z{j})",
-        ))
+        formulas.append(_delta_definition(l, j))  # the definition, then its numbers: one line was too wide for a projector
         formulas.append(math(
             mo("="), num(dA[j]), mo("\u00d7"), num(f_prime[j]), mo("="), mn(delta[j]),
             label=f"delta{j} = {fmt(delta[j])}",
@@ -287,6 +300,15 @@ def _backward(doc: dict, l: int, focus: int) -> Narration:
         sentences.append(_("A weight's gradient adds up \u03b4 \u00b7 a over the %(rows)d rows of the batch "
                            "(the loss is their mean, which is already inside \u03b4).") % {"rows": rows})
     return Narration(title=_("Backward through layer %(layer)d") % {"layer": l}, sentences=sentences, formulas=formulas)
+
+
+@lru_cache(maxsize=1024)
+def _delta_definition(l: int, j: int) -> Markup:
+    return math(
+        indexed("\u03b4", str(j), l), mo("="), partial(mi("L"), indexed("a", str(j), l)), mo("\u00b7"),
+        _f_prime(), mo("("), indexed("z", str(j), l), mo(")"),
+        label=f"delta{j} = dL/da{j} * f'(z{j})",
+    )
 
 
 # how an update report's symbols are written; "w" and "g" are the parameter's own

@@ -8,6 +8,7 @@ the sample in focus, printed as Python prints them (ASCII, 4 significant digits)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import numpy as np
@@ -56,10 +57,15 @@ def _batch_rows(doc: dict) -> int:
     return int(np.shape(a0)[0]) if a0 is not None else 0
 
 
+@lru_cache(maxsize=1024)  # the same for every step of a session: urlencode costs more than the lines
+def _graph_url(session_id: str, focus: int) -> str:
+    return f"/learn/pytorch?{urlencode({'session': session_id, 'focus': focus})}"
+
+
 def pytorch_lines(doc: dict, focus: int = 0) -> PyTorchLines:
     """The lines for the session's last step (the model itself before the first one)."""
     step = doc.get("last_step")
-    view = PyTorchLines(session_id=doc["id"], graph_url=f"/learn/pytorch?{urlencode({'session': doc['id'], 'focus': focus})}")
+    view = PyTorchLines(session_id=doc["id"], graph_url=_graph_url(doc["id"], focus))
     if not step:
         _model(doc, view)
     elif step["phase"] == "forward":

@@ -14,10 +14,11 @@ from app.lab.charts import LAPTOP_CHART, PROJECTOR_CHART, loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import LAPTOP, PROJECTOR, build_network_view, grad_scale_of
 from app.lab.narration import narrate
-from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame
+from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame, points_svg
 from app.lab.status import status_view
 from app.lab.settings_view import settings_view
 from app.lab.svg_edges import edges_svg, hits_svg
+from app.lab.svg_units import units_svg
 
 
 @dataclass(slots=True)
@@ -57,29 +58,36 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
 
 def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts: StageParts | None = None) -> dict:
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
-    `reader` is the SessionReader the same service call answered with `doc`."""
+    `reader` is the SessionReader the same service call answered with `doc`. With `parts` (a
+    step's light answer) only what that answer sends: the loss curve and the plot's frame when
+    the plots changed, the settings never (they are on the page only)."""
     session_id = doc["id"]
     plot = plane_plot(doc, reader.layer_outputs, reader.plot_data)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers,
                              canvas=PROJECTOR if projector else LAPTOP)
-    return {
+    context = {
         "doc": doc,
         "session_id": session_id,
         "net": net,
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
+        "units_svg": units_svg,
         "parts": parts,
         "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),
-        "curve": loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART),
         "plot": plot,
-        "frame": plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT),
+        "points_svg": points_svg,
         "events": EVENTS,
         "projector": projector,
-        "settings": settings_view(doc),
         "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
         "messages": [],
     }
+    if parts is None or parts.plots:
+        context["curve"] = loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART)
+        context["frame"] = plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT)
+    if parts is None:
+        context["settings"] = settings_view(doc)
+    return context
 
 
 def error_message(error) -> Message:

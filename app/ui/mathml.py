@@ -9,6 +9,7 @@ Negative numbers carry a true minus sign inside their mn, so the sign is never s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -16,17 +17,25 @@ from app.engine.expressions import Expression, symbols as symbols_of
 from app.ui.numbers import MINUS, fmt
 
 
+# Each element is written as one plain string and made Markup once: Markup's own + and join
+# escape every piece again and make a new Markup of each, which cost most of a step's narration.
+
+def _attributes(attrs: dict) -> str:
+    if not attrs:
+        return ""
+    return "".join([f' {name.rstrip("_")}="{escape(value)}"' for name, value in attrs.items()])
+
+
 def _element(tag: str, children, **attrs) -> Markup:
-    attributes = "".join(f' {name.rstrip("_")}="{escape(value)}"' for name, value in attrs.items())
-    inner = Markup("").join(child if isinstance(child, Markup) else mtext(child) for child in children)
-    return Markup(f"<{tag}{attributes}>") + inner + Markup(f"</{tag}>")
+    inner = "".join([child if isinstance(child, Markup) else _text("mtext", child) for child in children])
+    return Markup(f"<{tag}{_attributes(attrs)}>{inner}</{tag}>")
 
 
 def _text(tag: str, text: str, **attrs) -> Markup:
-    attributes = "".join(f' {name.rstrip("_")}="{escape(value)}"' for name, value in attrs.items())
-    return Markup(f"<{tag}{attributes}>") + escape(str(text)) + Markup(f"</{tag}>")
+    return Markup(f"<{tag}{_attributes(attrs)}>{escape(str(text))}</{tag}>")
 
 
+@lru_cache(maxsize=1024)  # a formula's letters and operators are a small set, asked for again and again
 def mi(name: str, normal: bool = False) -> Markup:
     """An identifier; multi-letter names (tanh, ReLU, sin) are upright as in print."""
     return _text("mi", name, mathvariant="normal") if normal else _text("mi", name)
@@ -45,10 +54,12 @@ def num(value: float, digits: int = 5) -> Markup:
     return mn(value, digits)
 
 
+@lru_cache(maxsize=1024)
 def mo(op: str) -> Markup:
     return _text("mo", MINUS if op == "-" else op)  # a true minus sign, as in print
 
 
+@lru_cache(maxsize=1024)
 def mtext(text: str) -> Markup:
     return _text("mtext", text)
 
@@ -90,9 +101,11 @@ def mover(base, over) -> Markup:
 BREAK_BEFORE = {"=", "+", MINUS, "\u2192", "\u2190", "\u2248"}
 
 
+_BREAKING_MO = frozenset(f"<mo>{op}</mo>" for op in BREAK_BEFORE)  # an <mo> of one of them, as mo() writes it
+
+
 def _breaks_before(child) -> bool:
-    text = str(child)
-    return text.startswith("<mo>") and text[4:-5] in BREAK_BEFORE
+    return isinstance(child, str) and child in _BREAKING_MO
 
 
 def math(*children, label: str = "", display: str = "block") -> Markup:
@@ -112,10 +125,10 @@ def math(*children, label: str = "", display: str = "block") -> Markup:
     parts = []
     for index, piece in enumerate(pieces):
         if index and _breaks_before(piece[0]):  # alone at the start of a piece it is still infix: keep its spacing
-            piece = [Markup(str(piece[0]).replace("<mo>", '<mo form="infix">', 1)), *piece[1:]]
+            piece = [Markup(str.replace(piece[0], "<mo>", '<mo form="infix">', 1)), *piece[1:]]  # Markup.replace would escape
         attrs = {"alttext": label} if label and index == 0 else {}
         parts.append(_element("math", [mrow(*piece)], **attrs))
-    return Markup('<div class="formula">') + Markup("").join(parts) + Markup("</div>")
+    return Markup('<div class="formula">' + "".join(parts) + "</div>")
 
 
 # --- small shapes both products write ----------------------------------------------------------
@@ -170,6 +183,7 @@ def x_sub(var: str, index: str) -> Markup:
 
 # --- the symbols of the lab, named once ----------------------------------------------------------
 
+@lru_cache(maxsize=1024)  # the lab's symbols are few: z_0^(1), a_i^(0), ...
 def indexed(symbol: str, index: str, layer: int | None = None) -> Markup:
     """x_j or x_j^(l)."""
     sub = mn(index) if index.isdigit() else mi(index)
@@ -178,6 +192,7 @@ def indexed(symbol: str, index: str, layer: int | None = None) -> Markup:
     return msubsup(mi(symbol), sub, mrow(mo("("), mn(str(layer)), mo(")")))
 
 
+@lru_cache(maxsize=1024)
 def weight(layer: int, to: int, from_: int) -> Markup:
     return msubsup(mi("w"), mrow(mn(str(to)), mo(","), mn(str(from_))), mrow(mo("("), mn(str(layer)), mo(")")))
 
@@ -251,4 +266,4 @@ def expression(tree: Expression, symbols: Mapping[str, Markup] | Callable[[str],
             return [munder(mo("\u2211"), mi(node[1])), *operand(node[2], 3)]
         raise ValueError(f"unknown operation {op!r}")
 
-    return Markup("").join(render(tree, True))
+    return Markup("".join(render(tree, True)))  # every piece is Markup already
