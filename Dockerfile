@@ -18,4 +18,5 @@ COPY --from=static /build/node_modules ./node_modules
 USER bplab
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+# --loop asyncio as in scripts/serve.sh (uvloop answers some connections seconds late under load)
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--loop", "asyncio", "--timeout-graceful-shutdown", "5"]

@@ -1,4 +1,6 @@
 """The ASGI app: create_app() wires the API, the pages and the static files together."""
+import gc
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -86,3 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 app = create_app()
+
+# What is alive now (modules, schemas, routes, templates: about 80,000 objects) lives as long as
+# the process. Frozen, the collector stops walking it: a full collection then walks the working
+# set only, a few milliseconds, instead of 40-65 ms on the event loop every few thousand steps
+# (which was most of a JSON step's p99). Once per process, at import, before any request.
+gc.freeze()

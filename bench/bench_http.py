@@ -104,6 +104,7 @@ end
 def start(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", module, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--loop", "asyncio",  # as scripts/serve.sh serves
          "--no-access-log", "--log-level", "warning"],
         cwd=ROOT, env={**os.environ, "PYTHONFAULTHANDLER": "1", **env}, stdout=subprocess.DEVNULL,
         stderr=open(ROOT / "data" / f"bench-http-{port}.log", "w") if os.environ.get("BENCH_HTTP_LOG") else subprocess.DEVNULL,

@@ -47,7 +47,7 @@ def start(db: Path, workers: int = 1, database_url: str | None = None) -> tuple[
     if database_url:
         env["BPLAB_DATABASE_URL"] = database_url
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers", str(workers),
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers", str(workers), "--loop", "asyncio",
          "--timeout-graceful-shutdown", "1", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

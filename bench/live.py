@@ -25,7 +25,8 @@ def live_server():
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "BPLAB_DB": str(Path(tmp) / "bench.sqlite3")}
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--loop", "asyncio"],
             cwd=ROOT, env=env,
         )
         base = f"http://127.0.0.1:{port}"

@@ -57,7 +57,7 @@ def live_server(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, **backend_env(db_path)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--loop", "asyncio"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

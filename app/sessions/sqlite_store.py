@@ -29,6 +29,7 @@ from app.sessions.store import (
 )
 
 CHECKPOINT_SECONDS = 1.0
+CHECKPOINT_COMMITS = 250  # or sooner, after this many commits of this process (about 500 WAL pages)
 # past this many WAL pages (16 MB) a commit checkpoints by itself, as SQLite does by default at
 # 1,000: only if the checkpointer thread could not keep up
 WAL_BACKSTOP_PAGES = 4_000
@@ -315,6 +316,7 @@ class SQLiteSessionStore:
                         )
         if row is None:  # deleted meanwhile (only by a sweep for idle sessions): nothing to save into
             return None
+        self._checkpointer.committed()
         self._published(session_id, row[0])
         return row[0]
 
@@ -335,12 +337,16 @@ class SQLiteSessionStore:
 
 
 class Checkpointer:
-    """A daemon thread that checkpoints the WAL every CHECKPOINT_SECONDS (PASSIVE: it never
-    waits for a reader or a writer), so that no request's commit does it. Each process runs
-    its own; two meeting on one file take turns (SQLite answers the second busy)."""
+    """A daemon thread that checkpoints the WAL every CHECKPOINT_SECONDS, or after
+    CHECKPOINT_COMMITS commits if that comes first (a busy server writes a page or two a step,
+    thousands a second), PASSIVE: it never waits for a reader or a writer, and no request's
+    commit does it. Each process runs its own; two meeting on one file take turns (SQLite
+    answers the second busy)."""
 
     def __init__(self, path: Path):
         self.path = path
+        self._commits = 0
+        self._due = threading.Event()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -352,15 +358,26 @@ class Checkpointer:
                     self._thread = threading.Thread(target=self._run, name=f"checkpoint {self.path.name}", daemon=True)
                     self._thread.start()
 
+    def committed(self) -> None:
+        """A request's commit: wakes the thread every CHECKPOINT_COMMITS (no lock: a count lost
+        to a race only delays a checkpoint to the next commit or second)."""
+        self._commits += 1
+        if self._commits >= CHECKPOINT_COMMITS:
+            self._commits = 0
+            self._due.set()
+
     def stop(self) -> None:
         self._stopped.set()
+        self._due.set()
 
     def _run(self) -> None:
         db = None
         try:
             db = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-            while not self._stopped.wait(CHECKPOINT_SECONDS):
-                if not self.path.exists():  # a test's temporary file, removed
+            while True:
+                self._due.wait(CHECKPOINT_SECONDS)
+                self._due.clear()
+                if self._stopped.is_set() or not self.path.exists():  # closed, or a test's file removed
                     return
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

@@ -106,7 +106,7 @@ class Server:
             env["BPLAB_DATABASE_URL"] = database_url
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--timeout-graceful-shutdown", "1"],
+             "--workers", str(workers), "--loop", "asyncio", "--timeout-graceful-shutdown", "1"],
             cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
