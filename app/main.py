@@ -24,6 +24,7 @@ from app.middleware import (
     ClientMiddleware,
     HeadAsGetMiddleware,
     LocaleMiddleware,
+    NoDelayMiddleware,
     SecurityHeadersMiddleware,
     ServerErrorAnswerMiddleware,
     TrailingSlashMiddleware,
@@ -67,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(TeacherTokenMiddleware)  # first of all: it needs the server's own receive
+    app.add_middleware(TeacherTokenMiddleware)  # it needs the server's own receive
+    app.add_middleware(NoDelayMiddleware)  # first of all, for the same reason
     app.mount("/static/vendor/htmx", StaticFiles(directory=settings.htmx_dir, check_dir=False), name="htmx")
     app.mount("/static/vendor/htmx-ext-sse", StaticFiles(directory=settings.htmx_sse_dir, check_dir=False), name="htmx-ext-sse")
     app.mount(
