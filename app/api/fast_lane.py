@@ -1,14 +1,18 @@
-"""The two requests a class sends most, a single step and a read of a session, answered without
-FastAPI's routing and parameter solving.
+"""The requests a class sends most, answered without FastAPI's routing and parameter solving:
+a single step and a read of a session in the API, and the page's Step button.
 
 On a small network the session service answers a step in about 0.35 ms; FastAPI's routing
-(every route is tried in turn), its parameter solving and the body's validation cost as much
-again. This lane answers only requests that need nothing of that: `POST .../step` with no body
-(or `{}`) and `GET /api/v1/sessions/{id}`, with at most `view` and `history` in the query and any
-`If-Match`, when the service can answer at once on the event loop. Everything else, and every
-refusal, goes the regular way (the routes in app/api/routes.py, which the OpenAPI document
-describes), so each answer and each error is the route's own: a refused request changed
-nothing, and asking the route again gives the same refusal with its proper status and text.
+(every route is tried in turn, through every included router, more than once) and its
+parameter solving cost as much again, and a third of a page step. For the API this lane
+answers only requests that need nothing of that: `POST .../step` with no body (or `{}`) and
+`GET /api/v1/sessions/{id}`, with at most `view` and `history` in the query and any `If-Match`,
+when the service can answer at once on the event loop. Everything else, and every refusal,
+goes the regular way (the routes in app/api/routes.py, which the OpenAPI document describes),
+so each answer and each error is the route's own: a refused request changed nothing, and
+asking the route again gives the same refusal with its proper status and text. The Step
+button's `POST /s/{id}/step` is handed to its route's own function (app/lab/stepping.py) with
+the form its route's dependency reads: on the event loop for a small live session, else in the
+threadpool as FastAPI would run it.
 
 It sits inside every other middleware (locale, client, teacher tokens, security headers, the
 body limit, the 500 answer), so those apply to its answers as to any route's.
@@ -18,11 +22,17 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+
 from app.api.routes import matching_versions, session_response
+from app.lab.stepping import step_answer
+from app.ui.forms import read_form
 from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused, VersionMismatch
 from app.sessions.service import WouldWait
 
 PREFIX = "/api/v1/sessions/"
+_STEP_BUTTON = re.compile(r"/s/([^/]+)/step")
 _STEP = re.compile(r"/api/v1/sessions/([^/]+)/step")
 _READ = re.compile(r"/api/v1/sessions/([^/]+)")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -58,6 +68,8 @@ class FastLaneMiddleware:
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith("/s/") and scope["method"] == "POST" and (match := _STEP_BUTTON.fullmatch(path)):
+            return await self._step_button(match.group(1), scope, receive, send)
         if not path.startswith(PREFIX):
             return await self.app(scope, receive, send)
         method = scope["method"]
@@ -81,6 +93,26 @@ class FastLaneMiddleware:
         except REFUSALS:
             return await self.app(scope, receive, send)
         await session_response(doc)(scope, receive, send)
+
+    async def _step_button(self, session_id: str, scope, receive, send):
+        """On the event loop when the session is small and live, as the API's step: handing a
+        page step to a worker thread cost more than its rendering (the loop and the worker
+        took the interpreter's lock from each other, 2 ms a request); else in the threadpool."""
+        request = Request(scope, receive)
+        try:
+            form = await read_form(request)
+        except ClientDisconnect:  # gone before its form: the route answers that (nothing ran)
+            return await self.app(scope, _replaying([{"type": "http.disconnect"}], receive), send)
+        sessions = scope["app"].state.sessions
+        response = None
+        if session_id in sessions.working_set:  # else it would wait for a load: one call, not two
+            try:
+                response = step_answer(request, session_id, sessions, form, inline=True)
+            except WouldWait:
+                pass
+        if response is None:
+            response = await run_in_threadpool(step_answer, request, session_id, sessions, form)
+        await response(scope, receive, send)
 
     async def _read(self, session_id: str, scope, receive, send):
         options = _view_options(scope.get("query_string", b""))

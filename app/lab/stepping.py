@@ -29,10 +29,16 @@ def next_chunk(chunk: int, elapsed: float) -> int:
 
 @router.post("/step", name="step_session")
 def step_session(request: Request, session_id: str, service: SessionsDep, form: FormDep):
+    return step_answer(request, session_id, service, form)
+
+
+def step_answer(request: Request, session_id: str, service, form: dict, inline: bool = False):
+    """The Step button's answer. inline (app/api/fast_lane.py, on the event loop): WouldWait
+    unless the service can step at once."""
     focus = int_field(form, "focus", 0)
     try:
         # one locked call: the state before (which parts changed), after, and a reader (an update's report)
-        state = service.step(session_id, page=True)
+        state = service.step(session_id, page=True, inline=inline)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
     before, doc = state.before, state.doc

@@ -30,6 +30,10 @@ class WorkingSet:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, session_id: str) -> bool:
+        """Live here (at some version): a request may try it on the event loop."""
+        return session_id in self._entries
+
     def get(self, session_id: str, version: int) -> Runtime | None:
         """The runtime at `version`, or None (then a stale one is dropped)."""
         with self._lock:

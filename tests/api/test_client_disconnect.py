@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -19,8 +20,20 @@ def _leaving_request(app, method: str, path: str, headers: list[tuple[bytes, byt
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: the browser tests' Playwright keeps an event loop in this one
+    failures = []
+    thread = threading.Thread(target=lambda: _run(app(scope, receive, send), failures))
+    thread.start()
+    thread.join()
+    assert not failures, failures
     return sent
+
+
+def _run(coroutine, failures: list) -> None:
+    try:
+        asyncio.run(coroutine)
+    except Exception as error:  # noqa: BLE001 - reported to the test's thread
+        failures.append(error)
 
 
 @pytest.mark.parametrize("path, content_type", [

@@ -7,6 +7,7 @@ security headers. A counter on what the lane hands on shows which requests it an
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -130,3 +131,28 @@ def test_a_room_session_refuses_a_step_without_the_teacher_token(twins):
     stepped = with_lane.post(f"/api/v1/sessions/{session['id']}/step", headers={"authorization": f"Bearer {room['teacher_token']}"})
     assert stepped.status_code == 200 and stepped.json()["version"] == session["version"] + 1
     assert routes.calls == calls  # the teacher's step went through the lane
+
+
+def test_the_step_button_answers_as_its_route(twins):
+    """The page's Step button through the lane (on the event loop) and through the route: the
+    same fragments, step after step, up to date or not, in English and Chinese, on the projector."""
+    with_lane, without_lane, routes = twins
+    first = with_lane.post("/api/v1/sessions", json=CONFIG).json()["id"]
+    second = without_lane.post("/api/v1/sessions", json=CONFIG).json()["id"]
+    seen = {first: "", second: ""}
+    variants = [{}, {"accept-language": "zh-CN"}, {"x-projector": "1"}, {}, {}, {"accept-language": "zh-CN"}, {}, {}, {}]
+    calls = routes.calls
+    for number, extra in enumerate(variants):
+        answers = []
+        for client, session in ((with_lane, first), (without_lane, second)):
+            token = seen[session] if number % 3 else "stale"  # every third: another tab's state, the whole panel
+            response = client.post(f"/s/{session}/step", data={"focus": "0", "seen": token}, headers={"HX-Request": "true", **extra})
+            text = response.text.replace(session, "SESSION")
+            found = re.search(r'id="seen" name="seen" value="([^"]+)"', response.text)
+            seen[session] = found.group(1) if found else seen[session]
+            answers.append((response.status_code, text, {k: response.headers.get(k) for k in ("hx-trigger", "hx-reswap", "content-type")}))
+        assert answers[0] == answers[1], (number, extra)
+    missing = [client.post("/s/no-such-session/step", headers={"HX-Request": "true"}) for client in (with_lane, without_lane)]
+    assert (missing[0].status_code, missing[0].text) == (missing[1].status_code, missing[1].text)
+    assert "no-such-session" not in missing[0].text or missing[0].headers.get("x-refused-status") == "404"
+    assert routes.calls == calls  # every Step went through the lane
