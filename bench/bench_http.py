@@ -10,7 +10,9 @@ pre-encoded JSON: the framework's own floor) and the app, creates 64 sessions of
 - GET:       GET /api/v1/sessions/{id}?view=compact
 
 each request on the next of the 64 sessions; wrk's two threads take every other session, so no
-session is stepped by two connections at once (each student steps their own). Prints req/s, the ratio to the trivial endpoint
+session is stepped by two connections at once (each student steps their own), and session k
+starts k % 8 steps into its iteration, so the heavier steps (an update redraws the plots) are
+spread as a class's are (--lockstep: all at the same point, every update at once). Prints req/s, the ratio to the trivial endpoint
 in the same run, p50/p99 latency and errors (socket errors, timeouts, non-2xx).
 
     .venv/bin/python bench/bench_http.py [--seconds 8] [--workers 1,2] [--port 8150]
@@ -39,6 +41,7 @@ CONFIG = {
     "optimizer": {"name": "sgd", "learning_rate": 0.05}, "data": {"dataset": "xor", "samples": 500, "noise": 0.1},
 }
 CONNECTIONS = (16, 64)
+STEPS_PER_ITERATION = 8  # of 2-4-2-1: forward 1-3, loss, backward 3-1, update
 
 # wrk: each request takes the next path; done() prints one JSON line the bench parses
 DONE = """
@@ -168,7 +171,7 @@ def settle(base: str, process: subprocess.Popen | None = None) -> None:
         raise
 
 
-def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[str]) -> list[tuple]:
+def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[str], lockstep: bool = False) -> list[tuple]:
     rows = []
     trivial = start("bench.trivial_app:app", port, workers, {})
     try:
@@ -182,6 +185,10 @@ def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[st
         base = f"http://127.0.0.1:{port + 1}"
         with httpx.Client(base_url=base, timeout=30) as client:
             ids = [client.post("/api/v1/sessions", json=CONFIG).json()["id"] for _ in range(SESSIONS)]
+            if not lockstep:  # each at its own point of the iteration, as students stepping on their own
+                for k, session_id in enumerate(ids):
+                    if k % STEPS_PER_ITERATION:
+                        client.post(f"/api/v1/sessions/{session_id}/step", json={"count": k % STEPS_PER_ITERATION})
         cases = [
             ("JSON step", rotating([f"/api/v1/sessions/{i}/step?view=compact" for i in ids], "POST", "")),
             ("page step", step_button(ids)),
@@ -207,13 +214,15 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--port", type=int, default=8150)
     parser.add_argument("--only", default="", help="comma-separated request names to run (default: all)")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="every session at the same point of its iteration (all 64 update at once)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bplab-bench-http-") as tmp:
         for workers in (int(w) for w in args.workers.split(",")):
-            rows += measure(workers, args.port, args.seconds, Path(tmp), [n for n in args.only.split(",") if n])
+            rows += measure(workers, args.port, args.seconds, Path(tmp), [n for n in args.only.split(",") if n], args.lockstep)
     print(f"wrk -t2, {args.seconds:g} s per figure, {SESSIONS} sessions of 2-4-2-1 tanh; ratio = req/s / trivial endpoint's at the same connections\n")
     print("| workers | request | connections | req/s | x trivial | p50 | p99 | p99/p50 | errors |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
