@@ -5,6 +5,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from app import i18n
+from app.asgi_headers import decoded_headers
 from app.api.errors import BodyTooLarge, body_too_large, internal_error
 from app.sessions.clients import current_client
 
@@ -25,7 +26,7 @@ class LocaleMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = decoded_headers(scope)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         cookie_lang = None
         if "cookie" in headers:

@@ -206,24 +206,27 @@ def held_out_table(client) -> None:
         Ws = [np.array(w) for w in export["weights"]]
         bs = [np.array(v) for v in export["biases"]]
         applied = created["config"]
-        def train_request():
-            session = client.post("/api/v1/sessions", json=config).json()["id"]
-            start = time.perf_counter()
-            answer = client.post(f"/api/v1/sessions/{session}/train?view=compact&history=1", json={"iterations": iterations})
-            elapsed = time.perf_counter() - start
-            assert answer.status_code == 200 and "test_loss" in answer.json()["history"][-1], answer.text
-            client.delete(f"/api/v1/sessions/{session}")
-            return elapsed
-
         minimal, engine, api = fastest_alternating(
             lambda: minimal_loop(config, inputs, targets, Ws, bs, iterations, 0.2),
             lambda: engine_loop_held_out(applied, inputs, targets, Ws, bs, iterations),
-            train_request,
+            lambda: timed_train_request(client, config, iterations, held_out=True),
         )
         same = max(float(np.abs(m - e).max()) for m, e in zip(minimal_loop.final_weights[1:], engine_loop_held_out.final_weights[1:]))
         assert same < 1e-9, f"{name}: the loops disagree by {same}"
         print(f"| {name} | {iterations} | {1e6 * minimal / iterations:.1f} us/it | {1e6 * engine / iterations:.1f} us/it "
               f"| {engine / minimal:.2f}x | {1e6 * api / iterations:.1f} us/it | {api / minimal:.2f}x |")
+
+
+def timed_train_request(client, config: dict, iterations: int, held_out: bool = False) -> float:
+    """One POST /train of `iterations` on a new session, timed alone; a tool training in bulk
+    asks for the compact answer (parameters, gradients, loss)."""
+    session = client.post("/api/v1/sessions", json=config).json()["id"]
+    start = time.perf_counter()
+    answer = client.post(f"/api/v1/sessions/{session}/train?view=compact&history=1", json={"iterations": iterations})
+    elapsed = time.perf_counter() - start
+    assert answer.status_code == 200 and (not held_out or "test_loss" in answer.json()["history"][-1]), answer.text
+    client.delete(f"/api/v1/sessions/{session}")
+    return elapsed
 
 
 def median_time(run, repeats=REPEATS) -> float:
@@ -256,22 +259,10 @@ def main() -> None:
             Ws = [np.array(w) for w in export["weights"]]
             bs = [np.array(v) for v in export["biases"]]
             applied = created["config"]
-            def train_request():
-                session = client.post("/api/v1/sessions", json=config).json()["id"]
-                start = time.perf_counter()
-                # a tool training in bulk asks for the compact answer: parameters, gradients, loss
-                answer = client.post(
-                    f"/api/v1/sessions/{session}/train?view=compact&history=1", json={"iterations": iterations}
-                )
-                elapsed = time.perf_counter() - start
-                assert answer.status_code == 200, answer.text
-                client.delete(f"/api/v1/sessions/{session}")
-                return elapsed
-
             minimal, engine, api = fastest_alternating(
                 lambda: minimal_loop(config, inputs, targets, Ws, bs, iterations),
                 lambda: engine_loop(config, applied, inputs, targets, Ws, bs, iterations),
-                train_request,
+                lambda: timed_train_request(client, config, iterations),
             )
             same = max(float(np.abs(m - e).max()) for m, e in zip(minimal_loop.final_weights[1:], engine_loop.final_weights[1:]))
             assert same < 1e-9, f"{name}: the loops disagree by {same}"

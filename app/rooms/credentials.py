@@ -9,6 +9,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from http.cookies import CookieError, SimpleCookie
 
+from app.asgi_headers import decoded_headers
+
 TEACHER_COOKIE_PREFIX = "bplab_teacher_"
 presented_tokens: ContextVar[frozenset[str]] = ContextVar("presented_tokens", default=frozenset())
 # the connection's socket, for the event streams (see app/api/rooms_stream.py): reachable only
@@ -41,7 +43,7 @@ class TeacherTokenMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = decoded_headers(scope)
         transport = getattr(getattr(receive, "__self__", None), "transport", None)
         if transport is not None:
             scope = {**scope, TRANSPORT_KEY: transport}
