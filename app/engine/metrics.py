@@ -34,7 +34,7 @@ def is_classification(targets: np.ndarray) -> bool:
 def accuracy(y_hat: np.ndarray, y: np.ndarray) -> float:
     """The share of rows whose argmax (k > 1) or output > 0.5 (one output) matches the target."""
     if y.shape[1] == 1:
-        hits = (y_hat[:, 0] > 0.5) == (y[:, 0] > 0.5)
+        hits = np.equal(np.greater(y_hat, 0.5), y)  # y is 0 or 1, and True == 1.0: half the calls of y > 0.5
     else:
         hits = y_hat.argmax(axis=1) == y.argmax(axis=1)
     return float(np.count_nonzero(hits)) / y.shape[0]

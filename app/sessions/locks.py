@@ -100,7 +100,8 @@ class RangeLocks:
         self.path = Path(path)
         self._fd: int | None = None
         self._fd_lock = threading.Lock()
-        self._writer_mutex = threading.Lock()
+        self._writer_mutex = threading.Lock()  # for the writer's byte on the shared description
+        self._per_thread = threading.local()
 
     def _open(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,13 +166,46 @@ class RangeLocks:
             os.close(fd)
 
     @contextmanager
-    def writer(self):
-        """Byte 0, for one short write transaction: threads of this process queue on a mutex, and
-        its holder waits in the kernel (no deadline: a commit takes milliseconds)."""
-        with self._writer_mutex:
-            fd = self._shared_fd()
+    def writer(self, wait: bool = True):
+        """Byte 0, for one short write transaction. A thread that may wait (wait=True) waits in the
+        kernel on a file description of its own, so the kernel queues every waiter of every
+        process, and a waiter holds nothing. wait=False (the event loop's commits): at once or
+        BlockingIOError, on the shared description, which one thread at a time may use for it."""
+        if wait:
+            fd = self._thread_fd()
             fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
+        else:
+            if not self._writer_mutex.acquire(blocking=False):
+                raise BlockingIOError(errno.EAGAIN, "the writer's lock is being tried by another thread")
+            fd = self._shared_fd()
             try:
-                yield
-            finally:
-                fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_UNLCK, WRITER_OFFSET))
+                fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
+            except OSError as error:
+                self._writer_mutex.release()
+                if error.errno in (errno.EAGAIN, errno.EACCES):
+                    raise BlockingIOError(errno.EAGAIN, "the writer's lock is held") from None
+                raise
+        try:
+            yield
+        finally:
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_UNLCK, WRITER_OFFSET))
+            if not wait:
+                self._writer_mutex.release()
+
+    def _thread_fd(self) -> int:
+        own = getattr(self._per_thread, "fd", None)
+        if own is None:
+            own = self._per_thread.fd = _OwnDescription(self._open())
+        return own.fd
+
+
+class _OwnDescription:
+    """A thread's own open file description of the lock file, closed when the thread ends."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def __del__(self):
+        os.close(self.fd)

@@ -69,7 +69,7 @@ class _Held:
         self.store, self.conn, self.session_id, self.version = store, conn, session_id, version
         self.done = False  # committed: the row lock is released
 
-    def save(self, change: SessionChange) -> int | None:
+    def save(self, change: SessionChange, wait: bool = True) -> int | None:  # never inline (not local): always waits
         self.version = self.store._save(self.conn, self.session_id, change)
         self.done = True
         return self.version
@@ -87,6 +87,8 @@ class _Held:
 
 
 class PostgresSessionStore:
+    local = False  # a server: each statement is a round trip, never made on the event loop
+
     def __init__(self, url: str, pool_size: int = POOL_SIZE):
         from psycopg_pool import ConnectionPool  # only needed with PostgreSQL
 

@@ -25,7 +25,8 @@ import numpy as np
 
 from app.sessions.locks import RangeLocks, session_offset
 from app.sessions.store import (
-    LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
+    LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, WriterBusy, decode_cursor,
+    encode_new_session,
 )
 
 CHECKPOINT_SECONDS = 1.0
@@ -93,8 +94,8 @@ class _Held:
     def __init__(self, store: SQLiteSessionStore, session_id: str, version: int | None):
         self.store, self.session_id, self.version = store, session_id, version
 
-    def save(self, change: SessionChange) -> int:
-        self.version = self.store._save(self.session_id, change)
+    def save(self, change: SessionChange, wait: bool = True) -> int:
+        self.version = self.store._save(self.session_id, change, wait)
         return self.version
 
     def delete(self) -> bool:
@@ -104,6 +105,8 @@ class _Held:
 
 
 class SQLiteSessionStore:
+    local = True  # a file: a small commit takes tens of microseconds, answered on the event loop
+
     def __init__(self, path: Path):
         # nothing is created until the first request: importing the app touches no file
         self.path = Path(path)
@@ -155,9 +158,9 @@ class SQLiteSessionStore:
             db.execute("COMMIT")
 
     @contextmanager
-    def _writing(self):
+    def _writing(self, wait: bool = True):
         db = self._connection()
-        with self.locks.writer():
+        with self.locks.writer(wait):
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -292,16 +295,22 @@ class SQLiteSessionStore:
 
     # --- writes of a held session ----------------------------------------------------------------
 
-    def _save(self, session_id: str, change: SessionChange) -> int | None:
+    def _save(self, session_id: str, change: SessionChange, wait: bool = True) -> int | None:
+        try:
+            return self._save_now(session_id, change, wait)
+        except BlockingIOError:  # wait=False and another writer holds the lock: nothing written
+            raise WriterBusy(session_id) from None
+
+    def _save_now(self, session_id: str, change: SessionChange, wait: bool) -> int | None:
         now = time.time()
         state = ("UPDATE session_state SET cursor = ?, undo = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
                  (change.cursor, change.undo, now, session_id))
         db = self._connection()
         if not change.new_checkpoints and change.keep is None and change.history is None:
-            with self.locks.writer():  # one statement is its own transaction
+            with self.locks.writer(wait):  # one statement is its own transaction
                 row = next(iter(db.execute(*state).fetchall()), None)
         else:
-            with self._writing() as db:
+            with self._writing(wait) as db:
                 row = next(iter(db.execute(*state).fetchall()), None)
                 if row is not None:
                     if change.history is not None:

@@ -18,7 +18,10 @@ The interface (every method is safe from any thread):
   in this process and in every other one, served in arrival order; TimeoutError past
   `timeout` s (the service answers 409 "busy"). It yields a `Held` whose `version` is the
   stored version read under the lock (None: no such session), and whose `save(change)`
-  writes a `SessionChange` and answers the new version, and `delete()`.
+  writes a `SessionChange` and answers the new version, and `delete()`. `save(change,
+  wait=False)` raises WriterBusy instead of waiting for another writer (SQLite's one writer).
+- `local`: True when a request costs no network round trip (SQLite): only then may the service
+  answer on the event loop (its `inline` calls).
 - `delete_idle(seconds)`, `close()`.
 - `record_owner(id, client, stored_bytes)`, `client_usage(client)` -> (sessions, bytes): the
   per-client quotas (a small table; deleting a session drops its row).
@@ -60,6 +63,10 @@ class LockTimeout(TimeoutError):
     """The session stayed held by another request for the whole timeout."""
 
 
+class WriterBusy(Exception):
+    """`save(change, wait=False)` would have waited for another writer; nothing was written."""
+
+
 @dataclass
 class StoredCheckpoint:
     meta: dict
@@ -93,12 +100,14 @@ class SessionChange:
 class Held(Protocol):
     version: int | None
 
-    def save(self, change: SessionChange) -> int: ...
+    def save(self, change: SessionChange, wait: bool = True) -> int: ...
 
     def delete(self) -> bool: ...
 
 
 class SessionStore(Protocol):
+    local: bool
+
     def insert(self, session: StoredSession, checkpoints: dict[int, StoredCheckpoint]) -> None: ...
 
     def load(self, session_id: str, checkpoint_ids) -> tuple[StoredSession, dict[int, StoredCheckpoint]] | None: ...

@@ -34,6 +34,11 @@ class WorkingSet:
         """Live here (at some version): a request may try it on the event loop."""
         return session_id in self._entries
 
+    def peek(self, session_id: str) -> Runtime | None:
+        """The runtime kept, at whatever version (its size says what a reload would cost)."""
+        entry = self._entries.get(session_id)
+        return None if entry is None else entry[0]
+
     def get(self, session_id: str, version: int) -> Runtime | None:
         """The runtime at `version`, or None (then a stale one is dropped)."""
         with self._lock:

@@ -97,7 +97,9 @@ def test_every_answer_is_the_routes_own(twins):
     with_lane, without_lane, routes = twins
     first = with_lane.post("/api/v1/sessions", json=CONFIG).json()["id"]
     second = without_lane.post("/api/v1/sessions", json=CONFIG).json()["id"]
+    local = with_lane.app.state.sessions.store.local  # PostgreSQL: nothing on the event loop, so the routes answer
     for method, suffix, kwargs, answered_by_lane in REQUESTS:
+        answered_by_lane = answered_by_lane and local
         version = with_lane.get(f"/api/v1/sessions/{first}").json()["version"]
         if "headers" in kwargs:
             kwargs = {**kwargs, "headers": {k: v.replace("{version}", str(version)) for k, v in kwargs["headers"].items()}}
@@ -130,7 +132,8 @@ def test_a_room_session_refuses_a_step_without_the_teacher_token(twins):
     calls = routes.calls
     stepped = with_lane.post(f"/api/v1/sessions/{session['id']}/step", headers={"authorization": f"Bearer {room['teacher_token']}"})
     assert stepped.status_code == 200 and stepped.json()["version"] == session["version"] + 1
-    assert routes.calls == calls  # the teacher's step went through the lane
+    # the teacher's step went through the lane (on PostgreSQL, nothing is answered on the event loop)
+    assert (routes.calls == calls) == with_lane.app.state.sessions.store.local
 
 
 def test_the_step_button_answers_as_its_route(twins):
