@@ -26,10 +26,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 
 from app.api.routes import matching_versions, session_response
-from app.lab.stepping import finished_step_answer, step_answer
+from app.lab.stepping import step_answer
 from app.ui.forms import read_form
 from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused, VersionMismatch
-from app.sessions.service import CommitPending, WouldWait
+from app.sessions.service import WouldWait
 
 PREFIX = "/api/v1/sessions/"
 _STEP_BUTTON = re.compile(r"/s/([^/]+)/step")
@@ -89,10 +89,7 @@ class FastLaneMiddleware:
             return await self.app(scope, receive, send)
         sessions = scope["app"].state.sessions
         try:
-            try:
-                doc = sessions.step(session_id, if_match=if_match, inline=True, **options)
-            except CommitPending as pending:  # stepped, but its commit waits for another writer
-                doc = await run_in_threadpool(pending.finish)
+            doc = sessions.step(session_id, if_match=if_match, inline=True, **options)
         except REFUSALS:
             return await self.app(scope, receive, send)
         await session_response(doc)(scope, receive, send)
@@ -113,8 +110,6 @@ class FastLaneMiddleware:
                 response = step_answer(request, session_id, sessions, form, inline=True)
             except WouldWait:
                 pass
-            except CommitPending as pending:  # stepped, but its commit waits for another writer
-                response = await run_in_threadpool(finished_step_answer, request, pending, form)
         if response is None:
             response = await run_in_threadpool(step_answer, request, session_id, sessions, form)
         await response(scope, receive, send)

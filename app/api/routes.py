@@ -23,7 +23,7 @@ from app.api.schemas import (
     TrainRequest,
 )
 from app.api.pytorch import pytorch_program
-from app.sessions.service import CommitPending, SessionService, WouldWait
+from app.sessions.service import SessionService, WouldWait
 
 router = APIRouter(
     prefix="/api/v1",
@@ -103,8 +103,6 @@ async def answered_inline(call, inline: bool = True):
             return call(inline=True)
         except WouldWait:
             pass
-        except CommitPending as pending:  # made, but its commit waits for another writer
-            return await run_in_threadpool(pending.finish)
     return await run_in_threadpool(call)
 
 

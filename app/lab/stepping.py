@@ -34,31 +34,17 @@ def step_session(request: Request, session_id: str, service: SessionsDep, form: 
 
 def step_answer(request: Request, session_id: str, service, form: dict, inline: bool = False):
     """The Step button's answer. inline (app/api/fast_lane.py, on the event loop): WouldWait
-    unless the service can step at once; CommitPending when its commit must wait (then
-    `finished_step_answer` in a worker thread)."""
+    unless the service can step at once."""
+    focus = int_field(form, "focus", 0)
     try:
         # one locked call: the state before (which parts changed), after, and a reader (an update's report)
         state = service.step(session_id, page=True, inline=inline)
     except SERVICE_ERRORS as error:
         return error_response(request, error)
-    return stepped_answer(request, form, state)
-
-
-def finished_step_answer(request: Request, pending, form: dict):
-    """The answer of an inline step whose commit waited (CommitPending)."""
-    try:
-        state = pending.finish()
-    except SERVICE_ERRORS as error:
-        return error_response(request, error)
-    return stepped_answer(request, form, state)
-
-
-def stepped_answer(request: Request, form: dict, state):
     before, doc = state.before, state.doc
     # only the changed parts when the page shows the state the step started from (not another tab's)
     up_to_date = form.get("seen") == state_token(before)
-    parts = stage_parts(before, doc) if up_to_date else None
-    return stage_response(request, state.reader, doc, int_field(form, "focus", 0), parts=parts)
+    return stage_response(request, state.reader, doc, focus, parts=stage_parts(before, doc) if up_to_date else None)
 
 
 @router.post("/iteration", name="finish_iteration")

@@ -7,6 +7,9 @@ lock on one byte of one file, at an offset hashed from the session id (63 bits: 
 never share a lock in practice, so a long train on one never delays another). Only the head
 of a process's queue asks the kernel, so the kernel's queue holds at most one waiter per
 process and session; the common, uncontended case costs one fcntl and no thread.
+`RangeLocks.writer` is byte 0, SQLite's one writer: each thread takes it on a description of
+its own, so the kernel queues every waiter of every process (a waiter announces itself on
+WAITING_OFFSET, so that a try never takes the lock from those queued).
 """
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ import hashlib
 import os
 import struct
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 
 WRITER_OFFSET = 0  # the byte that serialises SQLite's write transactions across processes
+WAITING_OFFSET = 2**62 + 1  # read-locked by whoever waits for the writer's byte (past every session's)
 _LOCK_BYTES = 1
 
 
@@ -30,9 +35,30 @@ def _flock(kind: int, offset: int) -> bytes:
     return struct.pack("hh4xqqi4x", kind, os.SEEK_SET, offset, _LOCK_BYTES, 0)
 
 
+def _lock(fd: int, offset: int, kind: int) -> None:
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(kind, offset))
+
+
+def _try_lock(fd: int, offset: int) -> bool:
+    """The byte write-locked at once, or False if another description holds it."""
+    try:
+        _lock(fd, offset, fcntl.F_WRLCK)
+        return True
+    except OSError as error:
+        if error.errno in (errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+
+
+def _anyone_waits(fd: int) -> bool:
+    """Whether another description holds WAITING_OFFSET (a waiter for the writer's byte)."""
+    found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _flock(fcntl.F_WRLCK, WAITING_OFFSET))
+    return struct.unpack("hh4xqqi4x", found)[0] != fcntl.F_UNLCK
+
+
 @functools.lru_cache(maxsize=65536)
 def session_offset(session_id: str) -> int:
-    """A byte of the lock file for this session: 1 .. 2**62, never the writer's byte 0."""
+    """A byte of the lock file for this session: 1 .. 2**62, never the writer's byte 0 or WAITING_OFFSET."""
     return 1 + int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=8).digest(), "big") % (2**62)
 
 
@@ -100,8 +126,7 @@ class RangeLocks:
         self.path = Path(path)
         self._fd: int | None = None
         self._fd_lock = threading.Lock()
-        self._writer_mutex = threading.Lock()  # for the writer's byte on the shared description
-        self._per_thread = threading.local()
+        self._per_thread = threading.local()  # each thread's own description, for the writer's byte
 
     def _open(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,31 +191,29 @@ class RangeLocks:
             os.close(fd)
 
     @contextmanager
-    def writer(self, wait: bool = True):
-        """Byte 0, for one short write transaction. A thread that may wait (wait=True) waits in the
-        kernel on a file description of its own, so the kernel queues every waiter of every
-        process, and a waiter holds nothing. wait=False (the event loop's commits): at once or
-        BlockingIOError, on the shared description, which one thread at a time may use for it."""
-        if wait:
-            fd = self._thread_fd()
-            fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
-        else:
-            if not self._writer_mutex.acquire(blocking=False):
-                raise BlockingIOError(errno.EAGAIN, "the writer's lock is being tried by another thread")
-            fd = self._shared_fd()
-            try:
-                fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
-            except OSError as error:
-                self._writer_mutex.release()
-                if error.errno in (errno.EAGAIN, errno.EACCES):
-                    raise BlockingIOError(errno.EAGAIN, "the writer's lock is held") from None
-                raise
+    def writer(self, spin: float = 0.0):
+        """Byte 0, for one short write transaction, on the calling thread's own file description.
+        A waiter waits in the kernel's queue, holding a shared lock on WAITING_OFFSET meanwhile.
+        spin (the event loop's commits): first tries for that many seconds, yielding the core
+        (the holder may need it), unless somebody waits: a try that never queues must not take
+        the lock from those queued (woken by a release, they found it taken again)."""
+        fd = self._thread_fd()
+        if _anyone_waits(fd) or not _try_lock(fd, WRITER_OFFSET):
+            deadline = time.perf_counter() + spin
+            while time.perf_counter() < deadline and not _anyone_waits(fd):
+                os.sched_yield()
+                if _try_lock(fd, WRITER_OFFSET):
+                    break
+            else:
+                _lock(fd, WAITING_OFFSET, fcntl.F_RDLCK)  # never waits: nobody write-locks it
+                try:
+                    fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
+                finally:
+                    _lock(fd, WAITING_OFFSET, fcntl.F_UNLCK)
         try:
             yield
         finally:
-            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_UNLCK, WRITER_OFFSET))
-            if not wait:
-                self._writer_mutex.release()
+            _lock(fd, WRITER_OFFSET, fcntl.F_UNLCK)
 
     def _thread_fd(self) -> int:
         own = getattr(self._per_thread, "fd", None)

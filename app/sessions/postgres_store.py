@@ -69,7 +69,7 @@ class _Held:
         self.store, self.conn, self.session_id, self.version = store, conn, session_id, version
         self.done = False  # committed: the row lock is released
 
-    def save(self, change: SessionChange, wait: bool = True) -> int | None:  # never inline (not local): always waits
+    def save(self, change: SessionChange, spin: float = 0.0) -> int | None:  # spin: SQLite's; rows lock here
         self.version = self.store._save(self.conn, self.session_id, change)
         self.done = True
         return self.version

@@ -13,7 +13,6 @@ when nobody in this process holds the session, else a snapshot from the store: t
 """
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -49,7 +48,7 @@ from app.sessions.errors import (
 from app.sessions.locks import SessionQueues
 from app.sessions.reader import SessionReader, checked_edits, finite_or_refused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
-from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSession, WriterBusy
+from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSession
 from app.sessions.working_set import DEFAULT_CACHE_MB, WorkingSet
 from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, datasets_for, make_dataset
 from app.sessions.session_data import SessionData, SessionDataCache, build as build_session_data
@@ -60,8 +59,12 @@ OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
 # its answer take well under a millisecond, cheaper than the hop to a worker thread
 INLINE_PARAMETERS = 10_000
 INLINE_DATA_BYTES = 2**20
-# how long the event loop's commit tries again for a writer's lock another commit holds
-INLINE_COMMIT_PATIENCE = 0.0003
+# An inline commit that finds SQLite's writer lock taken (another process's commit: tens of
+# microseconds) tries again this long, yielding the core, before it queues for the lock. With
+# two workers, handing such commits to a worker thread instead took 50-60 ms at the median (the
+# thread waited for the interpreter's lock behind a busy loop, and held the session meanwhile);
+# queueing at once woke the loop late. Past the spin the holder lost its core: queue.
+INLINE_WRITER_SPIN = 0.001
 # one request's work at most, in multiply-adds of the forward and backward passes: about half
 # a minute on a small server, so no request holds a session and a server thread for minutes
 WORK_BUDGET_FLOPS = 6e11
@@ -99,23 +102,6 @@ def _matches(if_match, version: int) -> bool:
 class WouldWait(Exception):
     """inline=True: the session is held by another request, or not live and small, or the store
     is not local: call again without inline (from a worker thread). Nothing was changed."""
-
-
-class CommitPending(Exception):
-    """inline=True: the change is made, but its commit would wait for another writer (a worker
-    thread of this process, or another process): `finish()`, called from a worker thread, commits
-    it and answers what the call would have. The session stays held until then."""
-
-    def __init__(self, commit: Callable[[], object]):
-        super().__init__("the commit waits for another writer")
-        self._commit = commit
-        self.release: Callable[[], None] = lambda: None  # set by the hold being handed over
-
-    def finish(self):
-        try:
-            return self._commit()
-        finally:
-            self.release()
 
 
 @dataclass(slots=True)
@@ -172,7 +158,6 @@ class SessionService:
             deadline = time.monotonic() + self.lock_timeout
             if not self.queues.acquire(session_id, self.lock_timeout):
                 raise self._busy()
-        handed_over = False
         try:
             try:
                 locked = self.store.locked(session_id, 0.0 if inline else max(0.0, deadline - time.monotonic()))
@@ -183,22 +168,11 @@ class SessionService:
                 raise self._busy() from None
             try:
                 yield held
-            except CommitPending as pending:  # still held: its finish() releases
-                pending.release = lambda: self._release(session_id, locked)
-                handed_over = True
-                raise
             except BaseException as error:
                 if not locked.__exit__(type(error), error, error.__traceback__):
                     raise
             else:
                 locked.__exit__(None, None, None)
-        finally:
-            if not handed_over:
-                self.queues.release(session_id)
-
-    def _release(self, session_id: str, locked) -> None:
-        try:
-            locked.__exit__(None, None, None)
         finally:
             self.queues.release(session_id)
 
@@ -292,39 +266,19 @@ class SessionService:
                     raise _refusal(error) from None
                 raise
 
-            def commit(wait: bool = True):
-                try:
-                    version = self._save_soon(held, saved) if not wait else held.save(saved)
-                except WriterBusy:
-                    raise CommitPending(commit) from None  # nothing written, the runtime kept as changed
-                except BaseException:
-                    self.working_set.discard(session_id)
-                    raise
-                if version is None:  # deleted by the sweep for idle sessions meanwhile
-                    self.working_set.discard(session_id)
-                    raise SessionNotFound(session_id)
-                runtime.saved(version)
-                self.working_set.put(session_id, runtime)
-                doc = session_document(runtime, view, history)
-                return PageState(doc, before, SessionReader(runtime)) if page else doc
-
-            # on the event loop a commit never waits for another writer: the loop serves other
-            # requests while a worker thread waits for this one's turn (CommitPending.finish)
-            return commit(wait=not inline)
-
-    @staticmethod
-    def _save_soon(held, saved):
-        """The event loop's save: another writer's commit takes tens of microseconds, so it tries
-        again for up to INLINE_COMMIT_PATIENCE (yielding the core, which that writer may need),
-        then WriterBusy: a writer that lost its core holds the lock for milliseconds."""
-        deadline = time.perf_counter() + INLINE_COMMIT_PATIENCE
-        while True:
             try:
-                return held.save(saved, wait=False)
-            except WriterBusy:
-                if time.perf_counter() >= deadline:
-                    raise
-                os.sched_yield()
+                # on the event loop: tries for the writer's lock before queueing for it (see INLINE_WRITER_SPIN)
+                version = held.save(saved, spin=INLINE_WRITER_SPIN if inline else 0.0)
+            except BaseException:
+                self.working_set.discard(session_id)
+                raise
+            if version is None:  # deleted by the sweep for idle sessions meanwhile
+                self.working_set.discard(session_id)
+                raise SessionNotFound(session_id)
+            runtime.saved(version)
+            self.working_set.put(session_id, runtime)
+            doc = session_document(runtime, view, history)
+            return PageState(doc, before, SessionReader(runtime)) if page else doc
 
     # --- sessions --------------------------------------------------------------------------------
 

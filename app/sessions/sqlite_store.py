@@ -9,7 +9,8 @@ request: a small step is answered on the event loop, which must not wait for a d
 
 Locks: a session is held across processes by a one-byte lock of `<db>.lock` (locks.RangeLocks);
 write transactions take byte 0 of the same file first, so they queue in the kernel instead of
-meeting SQLite's busy handler, which waits by sleeping. Reads take a WAL snapshot and no lock.
+meeting SQLite's busy handler, which waits by sleeping (the event loop's commits first try for
+it a moment: RangeLocks.writer). Reads take a WAL snapshot and no lock.
 """
 from __future__ import annotations
 
@@ -25,8 +26,7 @@ import numpy as np
 
 from app.sessions.locks import RangeLocks, session_offset
 from app.sessions.store import (
-    LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, WriterBusy, decode_cursor,
-    encode_new_session,
+    LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
 )
 
 CHECKPOINT_SECONDS = 1.0
@@ -94,8 +94,8 @@ class _Held:
     def __init__(self, store: SQLiteSessionStore, session_id: str, version: int | None):
         self.store, self.session_id, self.version = store, session_id, version
 
-    def save(self, change: SessionChange, wait: bool = True) -> int:
-        self.version = self.store._save(self.session_id, change, wait)
+    def save(self, change: SessionChange, spin: float = 0.0) -> int:
+        self.version = self.store._save(self.session_id, change, spin)
         return self.version
 
     def delete(self) -> bool:
@@ -158,9 +158,9 @@ class SQLiteSessionStore:
             db.execute("COMMIT")
 
     @contextmanager
-    def _writing(self, wait: bool = True):
+    def _writing(self, spin: float = 0.0):
         db = self._connection()
-        with self.locks.writer(wait):
+        with self.locks.writer(spin):
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -295,22 +295,16 @@ class SQLiteSessionStore:
 
     # --- writes of a held session ----------------------------------------------------------------
 
-    def _save(self, session_id: str, change: SessionChange, wait: bool = True) -> int | None:
-        try:
-            return self._save_now(session_id, change, wait)
-        except BlockingIOError:  # wait=False and another writer holds the lock: nothing written
-            raise WriterBusy(session_id) from None
-
-    def _save_now(self, session_id: str, change: SessionChange, wait: bool) -> int | None:
+    def _save(self, session_id: str, change: SessionChange, spin: float = 0.0) -> int | None:
         now = time.time()
         state = ("UPDATE session_state SET cursor = ?, undo = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
                  (change.cursor, change.undo, now, session_id))
         db = self._connection()
         if not change.new_checkpoints and change.keep is None and change.history is None:
-            with self.locks.writer(wait):  # one statement is its own transaction
+            with self.locks.writer(spin):  # one statement is its own transaction
                 row = next(iter(db.execute(*state).fetchall()), None)
         else:
-            with self._writing(wait) as db:
+            with self._writing(spin) as db:
                 row = next(iter(db.execute(*state).fetchall()), None)
                 if row is not None:
                     if change.history is not None:

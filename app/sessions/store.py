@@ -18,8 +18,8 @@ The interface (every method is safe from any thread):
   in this process and in every other one, served in arrival order; TimeoutError past
   `timeout` s (the service answers 409 "busy"). It yields a `Held` whose `version` is the
   stored version read under the lock (None: no such session), and whose `save(change)`
-  writes a `SessionChange` and answers the new version, and `delete()`. `save(change,
-  wait=False)` raises WriterBusy instead of waiting for another writer (SQLite's one writer).
+  writes a `SessionChange` and answers the new version, and `delete()`. `save(change, spin)`:
+  the seconds SQLite's store first tries for its one writer's lock before it queues for it.
 - `local`: True when a request costs no network round trip (SQLite): only then may the service
   answer on the event loop (its `inline` calls).
 - `delete_idle(seconds)`, `close()`.
@@ -63,10 +63,6 @@ class LockTimeout(TimeoutError):
     """The session stayed held by another request for the whole timeout."""
 
 
-class WriterBusy(Exception):
-    """`save(change, wait=False)` would have waited for another writer; nothing was written."""
-
-
 @dataclass
 class StoredCheckpoint:
     meta: dict
@@ -100,7 +96,7 @@ class SessionChange:
 class Held(Protocol):
     version: int | None
 
-    def save(self, change: SessionChange, wait: bool = True) -> int: ...
+    def save(self, change: SessionChange, spin: float = 0.0) -> int: ...
 
     def delete(self) -> bool: ...
 
