@@ -96,8 +96,9 @@ def create_session(
 
 async def answered_inline(call, inline: bool = True):
     """A small live session's read or single step costs less than the hop to a worker thread, so it
-    is answered on the event loop when it needs no waiting (the service says WouldWait if it
-    would); anything else runs in the threadpool."""
+    is answered on the event loop when nobody holds the session (else the service says
+    WouldWait; its commit may still queue briefly for SQLite's writer); anything else runs in
+    the threadpool."""
     if inline:
         try:
             return call(inline=True)

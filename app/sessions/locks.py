@@ -197,6 +197,8 @@ class RangeLocks:
         spin (the event loop's commits): first tries for that many seconds, yielding the core
         (the holder may need it), unless somebody waits: a try that never queues must not take
         the lock from those queued (woken by a release, they found it taken again)."""
+        if getattr(self._per_thread, "writing", False):  # the inner exit would release the outer's lock
+            raise RuntimeError("RangeLocks.writer() is not reentrant")
         fd = self._thread_fd()
         if _anyone_waits(fd) or not _try_lock(fd, WRITER_OFFSET):
             deadline = time.perf_counter() + spin
@@ -210,9 +212,11 @@ class RangeLocks:
                     fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
                 finally:
                     _lock(fd, WAITING_OFFSET, fcntl.F_UNLCK)
+        self._per_thread.writing = True
         try:
             yield
         finally:
+            self._per_thread.writing = False
             _lock(fd, WRITER_OFFSET, fcntl.F_UNLCK)
 
     def _thread_fd(self) -> int:
@@ -231,4 +235,7 @@ class _OwnDescription:
         self.fd = fd
 
     def __del__(self):
-        os.close(self.fd)
+        try:
+            os.close(self.fd)  # releases whatever it held
+        except OSError:
+            pass

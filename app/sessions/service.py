@@ -55,10 +55,12 @@ from app.sessions.session_data import SessionData, SessionDataCache, build as bu
 from app.settings import ClientQuota
 
 OPTIMIZER_MODELS = {"sgd": SGDConfig, "adam": AdamConfig}
-# a session answered on the event loop itself (inline=True) is at most this large: its step and
-# its answer take well under a millisecond, cheaper than the hop to a worker thread
+# A session answered on the event loop itself (inline=True) is at most this large: its step,
+# its answer and, if another worker changed it, its reload (a replay of up to 2L+1 steps of its
+# batch) take about a millisecond at most, cheaper than the hop to a worker thread.
 INLINE_PARAMETERS = 10_000
 INLINE_DATA_BYTES = 2**20
+INLINE_FLOPS_PER_ITERATION = 2e6  # 2-8-8-8-1 on a full batch of 500 is 0.5e6
 # An inline commit that finds SQLite's writer lock taken (another process's commit: tens of
 # microseconds) tries again this long, yielding the core, before it queues for the lock. With
 # two workers, handing such commits to a worker thread instead took 50-60 ms at the median (the
@@ -97,6 +99,12 @@ def _matches(if_match, version: int) -> bool:
     if if_match is None:
         return True
     return version in if_match if isinstance(if_match, (set, frozenset, list, tuple)) else version == if_match
+
+
+def _inline_sized(runtime: Runtime | None) -> bool:
+    """Small enough to be stepped, answered and reloaded on the event loop (see INLINE_PARAMETERS)."""
+    return runtime is not None and runtime.parameter_count <= INLINE_PARAMETERS and \
+        runtime.data.nbytes <= INLINE_DATA_BYTES and runtime.flops_per_iteration <= INLINE_FLOPS_PER_ITERATION
 
 
 class WouldWait(Exception):
@@ -148,7 +156,7 @@ class SessionService:
     @contextmanager
     def _held(self, session_id: str, inline: bool = False):
         """The session, held: first in this process's queue for it, then against other processes.
-        inline: at once or WouldWait (the caller is the event loop, which must never block)."""
+        inline: at once or WouldWait (the caller is the event loop: it waits for nobody's session)."""
         if not isinstance(session_id, str):
             raise SessionNotFound(session_id)
         if inline:
@@ -218,8 +226,7 @@ class SessionService:
             # a small session live here, even if another process changed it since: its reload
             # (about 0.5 ms: the row, a checkpoint, a replay; its rows are cached) costs less
             # than the hop to a worker thread
-            known = self.working_set.peek(session_id)
-            if known is None or known.parameter_count > INLINE_PARAMETERS or known.data.nbytes > INLINE_DATA_BYTES:
+            if not _inline_sized(self.working_set.peek(session_id)):
                 raise WouldWait()
         runtime = self.working_set.get(session_id, version)
         if runtime is None:
