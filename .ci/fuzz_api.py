@@ -1,7 +1,7 @@
 """CI: schemathesis against the app for a bounded time (.ci/schemathesis.toml: seed, checks).
 
 Starts the app on a free port with its own database, runs schemathesis, and fails when it
-fails or when fewer than a third of the requests it sent were answered 2xx (counted from the
+fails or when fewer than a quarter of the requests it sent were answered 2xx (counted from the
 server's access log: the examples and links must lead it to valid sessions, not only 422s).
 """
 from __future__ import annotations
@@ -20,7 +20,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-MIN_2XX_SHARE = 1 / 3
+# the same seed gave 32% to 43% in runs of one day: the run is time-bounded, and what its
+# stateful phase reaches differs from run to run (a third failed a run that found nothing)
+MIN_2XX_SHARE = 1 / 4
 # the app with a smaller work budget per request: the fuzzer builds the largest networks it may
 # and trains them; at the usual half minute each, a 2-core machine would spend the run on a few
 SERVE = """
