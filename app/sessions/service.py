@@ -185,8 +185,9 @@ class SessionService:
             self.queues.release(session_id)
 
     def may_answer_inline(self, session_id: str) -> bool:
-        """Whether an inline call could answer: the store is local and the session live here."""
-        return self.store.local and session_id in self.working_set
+        """Whether an inline call could answer: the store is local and the session live here and
+        small (it may still be held: then WouldWait)."""
+        return self.store.local and _inline_sized(self.working_set.peek(session_id))
 
     def _fetcher(self, session_id: str):
         def fetch(checkpoint_id: int):
@@ -267,17 +268,12 @@ class SessionService:
                 with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
                     change(runtime)
                 saved = runtime.to_stored()
+                # on the event loop: tries for the writer's lock before queueing for it (see INLINE_WRITER_SPIN)
+                version = held.save(saved, spin=INLINE_WRITER_SPIN if inline else 0.0)
             except BaseException as error:
                 self.working_set.discard(session_id)  # half-changed: the next request reloads
                 if isinstance(error, NonFiniteError):
                     raise _refusal(error) from None
-                raise
-
-            try:
-                # on the event loop: tries for the writer's lock before queueing for it (see INLINE_WRITER_SPIN)
-                version = held.save(saved, spin=INLINE_WRITER_SPIN if inline else 0.0)
-            except BaseException:
-                self.working_set.discard(session_id)
                 raise
             if version is None:  # deleted by the sweep for idle sessions meanwhile
                 self.working_set.discard(session_id)
