@@ -9,13 +9,20 @@ pre-encoded JSON: the framework's own floor) and the app, creates 64 sessions of
              page shows, so the answer carries the parts of the drawing the step changed)
 - GET:       GET /api/v1/sessions/{id}?view=compact
 
-each request on the next of the 64 sessions; wrk's two threads take every other session, so no
-session is stepped by two connections at once (each student steps their own), and session k
-starts k % 8 steps into its iteration, so the heavier steps (an update redraws the plots) are
-spread as a class's are (--lockstep: all at the same point, every update at once). Prints req/s, the ratio to the trivial endpoint
-in the same run, p50/p99 latency and errors (socket errors, timeouts, non-2xx).
+Each connection is a student's browser: it keeps its own sessions (connection t of C takes
+sessions t, t + C, ...: 4 each at 16 connections, 1 at 64) and steps them in turn, so no session
+is stepped by two connections at once, and with two workers a session stays with the process its
+connection reached, as a page's keep-alive connection does. wrk's Lua has no connection identity,
+so it runs one thread per connection (the trivial endpoint too; that costs it nothing). With
+--shared-connections wrk runs two threads and each sends every request on whichever of its
+connections is free, so with two workers a session's steps alternate between the processes and
+nearly every step reloads it (the worst case, not a class's). Each session starts a few steps
+into its iteration (starting_step), so the heavier steps (an update redraws the plots) are
+spread as a class's are (--lockstep: all at the same point, every update at once). Prints req/s,
+the ratio to the trivial endpoint measured just before at the same connections, p50/p99 latency
+and errors (socket errors, timeouts, non-2xx).
 
-    .venv/bin/python bench/bench_http.py [--seconds 8] [--workers 1,2] [--port 8150]
+    .venv/bin/python bench/bench_http.py [--seconds 8] [--workers 1,2] [--port 8150] [--shared-connections]
 
 wrk is Debian's package (apt-get install wrk).
 """
@@ -54,9 +61,9 @@ done = function(summary, latency, requests)
 end
 """
 # wrk's threads each get their own Lua state: setup() numbers them, and thread t takes every
-# THREADS-th path from t, so no two threads (and no two connections) step one session at once,
+# threads-th path from t, so no two threads (and no two connections) step one session at once,
 # as no two students step one session
-THREADS = 2
+SHARED_THREADS = 2  # --shared-connections
 SETUP = """
 local started = 0
 setup = function(thread)
@@ -96,9 +103,15 @@ request = function()
   local id = ids[(counter %% #ids) + 1]
   return wrk.format("POST", "/s/" .. id .. "/step", headers, "focus=0&seen=" .. (tokens[id] or ""))
 end
+-- plain finds (memchr) and anchored matches: a pattern scanned over 30 KB of answer cost wrk
+-- about a millisecond a request, taken from the server's two cores
+local SEEN = 'id="seen" name="seen" value="'
 response = function(status, response_headers, body)
-  local id = string.match(body, "/s/([%%w_%%-]+)/")
-  local token = string.match(body, 'id="seen" name="seen" value="([^"]+)"')
+  local at_id = string.find(body, "/s/", 1, true)
+  local at_token = string.find(body, SEEN, 1, true)
+  if not (at_id and at_token) then return end
+  local id = string.match(body, "^/s/([%%w_%%-]+)/", at_id)
+  local token = string.match(body, '^([^"]+)"', at_token + #SEEN)
   if id and token then tokens[id] = token end
 end
 """
@@ -135,21 +148,21 @@ def stop(process: subprocess.Popen) -> None:
             pass
 
 
-def rotating(paths: list[str], method: str = "GET", body: str | None = None) -> str:
-    return ROTATING % {"threads": THREADS, "paths": ", ".join(json.dumps(p) for p in paths), "method": method,
+def rotating(threads: int, paths: list[str], method: str = "GET", body: str | None = None) -> str:
+    return ROTATING % {"threads": threads, "paths": ", ".join(json.dumps(p) for p in paths), "method": method,
                        "body": json.dumps(body) if body is not None else "nil"}
 
 
-def step_button(ids: list[str]) -> str:
-    return STEP_BUTTON % {"threads": THREADS, "ids": ", ".join(json.dumps(i) for i in ids)}
+def step_button(threads: int, ids: list[str]) -> str:
+    return STEP_BUTTON % {"threads": threads, "ids": ", ".join(json.dumps(i) for i in ids)}
 
 
-def wrk(base: str, lua: str, connections: int, seconds: float) -> dict:
+def wrk(base: str, lua: str, threads: int, connections: int, seconds: float) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua + DONE)
     try:
         out = subprocess.run(
-            ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name, base],
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name, base],
             capture_output=True, text=True, check=True,
         ).stdout
     finally:
@@ -171,41 +184,53 @@ def settle(base: str, process: subprocess.Popen | None = None) -> None:
         raise
 
 
-def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[str], lockstep: bool = False) -> list[tuple]:
+def measure(workers: int, port: int, seconds: float, db_dir: Path, only: list[str], lockstep: bool = False,
+            shared_connections: bool = False) -> list[tuple]:
+    """Both servers run at once (the idle one costs nothing), and each figure of the app comes
+    right after the trivial endpoint's at the same connections: this machine's speed drifts by
+    a tenth within minutes, and a ratio of two figures taken minutes apart carries that drift."""
+    def threads(connections: int) -> int:
+        return SHARED_THREADS if shared_connections else connections
+
     rows = []
     trivial = start("bench.trivial_app:app", port, workers, {})
+    app = None
     try:
-        floor = {c: wrk(f"http://127.0.0.1:{port}", rotating(["/"]), c, seconds) for c in CONNECTIONS}
-    finally:
-        stop(trivial)
-    for c in CONNECTIONS:
-        rows.append((workers, "trivial async endpoint", c, floor[c], floor[c]))
-    app = start("app.main:app", port + 1, workers, {"BPLAB_DB": str(db_dir / f"bench-{workers}.sqlite3")})
-    try:
-        base = f"http://127.0.0.1:{port + 1}"
+        app = start("app.main:app", port + 1, workers, {"BPLAB_DB": str(db_dir / f"bench-{workers}.sqlite3")})
+        trivial_base, base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
         with httpx.Client(base_url=base, timeout=30) as client:
             ids = [client.post("/api/v1/sessions", json=CONFIG).json()["id"] for _ in range(SESSIONS)]
-            if not lockstep:  # each at its own point of the iteration, as students stepping on their own
+            if not lockstep:
                 for k, session_id in enumerate(ids):
-                    if k % STEPS_PER_ITERATION:
-                        client.post(f"/api/v1/sessions/{session_id}/step", json={"count": k % STEPS_PER_ITERATION})
+                    if offset := starting_step(k):
+                        client.post(f"/api/v1/sessions/{session_id}/step", json={"count": offset})
         cases = [
-            ("JSON step", rotating([f"/api/v1/sessions/{i}/step?view=compact" for i in ids], "POST", "")),
-            ("page step", step_button(ids)),
-            ("GET (compact)", rotating([f"/api/v1/sessions/{i}?view=compact" for i in ids])),
+            ("JSON step", lambda t: rotating(t, [f"/api/v1/sessions/{i}/step?view=compact" for i in ids], "POST", "")),
+            ("page step", lambda t: step_button(t, ids)),
+            ("GET (compact)", lambda t: rotating(t, [f"/api/v1/sessions/{i}?view=compact" for i in ids])),
         ]
         for name, lua in cases:
             if only and not any(name.startswith(o) for o in only):
                 continue
-            wrk(base, lua, 16, 1)  # warm: every session in the working set
+            wrk(base, lua(threads(16)), threads(16), 16, 1)  # warm: every session in the working set
             settle(base, app)
             for c in CONNECTIONS:
-                rows.append((workers, name, c, wrk(base, lua, c, seconds), floor[c]))
-                print(f"{workers} worker(s), {name}, c{c}: {rows[-1][3]['rps']:.0f} req/s", file=sys.stderr, flush=True)
+                floor = wrk(trivial_base, rotating(threads(c), ["/"]), threads(c), c, seconds)
+                rows.append((workers, name, c, wrk(base, lua(threads(c)), threads(c), c, seconds), floor))
+                print(f"{workers} worker(s), {name}, c{c}: {rows[-1][3]['rps']:.0f} req/s (trivial {floor['rps']:.0f})",
+                      file=sys.stderr, flush=True)
                 settle(base, app)
     finally:
-        stop(app)
+        stop(trivial)
+        if app is not None:
+            stop(app)
     return rows
+
+
+def starting_step(k: int) -> int:
+    """How many steps into its iteration session k starts: the sessions one connection steps in
+    turn (k, k + 16, ... at 16 connections) are at different points, and so are neighbours."""
+    return (k + k // 16) % STEPS_PER_ITERATION
 
 
 def main() -> None:
@@ -216,21 +241,25 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated request names to run (default: all)")
     parser.add_argument("--lockstep", action="store_true",
                         help="every session at the same point of its iteration (all 64 update at once)")
+    parser.add_argument("--shared-connections", action="store_true",
+                        help="wrk -t2: a session's requests go on any free connection of its thread "
+                             "(with two workers, its steps alternate between the processes)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bplab-bench-http-") as tmp:
         for workers in (int(w) for w in args.workers.split(",")):
-            rows += measure(workers, args.port, args.seconds, Path(tmp), [n for n in args.only.split(",") if n], args.lockstep)
-    print(f"wrk -t2, {args.seconds:g} s per figure, {SESSIONS} sessions of 2-4-2-1 tanh; ratio = req/s / trivial endpoint's at the same connections\n")
-    print("| workers | request | connections | req/s | x trivial | p50 | p99 | p99/p50 | errors |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+            rows += measure(workers, args.port, args.seconds, Path(tmp), [n for n in args.only.split(",") if n], args.lockstep,
+                            args.shared_connections)
+    mode = f"wrk -t{SHARED_THREADS}, sessions on any free connection" if args.shared_connections else "wrk one thread per connection, each with its own sessions"
+    print(f"{mode}, {args.seconds:g} s per figure, {SESSIONS} sessions of 2-4-2-1 tanh; ratio = req/s / the trivial endpoint's at the same connections, measured just before\n")
+    print("| workers | request | connections | req/s | x trivial | p50 | p99 | p99/p50 | trivial's p99/p50 | errors |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for workers, name, c, result, floor in rows:
         print(f"| {workers} | {name} | {c} | {result['rps']:,.0f} | {result['rps'] / floor['rps']:.3f} | "
               f"{result['p50']:.1f} ms | {result['p99']:.1f} ms | {result['p99'] / max(result['p50'], 1e-9):.1f} | "
-              f"{result['errors']} |")
-
+              f"{floor['p99'] / max(floor['p50'], 1e-9):.1f} | {result['errors']} |")
 
 if __name__ == "__main__":
     main()

@@ -5,9 +5,11 @@ latency; and how the cost grows with network width.
     .venv/bin/python bench/bench_train.py [--quick]
 
 Prints Markdown tables (copied into the README). The loops compared with each other (minimal,
-engine, /train) run in alternation, REPEATS rounds, and each is its fastest round: what a
-loop costs is its time when nothing else took the CPU, and alternating them exposes all three
-to the same minutes of the machine. The other times are medians.
+engine, /train) run back to back in ROUNDS rounds (in a rotating order). Each time shown is a
+loop's fastest round, and each ratio the median of the rounds' own ratios: this machine's speed
+drifts by a third within minutes, so a ratio of two fastest rounds taken minutes apart carries
+that drift, while two loops run within a second of each other see the same machine. The other
+times are medians.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from app.settings import load_settings  # noqa: E402
 QUICK = "--quick" in sys.argv
 HELD_OUT_ONLY = "--held-out" in sys.argv  # only the table of training with held-out rows
 REPEATS = 3 if QUICK else 7
+ROUNDS = 5 if QUICK else 21  # of the loops compared, each run a third as long as a REPEATS run
 
 
 def explicit_data(n_in: int, n_out: int, rows: int, seed: int = 0) -> dict:
@@ -206,7 +209,8 @@ def held_out_table(client) -> None:
         Ws = [np.array(w) for w in export["weights"]]
         bs = [np.array(v) for v in export["biases"]]
         applied = created["config"]
-        minimal, engine, api = fastest_alternating(
+        iterations = max(20, iterations // 3)
+        (minimal, engine, api), (_one, engine_ratio, api_ratio) = paired_rounds(
             lambda: minimal_loop(config, inputs, targets, Ws, bs, iterations, 0.2),
             lambda: engine_loop_held_out(applied, inputs, targets, Ws, bs, iterations),
             lambda: timed_train_request(client, config, iterations, held_out=True),
@@ -214,7 +218,7 @@ def held_out_table(client) -> None:
         same = max(float(np.abs(m - e).max()) for m, e in zip(minimal_loop.final_weights[1:], engine_loop_held_out.final_weights[1:]))
         assert same < 1e-9, f"{name}: the loops disagree by {same}"
         print(f"| {name} | {iterations} | {1e6 * minimal / iterations:.1f} us/it | {1e6 * engine / iterations:.1f} us/it "
-              f"| {engine / minimal:.2f}x | {1e6 * api / iterations:.1f} us/it | {api / minimal:.2f}x |")
+              f"| {engine_ratio:.2f}x | {1e6 * api / iterations:.1f} us/it | {api_ratio:.2f}x |")
 
 
 def timed_train_request(client, config: dict, iterations: int, held_out: bool = False) -> float:
@@ -233,13 +237,17 @@ def median_time(run, repeats=REPEATS) -> float:
     return statistics.median(run() for _ in range(repeats))
 
 
-def fastest_alternating(*runs, rounds=REPEATS) -> list[float]:
-    """Each run's fastest time over `rounds` rounds of all of them in turn."""
+def paired_rounds(*runs, rounds=ROUNDS) -> tuple[list[float], list[float]]:
+    """Each run's fastest time over `rounds` rounds of all of them back to back (the order
+    rotating, so none always runs first), and the median over the rounds of each run's time
+    divided by the first run's in the same round."""
     times = [[] for _ in runs]
-    for _ in range(rounds):
-        for run, taken in zip(runs, times):
-            taken.append(run())
-    return [min(taken) for taken in times]
+    for round_index in range(rounds):
+        order = [(round_index + k) % len(runs) for k in range(len(runs))]
+        for k in order:
+            times[k].append(runs[k]())
+    ratios = [statistics.median(t / base for t, base in zip(taken, times[0])) for taken in times]
+    return [min(taken) for taken in times], ratios
 
 
 def main() -> None:
@@ -259,21 +267,22 @@ def main() -> None:
             Ws = [np.array(w) for w in export["weights"]]
             bs = [np.array(v) for v in export["biases"]]
             applied = created["config"]
-            minimal, engine, api = fastest_alternating(
+            iterations = max(20, iterations // 3)
+            (minimal, engine, api), (_one, engine_ratio, api_ratio) = paired_rounds(
                 lambda: minimal_loop(config, inputs, targets, Ws, bs, iterations),
                 lambda: engine_loop(config, applied, inputs, targets, Ws, bs, iterations),
                 lambda: timed_train_request(client, config, iterations),
             )
             same = max(float(np.abs(m - e).max()) for m, e in zip(minimal_loop.final_weights[1:], engine_loop.final_weights[1:]))
             assert same < 1e-9, f"{name}: the loops disagree by {same}"
-            rows.append((name, iterations, minimal, engine, api))
+            rows.append((name, iterations, minimal, engine, api, engine_ratio, api_ratio))
 
         print("| network | iterations | minimal loop | engine | engine / minimal | POST /train | /train / minimal |")
         print("|---|---:|---:|---:|---:|---:|---:|")
-        for name, iterations, minimal, engine, api in rows:
+        for name, iterations, minimal, engine, api, engine_ratio, api_ratio in rows:
             print(
                 f"| {name} | {iterations} | {1e6 * minimal / iterations:.1f} us/it | {1e6 * engine / iterations:.1f} us/it "
-                f"| {engine / minimal:.2f}x | {1e6 * api / iterations:.1f} us/it | {api / minimal:.2f}x |"
+                f"| {engine_ratio:.2f}x | {1e6 * api / iterations:.1f} us/it | {api_ratio:.2f}x |"
             )
 
         print()
