@@ -34,6 +34,7 @@ CHECKPOINT_COMMITS = 250  # or sooner, after this many commits of this process (
 # past this many WAL pages (16 MB) a commit checkpoints by itself, as SQLite does by default at
 # 1,000: only if the checkpointer thread could not keep up
 WAL_BACKSTOP_PAGES = 4_000
+IDLE_SWEEP_BATCH = 100  # idle sessions deleted per transaction (each about a millisecond)
 log = logging.getLogger(__name__)
 
 # A step rewrites one small row (session_state: cursor and packed undo, about 2 KB, one page of
@@ -287,11 +288,24 @@ class SQLiteSessionStore:
         return count, stored
 
     def delete_idle(self, idle_seconds: float) -> int:
-        """Deletes the sessions not changed for idle_seconds; answers how many."""
-        with self._writing() as db:
-            return db.execute(
-                "DELETE FROM session_data WHERE id IN (SELECT id FROM session_state WHERE updated_at < ?)", (time.time() - idle_seconds,)
-            ).rowcount
+        """Deletes the sessions not changed for idle_seconds; answers how many. The idle ones are
+        found in a read (a scan, no lock) and deleted IDLE_SWEEP_BATCH at a time, each batch its
+        own short transaction: one delete of thousands held the writer's lock, and every step
+        of the class (the event loop's commits among them) waited for it. A session stepped
+        since the scan is no longer idle and stays (the delete asks again)."""
+        cutoff = time.time() - idle_seconds
+        with self._reading() as db:
+            idle = [row[0] for row in db.execute("SELECT id FROM session_state WHERE updated_at < ?", (cutoff,))]
+        deleted = 0
+        for start in range(0, len(idle), IDLE_SWEEP_BATCH):
+            batch = idle[start:start + IDLE_SWEEP_BATCH]
+            with self._writing() as db:
+                deleted += db.execute(
+                    "DELETE FROM session_data WHERE id IN "
+                    f"(SELECT id FROM session_state WHERE id IN ({','.join('?' * len(batch))}) AND updated_at < ?)",
+                    (*batch, cutoff),
+                ).rowcount
+        return deleted
 
     # --- writes of a held session ----------------------------------------------------------------
 

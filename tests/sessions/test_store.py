@@ -124,3 +124,39 @@ def test_idle_sessions_are_deleted_by_the_next_sweep(tmp_path):
     with pytest.raises(SessionNotFound):
         service.get(old)
     assert service.get(recent)["iteration"] == 0
+
+
+def test_the_sweep_deletes_in_short_transactions_and_keeps_what_was_stepped_since(tmp_path, monkeypatch):
+    """SQLite: the idle sessions go IDLE_SWEEP_BATCH to a transaction, and one stepped after the
+    scan found it idle (between two batches) is kept."""
+    from app.sessions import sqlite_store
+    from tests.backends import age_session
+
+    service = make_service(tmp_path / "s.sqlite3")
+    if not isinstance(service.store, sqlite_store.SQLiteSessionStore):
+        pytest.skip("the batched sweep is SQLite's (PostgreSQL locks the rows it deletes one by one)")
+    idle = [service.create(xor_config())["id"] for _ in range(7)]
+    for session_id in idle:
+        age_session(service.store, session_id, 2 * 86400)
+    fresh = service.create(xor_config())["id"]
+    revived = idle[-1]  # in the last batch
+    monkeypatch.setattr(sqlite_store, "IDLE_SWEEP_BATCH", 3)
+    real_writing, transactions = service.store._writing, []
+
+    def writing(*args, **kwargs):
+        transactions.append(1)
+        if len(transactions) == 3:  # before the last batch: a student steps one of the idle sessions
+            monkeypatch.setattr(service.store, "_writing", real_writing)
+            service.step(revived)
+            monkeypatch.setattr(service.store, "_writing", writing)
+        return real_writing(*args, **kwargs)
+
+    monkeypatch.setattr(service.store, "_writing", writing)
+    assert service.store.delete_idle(86400) == 6
+    assert len(transactions) == 3  # 7 found idle, 3 to a transaction
+    monkeypatch.undo()
+    for session_id in idle[:-1]:
+        with pytest.raises(SessionNotFound):
+            service.get(session_id)
+    assert service.get(revived)["last_step"]["phase"] == "forward"  # its step is there too
+    assert service.get(fresh)["iteration"] == 0
