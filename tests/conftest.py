@@ -6,19 +6,15 @@ Playwright never downloads a browser here.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.settings import PROJECT_ROOT, Settings
+from app.settings import Settings
 from tests.backends import backend_env, database_url_for
+from tests.servers import start_uvicorn, stop
 
 CHROMIUM = os.environ.get("BPLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,39 +40,13 @@ def client(app):
         yield test_client
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """A real uvicorn on a free loopback port with its own database; yields its base URL."""
     db_path = tmp_path_factory.mktemp("live") / "sessions.sqlite3"
-    port = _free_port()
-    env = {**os.environ, **backend_env(db_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--loop", "asyncio"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(base_url + "/api/v1/presets", timeout=1)
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("uvicorn did not start: " + process.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
+    process, base_url = start_uvicorn(["--loop", "asyncio"], {**os.environ, **backend_env(db_path)}, timeout=20)
     yield base_url
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,6 @@ peak resident memory (VmHWM) may grow by at most three times the body in each.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,8 +14,8 @@ import numpy as np
 import orjson
 import pytest
 
-from app.settings import PROJECT_ROOT, Settings
-from tests.conftest import _free_port
+from app.settings import Settings
+from tests.servers import start_uvicorn
 
 MAX_RATIO = 3.0
 
@@ -34,23 +31,8 @@ def _peak_rss(pid: int) -> int:
 def server(tmp_path):
     if not Path("/proc/self/status").exists():
         pytest.skip("needs Linux's /proc to read a process's peak memory")
-    port = _free_port()
-    env = {**os.environ, "BPLAB_DB": str(tmp_path / "sessions.sqlite3")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.post(base + "/api/v1/sessions", json={"preset": "xor"}, timeout=5)  # warm up imports and caches
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("uvicorn did not start: " + process.stderr.read().decode()[-2000:])
-            time.sleep(0.2)
+    process, base = start_uvicorn(["--no-access-log"], {**os.environ, "BPLAB_DB": str(tmp_path / "sessions.sqlite3")})
+    httpx.post(base + "/api/v1/sessions", json={"preset": "xor"}, timeout=30)  # warm up imports and caches
     yield base, process.pid
     process.terminate()
     process.wait(timeout=30)

@@ -3,58 +3,22 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from app.settings import PROJECT_ROOT
+from tests import servers
 from tests.backends import backend_env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import stop
 
 
 def start_uvicorn(db, *extra) -> tuple[subprocess.Popen, str]:
-    """uvicorn app.main:app on a free loopback port, in its own process group; waits until it answers."""
-    port = _free_port()
-    env = {**os.environ, **backend_env(db)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", *extra, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a shared CI machine under load starts two workers slowly
-    while True:
-        try:
-            if httpx.get(base + "/api/v1/presets", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop(process, signal.SIGKILL)
-            raise RuntimeError("uvicorn did not start: " + process.stderr.read().decode()[-2000:])
-        time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    """Signals the process group we started (uvicorn and its workers), then reaps it."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        except ProcessLookupError:
-            pass
+    """uvicorn app.main:app on a free loopback port, in its own process group (stop() reaches its workers)."""
+    # a shared CI machine under load starts two workers slowly
+    return servers.start_uvicorn(list(extra), {**os.environ, **backend_env(db)}, timeout=120, own_group=True)
 
 
 @pytest.fixture

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.settings import PROJECT_ROOT, Settings
-from tests.conftest import _free_port
+from app.settings import Settings
+from tests.servers import start_uvicorn
 
 DEFAULT_PG = "postgresql:///bplab_test?host=/var/run/postgresql"  # what scripts/postgres.sh prints
 
@@ -98,27 +95,13 @@ class Server:
     """A uvicorn subprocess (its own port, workers, database) for streams over real sockets."""
 
     def __init__(self, db_path: Path, database_url: str | None, workers: int = 1, port: int | None = None):
-        self.port = port or _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "BPLAB_DB": str(db_path)}
         env.pop("BPLAB_DATABASE_URL", None)
         if database_url:
             env["BPLAB_DATABASE_URL"] = database_url
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--loop", "asyncio", "--timeout-graceful-shutdown", "1"],
-            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(self.url + "/api/v1/presets", timeout=1)
-                break
-            except httpx.HTTPError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.process.kill()
-                    raise RuntimeError("uvicorn did not start: " + self.process.stderr.read().decode()[-2000:])
-                time.sleep(0.1)
+        self.process, self.url = start_uvicorn(
+            ["--workers", str(workers), "--loop", "asyncio", "--timeout-graceful-shutdown", "1"], env, port=port)
+        self.port = int(self.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
         self.process.terminate()
