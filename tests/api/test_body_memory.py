@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from app.settings import Settings
-from tests.servers import start_uvicorn
+from tests.servers import start_uvicorn, stop
 
 MAX_RATIO = 3.0
 
@@ -34,8 +34,7 @@ def server(tmp_path):
     process, base = start_uvicorn(["--no-access-log"], {**os.environ, "BPLAB_DB": str(tmp_path / "sessions.sqlite3")})
     httpx.post(base + "/api/v1/sessions", json={"preset": "xor"}, timeout=30)  # warm up imports and caches
     yield base, process.pid
-    process.terminate()
-    process.wait(timeout=30)
+    stop(process, timeout=30)
 
 
 def _row_values(width: int) -> np.ndarray:

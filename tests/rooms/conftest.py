@@ -8,7 +8,6 @@ and say why.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from tests.servers import start_uvicorn
+from tests.servers import start_uvicorn, stop
 
 DEFAULT_PG = "postgresql:///bplab_test?host=/var/run/postgresql"  # what scripts/postgres.sh prints
 
@@ -104,12 +103,7 @@ class Server:
         self.port = int(self.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process, timeout=15)
 
 
 @pytest.fixture
