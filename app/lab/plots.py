@@ -44,11 +44,10 @@ TICKS = 5
 
 @dataclass(slots=True)
 class PlanePoints:
-    """The rows drawn as points, at most MAX_POINTS, the batch's first: one list per attribute."""
+    """Rows drawn as points: one list per attribute."""
     cx: list[float]  # on the plane, 0 .. PLANE; not rounded (the SVG writes one decimal)
     cy: list[float]
     fills: list[str]
-    in_batch: list[bool]  # the rows the current iteration trains on are outlined
     held_out: list[bool]  # test rows: shown with "show test data"
 
     def __len__(self) -> int:
@@ -83,7 +82,23 @@ class PlanePlot:
 
     @cached_property
     def points(self) -> PlanePoints:
-        return _points(self) if self.rows is not None else PlanePoints([], [], [], [], [])
+        """The session's rows, at most MAX_POINTS, whatever the batch (they change only with the plane)."""
+        if self.rows is None:
+            return PlanePoints([], [], [], [])
+        return _points(self, np.arange(min(len(self.rows[0]), MAX_POINTS)))
+
+    @cached_property
+    def batch_points(self) -> PlanePoints:
+        """The batch's rows, drawn again on top of the points and outlined: a new batch sends only
+        these. None when the batch is every training row (outlining them all says nothing)."""
+        if self.rows is None or self.batch_rows is None:
+            return PlanePoints([], [], [], [])
+        held_out = self.rows[2]
+        in_batch = np.zeros(len(held_out), dtype=bool)
+        in_batch[self.batch_rows] = True
+        if in_batch[~held_out].all():
+            return PlanePoints([], [], [], [])
+        return _points(self, np.flatnonzero(in_batch)[:MAX_POINTS])
 
     @property
     def picture_bytes(self) -> int:
@@ -206,7 +221,7 @@ CACHED_SESSIONS = 256
 # the maps of each session's newest parameters (a forward, loss or backward step leaves them as
 # they were, and so does a new batch, which only outlines other points)
 _maps = SessionCache(CACHED_SESSIONS, 32 * 2**20)
-# the circles of each session's batch on its plane: an update draws the new maps under the same points
+# the circles of each session's rows on its plane: the same for every batch and update (a boundary's plane stays put)
 _circles = SessionCache(CACHED_SESSIONS, 16 * 2**20)
 
 
@@ -286,14 +301,9 @@ def _regression(inputs, targets, layer_outputs) -> PlanePlot:
                      x_range=(x_lo, x_hi), y_range=(y_lo, y_hi))
 
 
-def _points(plot: PlanePlot) -> PlanePoints:
-    """The points on the plane, at most MAX_POINTS, the batch's rows first (and outlined)."""
+def _points(plot: PlanePlot, order: np.ndarray) -> PlanePoints:
+    """The rows `order` names, on the plane."""
     inputs, targets, held_out = plot.rows
-    in_batch = np.zeros(len(inputs), dtype=bool)
-    in_batch[plot.batch_rows] = True
-    if in_batch[~held_out].all():  # every training row is in the batch: outlining them all says nothing
-        in_batch[:] = False
-    order = np.argsort(~in_batch, kind="stable")[:MAX_POINTS]
     (x_lo, x_hi), (y_lo, y_hi) = plot.x_range, plot.y_range
     if plot.kind == "boundary":
         ys, fills = inputs[order, 1], _point_fills(targets[order])
@@ -301,37 +311,38 @@ def _points(plot: PlanePlot) -> PlanePoints:
         ys, fills = targets[order, 0], [POSITIVE_HEX] * len(order)
     cx = ((inputs[order, 0] - x_lo) / (x_hi - x_lo) * PLANE).tolist()
     cy = (PLANE - (ys - y_lo) / (y_hi - y_lo) * PLANE).tolist()
-    return PlanePoints(cx, cy, fills, in_batch[order].tolist(), held_out[order].tolist())
+    return PlanePoints(cx, cy, fills, held_out[order].tolist())
 
 
 # %.1f writes round(x, 1) as str() would (both round the exact binary value), for a fraction of the time
 CIRCLE = '<circle class="%s" cx="%.1f" cy="%.1f" r="%s" fill="%s"/>'
-POINT_CLASSES = {(False, False): "point", (True, False): "point in-batch",
-                 (False, True): "point held-out", (True, True): "point in-batch held-out"}
+POINT_CLASSES = {False: "point", True: "point held-out"}
 
 
 def points_svg(plot: PlanePlot, frame: PlotFrame) -> Markup:
     """The points' circles, written here rather than in the template: 400 circles through a Jinja
     loop cost more than the rest of a step's answer. Only numbers and colours, nothing to escape.
-    Cached per session: the plane, the batch and the radii are all they depend on besides the
-    session's rows."""
-    key = (plot.kind, plot.x_range, plot.y_range, None if plot.batch_rows is None else plot.batch_rows.tobytes(),
-           frame.point_r, frame.batch_r)
+    Cached per session: the plane and the radius are all they depend on besides the session's
+    rows, so an answer sends them only with the whole plot."""
+    key = (plot.kind, plot.x_range, plot.y_range, frame.point_r)
     circles = _circles.get(plot.session_id, key) if plot.session_id else None
     if circles is None:
-        circles = _circles_svg(plot, frame)
+        circles = _circles_svg(plot.points, [POINT_CLASSES[held] for held in plot.points.held_out], frame.point_r)
         if plot.session_id:
             _circles.put(plot.session_id, key, circles, len(circles))
     return circles
 
 
-def _circles_svg(plot: PlanePlot, frame: PlotFrame) -> Markup:
+def batch_svg(plot: PlanePlot, frame: PlotFrame) -> Markup:
+    """The batch's points, outlined, over the others (a step that takes a new batch sends only these)."""
+    points = plot.batch_points
+    return _circles_svg(points, ["point in-batch"] * len(points), frame.batch_r)
+
+
+def _circles_svg(points: PlanePoints, classes: list[str], r: float) -> Markup:
     """One % for all the circles (a string per circle was most of their time)."""
-    points = plot.points
-    radius = {True: str(frame.batch_r), False: str(frame.point_r)}
-    classes = [POINT_CLASSES[marks] for marks in zip(points.in_batch, points.held_out)]
-    radii = [radius[batch] for batch in points.in_batch]
-    values = tuple(chain.from_iterable(zip(classes, points.cx, points.cy, radii, points.fills)))
+    radius = str(r)
+    values = tuple(chain.from_iterable(zip(classes, points.cx, points.cy, [radius] * len(points), points.fills)))
     return Markup("\n      ".join([CIRCLE] * len(points)) % values)  # indented as the template's line
 
 

@@ -55,6 +55,8 @@ def stage_response(request: Request, reader, doc: dict, focus: int, params_chang
     HX-Trigger tells far panels (the inspector) to fetch themselves again."""
     context = session_panels(reader, doc, focus, projector=is_projector(request), parts=parts)
     context.update(params_changed=params_changed if parts is None else parts.plots)
+    # a boundary's plane stays put: a light answer sends its maps and batch alone, not its 400 points
+    context["plane_parts"] = parts is not None and context["plot"].kind == "boundary"
     if messages:
         context["messages"] = messages
     headers = {"HX-Trigger": STEP_DONE}

@@ -14,7 +14,7 @@ from app.lab.charts import LAPTOP_CHART, PROJECTOR_CHART, loss_curve_view
 from app.ui.events import EVENTS
 from app.lab.layout import LAPTOP, PROJECTOR, build_network_view, grad_scale_of
 from app.lab.narration import narrate
-from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, plane_plot, plot_frame, points_svg
+from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, batch_svg, plane_plot, plot_frame, points_svg
 from app.lab.status import status_view
 from app.lab.settings_view import settings_view
 from app.lab.svg_edges import edges_svg, hits_svg
@@ -30,9 +30,11 @@ class Message:
 @dataclass(slots=True)
 class StageParts:
     """What one step changed in the drawing, so that its answer re-sends only that: the units and
-    the frame always, the edge groups of `edge_layers` (weights or gradients changed), the plots."""
+    the frame always, the edge groups of `edge_layers` (weights or gradients changed), the plots
+    (the parameters changed: the loss curve and the data plot's maps), the batch's points."""
     edge_layers: list[int]
     plots: bool
+    batch: bool = False
 
 
 def stage_parts(before: dict | None, after: dict) -> StageParts | None:
@@ -48,7 +50,7 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
     if phase == "forward" and step["layer"] == 1:  # clears last iteration's gradients, may take a new batch
         had_grads = any(layer["grad"]["W"] is not None for layer in before["layers"][1:])
         new_batch = after["config"].get("batch_size") is not None  # mini-batches: other points
-        return StageParts(every_layer if had_grads else [], plots=new_batch)
+        return StageParts(every_layer if had_grads else [], plots=False, batch=new_batch)
     if phase == "backward":  # a new largest gradient rescales the dashed lines already drawn
         first = all(layer["grad"]["W"] is None for layer in before["layers"][1:])
         same_scale = first or grad_scale_of(before) == grad_scale_of(after)
@@ -59,8 +61,8 @@ def stage_parts(before: dict | None, after: dict) -> StageParts | None:
 def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts: StageParts | None = None) -> dict:
     """The context of every panel of /s/{id}: network, narration, status, loss curve, data plot.
     `reader` is the SessionReader the same service call answered with `doc`. With `parts` (a
-    step's light answer) only what that answer sends: the loss curve and the plot's frame when
-    the plots changed, the settings never (they are on the page only)."""
+    step's light answer) only what that answer sends: the loss curve when the plots changed, the
+    plot's frame when they or the batch did, the settings never (they are on the page only)."""
     session_id = doc["id"]
     plot = plane_plot(doc, reader.layer_outputs, reader.plot_data)
     net = build_network_view(doc, focus, plot.unit_maps, edge_layers=None if parts is None else parts.edge_layers,
@@ -77,6 +79,7 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
         "status": status_view(doc, net.focus),
         "plot": plot,
         "points_svg": points_svg,
+        "batch_svg": batch_svg,
         "events": EVENTS,
         "projector": projector,
         "train_limit": MAX_TRAIN_ITERATIONS,  # the Train field's max: what one request may train
@@ -84,6 +87,7 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
     }
     if parts is None or parts.plots:
         context["curve"] = loss_curve_view(doc.get("history") or [], PROJECTOR_CHART if projector else LAPTOP_CHART)
+    if parts is None or parts.plots or parts.batch:
         context["frame"] = plot_frame(plot, PROJECTOR_PLOT if projector else LAPTOP_PLOT)
     if parts is None:
         context["settings"] = settings_view(doc)

@@ -6,6 +6,8 @@ between two steps or while training, every text reaches 4.5:1 contrast, the data
 300 or 450 px, and projector mode keeps Step, Back, Train and Reset."""
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -157,6 +159,43 @@ def test_hovering_a_unit_shows_its_map_in_the_big_plot(page, live_server):
     assert page.get_attribute("#plane-image", "href") == output
     page.focus("#unit-1-1")  # the keyboard shows it too
     assert page.get_attribute("#plane-image", "href") == page.get_attribute("#unit-1-1 .unit-map", "href")
+
+
+def test_a_step_swaps_only_the_plane_parts_it_changed(page, live_server):
+    """Mini-batches of 500 xor points: forward 1 replaces the outlined batch, the update the maps;
+    the 400 points stay the same elements, and a unit focused during the update shows its new map."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    config = {"layers": [2, 4, 2, 1], "activations": "tanh", "loss": "mse", "batch_size": 10,
+              "optimizer": {"name": "sgd", "learning_rate": 0.05}, "data": {"dataset": "xor", "samples": 500, "noise": 0.1}}
+    session_id = httpx.post(live_server + "/api/v1/sessions", json=config).json()["id"]
+    page.goto(f"/s/{session_id}")
+    page.evaluate("() => { document.getElementById('plane-points').marked = true; }")
+    output = page.get_attribute("#plane-image", "href")
+    batches = []
+    for position in range(1, 9):
+        if position == 8:
+            page.keyboard.press("ArrowRight")  # from the focused unit
+        else:
+            page.click("#btn-step")
+        page.wait_for_selector(f"#status[data-position='{position}']")
+        if position == 1:
+            page.wait_for_function("() => document.querySelectorAll('#plane-batch circle.in-batch').length === 10")
+        batches.append(page.evaluate("() => [...document.querySelectorAll('#plane-batch circle')].map(c => c.getAttribute('cx'))"))
+        if position == 7:
+            page.focus("#unit-1-0")  # the keyboard's way: its map is on the plane when the update arrives
+            old_unit_map = page.get_attribute("#unit-1-0 .unit-map", "href")
+            assert page.get_attribute("#plane-image", "href") == old_unit_map
+    page.wait_for_function("(old) => document.getElementById('plane-image').dataset.output !== old", arg=output)
+    assert page.evaluate("() => document.getElementById('plane-points').marked === true")  # never re-sent
+    assert page.locator("#plane-points circle").count() == 400 and len(set(map(tuple, batches))) == 1
+    new_output = page.get_attribute("#plane-image", "data-output")
+    reloaded = httpx.get(f"{live_server}/s/{session_id}").text
+    assert f'href="{new_output}"' in reloaded and batches[0] == [
+        c for c in re.findall(r'<circle class="point in-batch" cx="([^"]+)"', reloaded)]
+    # htmx keeps the focus on the unit's new element: the plane shows its new map, never one of parameters that are gone
+    assert page.evaluate("() => document.activeElement.id") == "unit-1-0"
+    unit_map = page.get_attribute("#unit-1-0 .unit-map", "href")
+    assert unit_map != old_unit_map and page.get_attribute("#plane-image", "href") == unit_map
 
 
 def test_discretize_is_remembered_across_steps(page, live_server):

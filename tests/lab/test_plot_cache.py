@@ -1,6 +1,6 @@
 """The plot caches: a step that leaves the parameters as they were draws the maps from the cache
-(a new batch too: only the points change), an update the points; any change of a weight, a bias
-or the session draws the maps again, of the batch or the plane the points; they never answer
+(a new batch too: only the batch's points change), every step the points; any change of a weight,
+a bias or the session draws the maps again, of the plane the points; they never answer
 another session's or an older parameter set's picture; and they stay bounded, one entry per
 session."""
 from __future__ import annotations
@@ -74,8 +74,11 @@ def test_a_new_batch_keeps_the_maps_and_outlines_its_own_rows(client, fresh_cach
     other_batch["batch"]["indices"] = [0, 1]
     other = draw(other_batch, reader)
     assert reader.forwards == 1 and other.image_uri is first.image_uri
-    assert other.points.in_batch[:2] == [True, True] and sum(other.points.in_batch) == 2
-    assert first.points.in_batch != other.points.in_batch
+    inputs = service.dataset(session_id)[0]
+    assert len(other.batch_points) == 2 and other.batch_points.cx == [
+        (x - other.x_range[0]) / (other.x_range[1] - other.x_range[0]) * plots.PLANE for x in inputs[[0, 1], 0].tolist()]
+    assert len(first.batch_points) == 0  # xor's batch is its 4 rows: outlining them all says nothing
+    assert other.points == first.points and len(first.points) == 4  # every row, whatever the batch
 
 
 def test_the_points_are_drawn_only_when_read(client, fresh_cache):
@@ -124,43 +127,20 @@ def test_never_an_older_or_newer_parameter_sets_picture(client, fresh_cache):
     assert reader.forwards == 3 and again.image_uri == old.image_uri
 
 
-def test_the_circles_are_drawn_again_for_another_batch_or_plane_only(client, fresh_cache):
+def test_the_circles_are_drawn_again_for_another_plane_only_and_the_batch_apart(client, fresh_cache):
     service, session_id, reader = open_xor(client)
     doc = service.get(session_id)
     plot = draw(doc, reader)
     frame = plots.plot_frame(plot)
     first = plots.points_svg(plot, frame)
-    assert plots.points_svg(draw(doc, reader), frame) is first  # same batch, same plane: the same circles
+    assert first.count("<circle") == len(plot.points) and "in-batch" not in first
+    assert plots.points_svg(draw(doc, reader), frame) is first  # same plane: the same circles
     other_batch = copy.deepcopy(doc)
     other_batch["batch"]["indices"] = [0, 1]
-    assert plots.points_svg(draw(other_batch, reader), frame) != first
+    assert plots.points_svg(draw(other_batch, reader), frame) is first  # a new batch: the same circles
+    batch = plots.batch_svg(draw(other_batch, reader), frame)
+    assert batch.count('<circle class="point in-batch"') == 2 and f'r="{frame.batch_r}"' in batch
+    assert plots.batch_svg(plot, frame) == ""  # the whole data in the batch
     projector = plots.plot_frame(plot, plots.PROJECTOR_PLOT)
     assert plots.points_svg(draw(doc, reader), projector) != first  # other radii
     assert plots.points_svg(draw(doc, reader), frame) == first and len(plots._circles) == 1
-
-
-def test_one_entry_per_session_and_at_most_max_sessions():
-    cache = plots.SessionCache(3, 10**6)
-    cache.put("a", b"1", "first", 1)
-    cache.put("a", b"2", "second", 1)
-    assert len(cache) == 1 and cache.get("a", b"1") is None and cache.get("a", b"2") == "second"
-    for index in range(4):
-        cache.put(f"s{index}", b"k", index, 1)
-    assert len(cache) == 3
-    assert cache.get("a", b"2") is None and cache.get("s0", b"k") is None  # the least recently used went
-    assert cache.get("s3", b"k") == 3
-
-
-def test_the_cache_is_bounded_by_bytes():
-    cache = plots.SessionCache(100, 2500)
-    for index in range(5):
-        cache.put(f"s{index}", b"k", index, 1000)
-        assert cache.held_bytes <= 2500
-    assert len(cache) == 2 and cache.get("s4", b"k") == 4
-    cache.put("s4", b"k2", "bigger", 2000)
-    assert cache.held_bytes == 2000 and len(cache) == 1
-
-
-def test_a_plots_bytes_are_its_pictures():
-    plot = plots.PlanePlot("boundary", image_uri="x" * 10, discrete_uri="y" * 20, unit_maps={(1, 0): "z" * 5})
-    assert plot.picture_bytes == 35
