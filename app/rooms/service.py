@@ -2,7 +2,9 @@
 
 It hooks into the session service twice: a guard that refuses any change of a room's session
 without the room's teacher token (403, nothing changes), and a listener that publishes each
-saved change of a room's session to every process that serves the room.
+saved change of a room's session to every process that serves the room. Both see only the
+sessions the store watches (a room's session is watched from its room's creation on), so the
+other sessions' steps never look for a room.
 """
 from __future__ import annotations
 
@@ -81,6 +83,8 @@ class RoomService:
 
     def create(self, session_id: str) -> dict:
         self.sessions.get(session_id, view="compact", history=0)  # 404 for a session that does not exist
+        # before the room exists: from now on every change of the session is guarded and published
+        self.sessions.store.watch(session_id)
         created = self.store.create(session_id)
         if created is None:
             raise RoomConflict(_("This session is in an open room already: close that room first (DELETE /api/v1/rooms/CODE with its teacher token)."))

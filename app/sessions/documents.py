@@ -86,6 +86,24 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
     }
 
 
+def step_summary(runtime: Runtime) -> dict:
+    """The part of a Session a page compares before and after a change (app/lab: which parts of
+    the drawing changed, and the state token): where it stands and its gradients of W, copied
+    (a step writes them in place). A fraction of a compact Session's cost."""
+    trace = runtime.stepper.trace
+    gradient = split_flat(runtime.stepper.gradient.copy(), runtime.sizes) if trace.dW else None
+    last = runtime.last_step
+    return {
+        "iteration": runtime.iterations_finished,
+        "last_step": last.as_dict() if last else None,
+        "next_step": runtime.next_step.as_dict(),
+        "undo_available": len(runtime.trimmed_undo()),
+        "layers": [{"index": 0}] + [
+            {"index": l, "grad": {"W": gradient[2 * l - 2] if l in trace.dW else None}} for l in range(1, runtime.L + 1)
+        ],
+    }
+
+
 def export_config(runtime: Runtime) -> dict:
     """A Config that POST /api/v1/sessions accepts as it is: current parameters, explicit data."""
     config = config_as_applied(runtime)

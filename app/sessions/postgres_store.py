@@ -6,8 +6,8 @@ with bytea for the arrays. A session is held across processes by its row lock: `
 opens a transaction and reads the version with SELECT ... FOR UPDATE, which queues behind the
 holder in PostgreSQL's own lock queue (first come, first served) and gives up after the timeout
 (lock_timeout, then 409 "busy"). `Held.save` writes and commits in that same transaction, with
-`pg_notify(CHANNEL, '<id> <version>')` inside it, so a listener hears of a change exactly when
-it is visible. Durability is PostgreSQL's (synchronous_commit as the server is configured).
+`pg_notify(CHANNEL, '<id> <version>')` inside it for a watched session, so a listener hears of
+a change exactly when it is visible. Durability is PostgreSQL's (synchronous_commit as the server is configured).
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS session_state (
     version bigint NOT NULL,
     cursor text NOT NULL,
     undo bytea NOT NULL,
-    updated_at double precision NOT NULL
+    updated_at double precision NOT NULL,
+    watched boolean NOT NULL DEFAULT true
 );
 DROP INDEX IF EXISTS session_state_by_update;
 CREATE TABLE IF NOT EXISTS session_history (
@@ -59,29 +60,32 @@ CREATE TABLE IF NOT EXISTS session_owners (
 );
 CREATE INDEX IF NOT EXISTS session_owners_by_client ON session_owners (client);
 """
+WATCHED_COLUMN = ("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                  "AND table_name = 'session_state' AND column_name = 'watched'")
 SCHEMA_LOCK = 7_301_884  # an advisory lock id: two processes starting at once create the tables once
 
 
 class _Held:
-    __slots__ = ("store", "conn", "session_id", "version", "done")
+    __slots__ = ("store", "conn", "session_id", "version", "watched", "done")
 
-    def __init__(self, store: PostgresSessionStore, conn, session_id: str, version: int | None):
-        self.store, self.conn, self.session_id, self.version = store, conn, session_id, version
+    def __init__(self, store: PostgresSessionStore, conn, session_id: str, version: int | None, watched: bool):
+        self.store, self.conn, self.session_id, self.version, self.watched = store, conn, session_id, version, watched
         self.done = False  # committed: the row lock is released
 
     def save(self, change: SessionChange, spin: float = 0.0) -> int | None:  # spin: SQLite's; rows lock here
-        self.version = self.store._save(self.conn, self.session_id, change)
+        self.version = self.store._save(self.conn, self.session_id, change, self.watched)
         self.done = True
         return self.version
 
     def delete(self) -> bool:
         deleted = self.conn.execute("DELETE FROM session_data WHERE id = %s", (self.session_id,)).rowcount > 0
-        if deleted:
+        published = deleted and self.watched
+        if published:
             self.conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{self.session_id} deleted"))
         self.conn.execute("COMMIT")
         self.done = True
         self.version = None
-        if deleted:
+        if published:
             self.store._published(self.session_id, None)
         return deleted
 
@@ -109,6 +113,11 @@ class PostgresSessionStore:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
                 for statement in filter(str.strip, SCHEMA.split(";")):
                     conn.execute(statement)
+                # tables from before watching: each of their sessions may be a room's, so each is
+                # watched. Asked first: ALTER TABLE locks the table even when it has nothing to do,
+                # and a process starting meanwhile would wait for every held session
+                if conn.execute(WATCHED_COLUMN).fetchone() is None:
+                    conn.execute("ALTER TABLE session_state ADD COLUMN watched boolean NOT NULL DEFAULT true")
                 conn.execute("COMMIT")
             self._created = True
 
@@ -140,12 +149,10 @@ class PostgresSessionStore:
                 (session.id, json.dumps(session.config), np.ascontiguousarray(session.inputs, dtype=np.float64).tobytes(),
                  np.ascontiguousarray(session.targets, dtype=np.float64).tobytes(), now),
             )
-            conn.execute("INSERT INTO session_state (id, version, cursor, undo, updated_at) VALUES (%s, %s, %s, %s, %s)",
+            conn.execute("INSERT INTO session_state (id, version, cursor, undo, updated_at, watched) VALUES (%s, %s, %s, %s, %s, false)",
                          (session.id, session.version, cursor, undo, now))
             conn.execute("INSERT INTO session_history (id, losses) VALUES (%s, %s)", (session.id, session.history.tobytes()))
             self._write_checkpoints(conn, session.id, checkpoints)
-            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{session.id} {session.version}"))
-        self._published(session.id, session.version)
 
     def load(self, session_id: str, checkpoint_ids) -> tuple[StoredSession, dict[int, StoredCheckpoint]] | None:
         with self._connection() as conn:
@@ -201,19 +208,23 @@ class PostgresSessionStore:
             try:
                 # lock_timeout 0 means "wait for ever" to PostgreSQL: the shortest wait is 1 ms
                 conn.execute(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}")
-                row = conn.execute("SELECT version FROM session_state WHERE id = %s FOR UPDATE", (session_id,)).fetchone()
+                row = conn.execute("SELECT version, watched FROM session_state WHERE id = %s FOR UPDATE", (session_id,)).fetchone()
             except psycopg.errors.LockNotAvailable:
                 conn.execute("ROLLBACK")
                 raise LockTimeout(session_id) from None
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            held = _Held(self, conn, session_id, None if row is None else row[0])
+            held = _Held(self, conn, session_id, None, False) if row is None else _Held(self, conn, session_id, row[0], row[1])
             try:
                 yield held
             finally:
                 if not held.done:
                     conn.execute("ROLLBACK")
+
+    def watch(self, session_id: str) -> None:
+        with self._connection() as conn:
+            conn.execute("UPDATE session_state SET watched = true WHERE id = %s", (session_id,))
 
     def record_owner(self, session_id: str, client: str, stored_bytes: int) -> None:
         with self._connection() as conn, conn.transaction():
@@ -250,7 +261,7 @@ class PostgresSessionStore:
 
     # --- writes of a held session ----------------------------------------------------------------
 
-    def _save(self, conn, session_id: str, change: SessionChange) -> int | None:
+    def _save(self, conn, session_id: str, change: SessionChange, watched: bool) -> int | None:
         row = conn.execute(
             "UPDATE session_state SET cursor = %s, undo = %s, version = version + 1, updated_at = %s WHERE id = %s RETURNING version",
             (change.cursor, change.undo, time.time(), session_id),
@@ -264,9 +275,11 @@ class PostgresSessionStore:
         if change.keep is not None:
             conn.execute("DELETE FROM session_checkpoints WHERE session_id = %s AND NOT checkpoint_id = ANY(%s)",
                          (session_id, sorted(change.keep)))
-        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{session_id} {row[0]}"))
+        if watched:
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{session_id} {row[0]}"))
         conn.execute("COMMIT")
-        self._published(session_id, row[0])
+        if watched:
+            self._published(session_id, row[0])
         return row[0]
 
     @staticmethod

@@ -6,7 +6,7 @@ it when the stored version says the cached one is stale), applies the change, sa
 answers, all while holding the session. A refused step (409) or bad input (422) saves nothing
 and drops the runtime it half-changed: the stored session stays exactly as it was.
 
-A page's call (`page=True`) answers a `PageState`: the Session before and after and a reader
+A page's call (`page=True`) answers a `PageState`: the Session after, a summary of it before, and a reader
 bound to that state (layer outputs for the unit maps, the dataset, numeric partials), so a page
 request never comes back for more. Reads (`get`, `show`, `gradcheck`, ...) use the cached runtime
 when nobody in this process holds the session, else a snapshot from the store: they never wait.
@@ -32,7 +32,7 @@ from app.sessions.presets import PRESETS, get_preset
 from app.sessions.pytorch_export import NextUpdate, next_update
 from app.sessions import checkpoints as ckpt
 from app.sessions.config import AdamConfig, SGDConfig, applied_config, pydantic_errors
-from app.sessions.documents import COMPACT, export_config, session_document
+from app.sessions.documents import COMPACT, export_config, session_document, step_summary
 from app.sessions.clients import current_client
 from app.sessions.errors import (
     InvalidInput,
@@ -116,7 +116,7 @@ class WouldWait(Exception):
 class PageState:
     """What one page request needs, from one hold of the session."""
     doc: dict  # the Session (after the change, for a change)
-    before: dict | None  # the Session just before the change, compact (None for a read)
+    before: dict | None  # documents.step_summary of the session just before the change (None for a read)
     reader: SessionReader  # bound to the state `doc` shows
 
 
@@ -134,8 +134,9 @@ class SessionService:
         self.queues = SessionQueues()
         self.working_set = WorkingSet(int(cache_mb * 2**20))
         self._next_sweep = 0.0
-        # app/rooms' hook: a guard may refuse a change before it runs (a room's session is the
-        # teacher's); it raises, and nothing changes. Changes are published by store.add_listener.
+        # app/rooms' hook: a guard may refuse a change of a watched session (store.watch) before it
+        # runs (a room's session is the teacher's); it raises, and nothing changes. Changes of
+        # watched sessions are published by store.add_listener.
         self.change_guards: list[Callable[[str], None]] = []
 
     def _sweep_idle_sessions(self) -> None:
@@ -258,12 +259,13 @@ class SessionService:
         """Runs `change` on the session's runtime while holding it; saves only if it succeeded.
         inline: only at once, on a small live session, else WouldWait (see INLINE_PARAMETERS)."""
         with self._held(session_id, inline) as held:
-            for guard in self.change_guards:
-                guard(session_id)
+            if held.watched:  # a room's session (store.watch): the rooms may refuse the change
+                for guard in self.change_guards:
+                    guard(session_id)
             runtime = self._runtime(session_id, held.version, inline)
             if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
-            before = session_document(runtime, COMPACT) if page else None
+            before = step_summary(runtime) if page else None
             try:
                 with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
                     change(runtime)
@@ -422,8 +424,9 @@ class SessionService:
         with self._held(session_id) as held:
             if held.version is None:
                 raise SessionNotFound(session_id)
-            for guard in self.change_guards:
-                guard(session_id)
+            if held.watched:
+                for guard in self.change_guards:
+                    guard(session_id)
             if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
             held.delete()

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS session_state (
     version INTEGER NOT NULL,
     cursor TEXT NOT NULL,
     undo BLOB NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    watched INTEGER NOT NULL DEFAULT 1
 );
 DROP INDEX IF EXISTS session_state_by_update;
 CREATE TABLE IF NOT EXISTS session_history (
@@ -79,7 +80,7 @@ CREATE INDEX IF NOT EXISTS session_owners_by_client ON session_owners (client);
 # files written before the split into these tables: one `sessions` row and `checkpoints`
 MIGRATION = """
 INSERT OR IGNORE INTO session_data SELECT id, config, inputs, targets, created_at FROM sessions;
-INSERT OR IGNORE INTO session_state SELECT id, 0, cursor, X'', updated_at FROM sessions;
+INSERT OR IGNORE INTO session_state SELECT id, 0, cursor, X'', updated_at, 1 FROM sessions;
 INSERT OR IGNORE INTO session_history SELECT id, history FROM sessions;
 INSERT OR IGNORE INTO session_checkpoints SELECT session_id, checkpoint_id, meta, arrays FROM checkpoints;
 DROP TABLE checkpoints;
@@ -88,19 +89,20 @@ DROP TABLE sessions;
 
 
 class _Held:
-    """A session held by this request: its version as read under the lock, and its writes."""
+    """A session held by this request: its version and whether it is watched, as read under the
+    lock, and its writes."""
 
-    __slots__ = ("store", "session_id", "version")
+    __slots__ = ("store", "session_id", "version", "watched")
 
-    def __init__(self, store: SQLiteSessionStore, session_id: str, version: int | None):
-        self.store, self.session_id, self.version = store, session_id, version
+    def __init__(self, store: SQLiteSessionStore, session_id: str, version: int | None, watched: bool):
+        self.store, self.session_id, self.version, self.watched = store, session_id, version, watched
 
     def save(self, change: SessionChange, spin: float = 0.0) -> int:
-        self.version = self.store._save(self.session_id, change, spin)
+        self.version = self.store._save(self.session_id, change, spin, self.watched)
         return self.version
 
     def delete(self) -> bool:
-        deleted = self.store._delete(self.session_id)
+        deleted = self.store._delete(self.session_id, self.watched)
         self.version = None
         return deleted
 
@@ -128,6 +130,9 @@ class SQLiteSessionStore:
             with self.locks.writer():
                 db = sqlite3.connect(self.path, timeout=30)
                 db.executescript(SCHEMA)  # idempotent, in its own transaction
+                if "watched" not in {row[1] for row in db.execute("PRAGMA table_info(session_state)")}:
+                    # a file from before watching: each of its sessions may be a room's, so each is watched
+                    db.execute("ALTER TABLE session_state ADD COLUMN watched INTEGER NOT NULL DEFAULT 1")
                 tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if "sessions" in tables:
                     db.executescript("BEGIN;" + MIGRATION + "COMMIT;")
@@ -198,11 +203,10 @@ class SQLiteSessionStore:
                     np.ascontiguousarray(session.targets, dtype=np.float64).tobytes(), now,
                 ),
             )
-            db.execute("INSERT INTO session_state (id, version, cursor, undo, updated_at) VALUES (?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO session_state (id, version, cursor, undo, updated_at, watched) VALUES (?, ?, ?, ?, ?, 0)",
                        (session.id, session.version, cursor, undo, now))
             db.execute("INSERT INTO session_history (id, losses) VALUES (?, ?)", (session.id, session.history.tobytes()))
             self._write_checkpoints(db, session.id, checkpoints)
-        self._published(session.id, session.version)
 
     def load(self, session_id: str, checkpoint_ids) -> tuple[StoredSession, dict[int, StoredCheckpoint]] | None:
         """The session and the checkpoints asked for (by a function of it), from one snapshot."""
@@ -261,9 +265,14 @@ class SQLiteSessionStore:
         except TimeoutError:
             raise LockTimeout(session_id) from None
         try:
-            yield _Held(self, session_id, self.version(session_id))
+            row = self._connection().execute("SELECT version, watched FROM session_state WHERE id = ?", (session_id,)).fetchone()
+            yield _Held(self, session_id, None, False) if row is None else _Held(self, session_id, row[0], bool(row[1]))
         finally:
             self.locks.release(fd, offset)
+
+    def watch(self, session_id: str) -> None:
+        with self._writing() as db:
+            db.execute("UPDATE session_state SET watched = 1 WHERE id = ?", (session_id,))
 
     def dump(self, session_id: str) -> list:
         """Every stored value of the session, in a fixed order (tests compare them byte for byte)."""
@@ -309,7 +318,7 @@ class SQLiteSessionStore:
 
     # --- writes of a held session ----------------------------------------------------------------
 
-    def _save(self, session_id: str, change: SessionChange, spin: float = 0.0) -> int | None:
+    def _save(self, session_id: str, change: SessionChange, spin: float, watched: bool) -> int | None:
         now = time.time()
         state = ("UPDATE session_state SET cursor = ?, undo = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
                  (change.cursor, change.undo, now, session_id))
@@ -334,13 +343,14 @@ class SQLiteSessionStore:
         if row is None:  # deleted meanwhile (only by a sweep for idle sessions): nothing to save into
             return None
         self._checkpointer.committed()
-        self._published(session_id, row[0])
+        if watched:
+            self._published(session_id, row[0])
         return row[0]
 
-    def _delete(self, session_id: str) -> bool:
+    def _delete(self, session_id: str, watched: bool) -> bool:
         with self._writing() as db:
             deleted = db.execute("DELETE FROM session_data WHERE id = ?", (session_id,)).rowcount > 0
-        if deleted:
+        if deleted and watched:
             self._published(session_id, None)
         return deleted
 

@@ -28,11 +28,14 @@ The interface (every method is safe from any thread):
 
 Versions and publishing (for rooms and anything that follows a session): every committed
 change (`Held.save`, `Held.delete`) raises the session's version by one (API.md, "Session
-versions"; a deleted session has none). `add_listener(fn)` registers `fn(session_id,
-version)`, called in the committing process right after the commit (version None: deleted).
-Across processes: PostgreSQL sends `NOTIFY bplab_sessions, '<id> <version>'` inside the
-committing transaction (so it is delivered exactly when the change is visible; LISTEN on
-`CHANNEL`); with SQLite, other processes learn of a change by its version: `version(id)` is one
+versions"; a deleted session has none). A session is watched once `watch(id)` marked it (a
+room's session; new sessions are not, sessions stored before the mark are): `Held.watched`
+says so, read with the version, and only a watched session's changes run the service's change
+guards and are published, so that the other sessions' steps never look for a room.
+`add_listener(fn)` registers `fn(session_id, version)`, called in the committing process right
+after the commit of a watched session's change (version None: deleted). Across processes:
+PostgreSQL sends `NOTIFY bplab_sessions, '<id> <version>'` inside the committing transaction
+(so it is delivered exactly when the change is visible; LISTEN on `CHANNEL`); with SQLite, other processes learn of a change by its version: `version(id)` is one
 indexed read, and `SQLiteSessionStore.data_version()` (SQLite's `PRAGMA data_version`, per
 thread) changes whenever another connection committed, a cheap "anything new?" for a watcher
 thread before it reads the versions it follows.
@@ -95,6 +98,7 @@ class SessionChange:
 
 class Held(Protocol):
     version: int | None
+    watched: bool
 
     def save(self, change: SessionChange, spin: float = 0.0) -> int: ...
 
@@ -113,6 +117,8 @@ class SessionStore(Protocol):
     def version(self, session_id: str) -> int | None: ...
 
     def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[Held]: ...
+
+    def watch(self, session_id: str) -> None: ...
 
     def delete_idle(self, idle_seconds: float) -> int: ...
 

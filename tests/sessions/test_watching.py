@@ -1,0 +1,84 @@
+"""Only watched sessions (a room's: store.watch) run the change guards and are published: the
+other sessions' steps never look for a room. Sessions stored before watching existed are
+watched, so an upgraded file keeps guarding its rooms' sessions."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from app.sessions.errors import StepRefused
+from app.sessions.service import SessionService
+from tests.backends import database_url_for
+from tests.sessions.helpers import make_service, xor_config
+
+
+class Refused(StepRefused):
+    pass
+
+
+def watching(service: SessionService) -> tuple[list, list]:
+    guarded, published = [], []
+    service.change_guards.append(guarded.append)
+    service.store.add_listener(lambda session_id, version: published.append((session_id, version)))
+    return guarded, published
+
+
+def test_a_session_is_guarded_and_published_only_once_watched(tmp_path):
+    service = make_service(tmp_path / "s.sqlite3")
+    guarded, published = watching(service)
+    session_id = service.create(xor_config())["id"]
+    service.step(session_id, count=2)
+    service.train(session_id, 1)
+    assert guarded == [] and published == []
+    service.store.watch(session_id)
+    service.step(session_id)
+    assert guarded == [session_id] and published == [(session_id, 3)]
+    other = service.create(xor_config())["id"]
+    service.step(other)
+    assert guarded == [session_id] and published == [(session_id, 3)]  # the other is not watched
+    service.delete(session_id)
+    assert guarded == [session_id, session_id] and published[-1] == (session_id, None)
+
+
+def test_a_guard_refuses_a_watched_sessions_change_and_nothing_changes(tmp_path):
+    service = make_service(tmp_path / "s.sqlite3")
+    session_id = service.create(xor_config())["id"]
+    service.store.watch(session_id)
+
+    def refuse(_session_id):
+        raise Refused("a room's session")
+
+    service.change_guards.append(refuse)
+    with pytest.raises(Refused):
+        service.step(session_id)
+    with pytest.raises(Refused):
+        service.delete(session_id)
+    assert service.get(session_id)["version"] == 0 and service.get(session_id)["last_step"] is None
+
+
+def drop_watched_column(path) -> None:
+    """The session table as an earlier version left it: no watched column."""
+    url = database_url_for(path)
+    if url is None:
+        with sqlite3.connect(path) as db:
+            db.execute("ALTER TABLE session_state DROP COLUMN watched")
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE session_state DROP COLUMN watched")
+
+
+def test_sessions_stored_before_watching_are_watched(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = make_service(path)
+    old_id = old.create(xor_config())["id"]
+    old.store.close()
+    drop_watched_column(path)
+    service = make_service(path)
+    guarded, _published = watching(service)
+    service.step(old_id)
+    new_id = service.create(xor_config())["id"]
+    service.step(new_id)
+    assert guarded == [old_id]
