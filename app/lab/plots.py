@@ -136,7 +136,7 @@ def _map_rgb(values: np.ndarray, value_range, stride: int = 1, discrete: bool = 
     t = colors.activation_t(values, value_range).reshape(GRID, GRID)[::-stride, ::stride]
     if discrete:  # two colours: the scale's ends
         return np.where((t >= 0)[..., None], _DISCRETE_RGB[1], _DISCRETE_RGB[0])
-    return np.ascontiguousarray(colors.tinted(colors.diverging_rgb(t)))
+    return colors.tinted_diverging_rgb(t)
 
 
 _DISCRETE_RGB = colors.tinted(colors.diverging_rgb(np.array([-1.0, 1.0])))  # below 0, from 0 up

@@ -7,6 +7,9 @@ import zlib
 
 import numpy as np
 
+# a smooth 48 x 48 map: level 1 takes 40% of level 6's time for 6% more bytes (an update draws 8)
+ZLIB_LEVEL = 1
+
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
     body = kind + payload
@@ -19,7 +22,7 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     raw = np.zeros((height, 1 + width * 3), dtype=np.uint8)  # each row starts with filter byte 0
     raw[:, 1:] = rgb.reshape(height, width * 3)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + _chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw.tobytes(), ZLIB_LEVEL)) + _chunk(b"IEND", b"")
 
 
 def png_data_uri(rgb: np.ndarray) -> str:

@@ -30,3 +30,14 @@ def test_tinting_by_lookup_equals_the_arithmetic():
     arithmetic = np.rint(every + (colors.WHITE - every) * colors.TINT).astype(np.uint8)
     assert (colors.tinted(every) == arithmetic).all()
     assert (colors.tinted(every.astype(float)) == arithmetic).all()  # the arithmetic path
+
+
+def test_a_maps_scale_by_lookup_is_the_arithmetic_within_one_channel_unit():
+    t = np.concatenate([np.random.default_rng(1).uniform(-1.5, 1.5, 20_000), [-1.0, 0.0, 1.0, -3.0, 3.0]]).reshape(-1, 5)
+    exact = colors.tinted(colors.diverging_rgb(t)).astype(int)
+    looked_up = colors.tinted_diverging_rgb(t)
+    assert looked_up.shape == t.shape + (3,) and looked_up.dtype == np.uint8
+    assert np.abs(looked_up.astype(int) - exact).max() <= 1
+    assert (looked_up[-1] == exact[-1]).all()  # the ends, the middle and clipped values exactly
+    levels = np.linspace(-1.0, 1.0, colors.MAP_LEVELS)
+    assert (colors.tinted_diverging_rgb(levels) == colors.tinted(colors.diverging_rgb(levels))).all()
