@@ -18,7 +18,7 @@ from app.lab.plots import LAPTOP_PLOT, PROJECTOR_PLOT, batch_svg, plane_plot, pl
 from app.lab.status import status_view
 from app.lab.settings_view import settings_view
 from app.lab.svg_edges import edges_svg, hits_svg
-from app.lab.svg_units import units_svg
+from app.lab.svg_units import maps_svg, units_svg
 
 
 @dataclass(slots=True)
@@ -74,6 +74,7 @@ def session_panels(reader, doc: dict, focus: int, projector: bool = False, parts
         "edges_svg": edges_svg,
         "hits_svg": hits_svg,
         "units_svg": units_svg,
+        "maps_svg": maps_svg,
         "parts": parts,
         "narration": narrate(doc, net.focus, reader.update_report),
         "status": status_view(doc, net.focus),

@@ -1,4 +1,4 @@
-"""The units of the network drawing (#net-units), written here rather than in the template for
+"""The units of the network drawing (#net-units) and their maps (#net-maps), written here rather than in the template for
 speed, as the edges are (svg_edges.py): every step re-sends this group, and its Jinja loop was a
 third of a step's rendering. Every text (titles, labels, features, the drawing's texts and
 their kinds) is escaped; the rest are numbers, colours and the maps' data: URIs, all computed
@@ -25,9 +25,8 @@ def _unit(u: UnitView, font: float) -> str:
         f"    <title>{escape(u.title)}</title>",
         f'    <circle class="unit-disc" cx="{u.x}" cy="{u.y}" r="{u.r}" fill="{u.fill}"/>',
     ]
-    if u.map_uri:
-        lines.append(f'    <image class="unit-map" href="{u.map_uri}" x="{u.map_x}" y="{u.map_y}" width="{u.map_size}" '
-                     f'height="{u.map_size}" preserveAspectRatio="none" clip-path="url(#unit-clip)"/>')
+    if u.map_uri:  # the map itself is in #net-maps (maps_svg), sent only when the parameters change
+        lines.append(f'    <use class="unit-map" href="#map-{u.layer}-{u.unit}" clip-path="url(#unit-clip)"/>')
     # the feature's label runs into the next line, as the template wrote it
     feature = (f'<text class="drawn-text feature-label" x="{u.feature_x}" y="{u.feature_y}" font-size="{font}" '
                f'text-anchor="end" dominant-baseline="central">{escape(u.feature)}</text>') if u.feature else ""
@@ -53,6 +52,16 @@ def _text(t: TextView) -> str:
     fill = f' fill="{t.fill}"' if t.fill else ""
     return (f'  <text class="drawn-text {escape(t.kind)}" x="{t.x}" y="{t.y}" font-size="{t.size}"{fill} '
             f'text-anchor="middle" dominant-baseline="central">{escape(t.text)}</text>')
+
+
+def maps_svg(net: NetworkView, oob: bool = False) -> Markup:
+    """#net-maps: each hidden unit's map, which its unit shows (<use>). They change only with the
+    parameters, so a step's answer leaves them out unless it updated them: a third of its bytes."""
+    lines = [f'<defs id="net-maps"{OOB if oob else ""}>']
+    lines += [f'  <image id="map-{u.layer}-{u.unit}" class="unit-map-image" href="{u.map_uri}" x="{u.map_x}" y="{u.map_y}" '
+              f'width="{u.map_size}" height="{u.map_size}" preserveAspectRatio="none"/>' for u in net.units if u.map_uri]
+    lines.append("</defs>")
+    return Markup("\n".join(lines))
 
 
 def units_svg(net: NetworkView, oob: bool = False) -> Markup:

@@ -84,7 +84,8 @@
     var plot = document.getElementById("data-plot");
     var showing = document.getElementById("plane-showing");
     if (!image || !plot || !showing) return;
-    var map = unit ? unit.querySelector(".unit-map") : null;
+    var use = unit ? unit.querySelector(".unit-map") : null; // a <use> of the unit's map in #net-maps
+    var map = use ? document.getElementById(use.getAttribute("href").slice(1)) : null;
     if (on && map) {
       image.setAttribute("href", map.getAttribute("href"));
       plot.classList.add("showing-unit");

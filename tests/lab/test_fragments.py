@@ -309,7 +309,8 @@ def test_two_input_data_gets_a_boundary_map_and_unit_maps(client):
     assert "Decision boundary" in html
     assert re.search(r'<image id="plane-image" class="plane-continuous" href="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
     assert re.search(r'<image class="plane-discrete" href="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
-    assert len(re.findall(r'<image class="unit-map"', html)) == 2  # one per hidden unit
+    assert re.findall(r'<use class="unit-map" href="#(map-\d-\d)"', html) == ["map-1-0", "map-1-1"]  # one per hidden unit
+    assert len(re.findall(r'<image id="map-1-[01]" class="unit-map-image" href="data:image/png;base64,', html)) == 2
 
 
 def test_reset_returns_to_iteration_zero(client, worked):

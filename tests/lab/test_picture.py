@@ -31,6 +31,12 @@ def _new_session(live_server, preset: str) -> dict:
     return httpx.post(live_server + "/api/v1/sessions", json={"preset": preset}).json()
 
 
+def unit_map_of(page, unit: str) -> str:
+    """The data: URI of the map a unit shows (its <use> of an image in #net-maps)."""
+    return page.evaluate("(unit) => document.getElementById(document.querySelector(unit + ' .unit-map')"
+                         ".getAttribute('href').slice(1)).getAttribute('href')", unit)
+
+
 def _check_drawing(page, min_px: float, where: str) -> None:
     texts = page.evaluate(DRAWN_TEXTS, "#network")
     discs = page.evaluate(UNIT_DISCS)
@@ -152,13 +158,13 @@ def test_hovering_a_unit_shows_its_map_in_the_big_plot(page, live_server):
     page.goto(f"/s/{session['id']}")
     output = page.get_attribute("#plane-image", "href")
     page.hover("#unit-1-0")
-    unit_map = page.get_attribute("#unit-1-0 .unit-map", "href")
+    unit_map = unit_map_of(page, "#unit-1-0")
     assert page.get_attribute("#plane-image", "href") == unit_map != output
     assert "1" in page.inner_text("#plane-showing")
     page.mouse.move(5, 5)
     assert page.get_attribute("#plane-image", "href") == output
     page.focus("#unit-1-1")  # the keyboard shows it too
-    assert page.get_attribute("#plane-image", "href") == page.get_attribute("#unit-1-1 .unit-map", "href")
+    assert page.get_attribute("#plane-image", "href") == unit_map_of(page, "#unit-1-1")
 
 
 def test_a_step_swaps_only_the_plane_parts_it_changed(page, live_server):
@@ -183,7 +189,7 @@ def test_a_step_swaps_only_the_plane_parts_it_changed(page, live_server):
         batches.append(page.evaluate("() => [...document.querySelectorAll('#plane-batch circle')].map(c => c.getAttribute('cx'))"))
         if position == 7:
             page.focus("#unit-1-0")  # the keyboard's way: its map is on the plane when the update arrives
-            old_unit_map = page.get_attribute("#unit-1-0 .unit-map", "href")
+            old_unit_map = unit_map_of(page, "#unit-1-0")
             assert page.get_attribute("#plane-image", "href") == old_unit_map
     page.wait_for_function("(old) => document.getElementById('plane-image').dataset.output !== old", arg=output)
     assert page.evaluate("() => document.getElementById('plane-points').marked === true")  # never re-sent
@@ -194,7 +200,7 @@ def test_a_step_swaps_only_the_plane_parts_it_changed(page, live_server):
         c for c in re.findall(r'<circle class="point in-batch" cx="([^"]+)"', reloaded)]
     # htmx keeps the focus on the unit's new element: the plane shows its new map, never one of parameters that are gone
     assert page.evaluate("() => document.activeElement.id") == "unit-1-0"
-    unit_map = page.get_attribute("#unit-1-0 .unit-map", "href")
+    unit_map = unit_map_of(page, "#unit-1-0")
     assert unit_map != old_unit_map and page.get_attribute("#plane-image", "href") == unit_map
 
 

@@ -53,6 +53,9 @@ def test_a_boundary_sends_its_batch_on_a_new_batch_and_its_maps_on_an_update(cli
         assert ('<g id="plane-batch" hx-swap-oob="true">' in html) == (step % 8 == 1)
         assert ('<g id="plane-maps" hx-swap-oob="true">' in html) == (step % 8 == 0)
         assert ('id="loss-curve"' in html) == (step % 8 == 0)
+        # the units' maps only with new parameters (each unit shows its own with a <use>)
+        assert ('<defs id="net-maps" hx-swap-oob="true">' in html) == (step % 8 == 0)
+        assert ("data:image/png" in html) == (step % 8 == 0) and html.count('<use class="unit-map"') == 6
         fresh = client.get(f"/s/{session_id}").text
         if step % 8 == 1:
             batch = circles(group(html, "plane-batch"))
@@ -65,6 +68,8 @@ def test_a_boundary_sends_its_batch_on_a_new_batch_and_its_maps_on_an_update(cli
             image = re.search(r'<image id="plane-image" class="plane-continuous" href="([^"]+)"', html).group(1)
             assert image == re.search(r'<image id="plane-image" class="plane-continuous" href="([^"]+)"', fresh).group(1)
             assert image != re.search(r'<image id="plane-image" class="plane-continuous" href="([^"]+)"', page).group(1)
+            maps = re.findall(r'<image id="(map-\d-\d)" class="unit-map-image" href="([^"]+)"', html)
+            assert len(maps) == 6 and maps == re.findall(r'<image id="(map-\d-\d)" class="unit-map-image" href="([^"]+)"', fresh)
         assert circles(group(fresh, "plane-points")) == points  # the plane and its points stay put
 
 
