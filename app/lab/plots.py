@@ -90,7 +90,7 @@ class PlanePlot:
     @cached_property
     def batch_points(self) -> PlanePoints:
         """The batch's rows, drawn again on top of the points and outlined: a new batch sends only
-        these. None when the batch is every training row (outlining them all says nothing)."""
+        these. None of them when the batch is every training row (outlining them all says nothing)."""
         if self.rows is None or self.batch_rows is None:
             return PlanePoints([], [], [], [])
         held_out = self.rows[2]
