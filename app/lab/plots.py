@@ -63,8 +63,9 @@ class AxisTick:
 @dataclass
 class PlanePlot:
     """The data plot. Everything but the points comes from the parameters and the session's
-    data alone (what _maps holds); the points also from the batch, which outlines its rows:
-    they are drawn the first time something reads them, so an answer without the plot draws none."""
+    data alone (what _maps holds); the points from the rows and the plane, the outlined batch
+    from the batch: both are drawn the first time something reads them, so an answer without
+    them draws none."""
     kind: str  # boundary | regression | none | single (one sample: nothing to plot)
     image_uri: str = ""
     discrete_uri: str = ""
@@ -221,7 +222,8 @@ CACHED_SESSIONS = 256
 # the maps of each session's newest parameters (a forward, loss or backward step leaves them as
 # they were, and so does a new batch, which only outlines other points)
 _maps = SessionCache(CACHED_SESSIONS, 32 * 2**20)
-# the circles of each session's rows on its plane: the same for every batch and update (a boundary's plane stays put)
+# the circles of each session's rows on its plane: the same for every batch, and for every update
+# of a boundary (its plane stays put; a fitted curve's moves its y axis, which is a new key)
 _circles = SessionCache(CACHED_SESSIONS, 16 * 2**20)
 
 

@@ -43,13 +43,19 @@ class StatusView:
     token: str
 
 
+# the page's markup, in the token too: a page drawn before its parts changed (an older server)
+# gets the whole panel once, never light answers for groups it does not have
+MARKUP = "m2"
+
+
 def state_token(doc: dict) -> str:
-    """A short name of where a session stands (iteration, step of the cycle, undo depth): the page
-    sends back the one it shows, so a step answers with only its changes when it is up to date."""
+    """A short name of where a session stands (iteration, step of the cycle, undo depth) and of
+    the page's markup: the page sends back the one it shows, so a step answers with only its
+    changes when it is up to date."""
     last = doc.get("last_step")
     steps = cycle(len(doc["layers"]) - 1)
     position = steps.index(last) + 1 if last in steps else 0
-    return f"{doc['iteration']}.{position}.{int(doc.get('undo_available', 0))}"
+    return f"{MARKUP}.{doc['iteration']}.{position}.{int(doc.get('undo_available', 0))}"
 
 
 def status_view(doc: dict, focus: int) -> StatusView:

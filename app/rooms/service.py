@@ -61,7 +61,7 @@ class RoomService:
     def _publish_change(self, session_id: str, version: int | None) -> None:
         finding, self._guarded.finding = getattr(self._guarded, "finding", None), None
         if finding == (session_id, None) and version is not None:
-            # no room when this change began (most sessions): nothing to publish. A room opened
+            # no room when this change began (a closed room's session): nothing to publish. A room opened
             # in the milliseconds since gets this state from the hub's 10 s re-check.
             return
         if version is None:  # the teacher deleted the session: the room ends with it
@@ -84,7 +84,7 @@ class RoomService:
     def create(self, session_id: str) -> dict:
         self.sessions.get(session_id, view="compact", history=0)  # 404 for a session that does not exist
         # before the room exists: from now on every change of the session is guarded and published
-        self.sessions.store.watch(session_id)
+        self.sessions.watch(session_id)
         created = self.store.create(session_id)
         if created is None:
             raise RoomConflict(_("This session is in an open room already: close that room first (DELETE /api/v1/rooms/CODE with its teacher token)."))

@@ -89,6 +89,12 @@ class _Held:
             self.store._published(self.session_id, None)
         return deleted
 
+    def watch(self) -> None:
+        self.conn.execute("UPDATE session_state SET watched = true WHERE id = %s", (self.session_id,))
+        self.conn.execute("COMMIT")  # the row's lock, held since locked(), goes with it
+        self.done = True
+        self.watched = True
+
 
 class PostgresSessionStore:
     local = False  # a server: each statement is a round trip, never made on the event loop
@@ -221,10 +227,6 @@ class PostgresSessionStore:
             finally:
                 if not held.done:
                     conn.execute("ROLLBACK")
-
-    def watch(self, session_id: str) -> None:
-        with self._connection() as conn:
-            conn.execute("UPDATE session_state SET watched = true WHERE id = %s", (session_id,))
 
     def record_owner(self, session_id: str, client: str, stored_bytes: int) -> None:
         with self._connection() as conn, conn.transaction():

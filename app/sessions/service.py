@@ -134,7 +134,7 @@ class SessionService:
         self.queues = SessionQueues()
         self.working_set = WorkingSet(int(cache_mb * 2**20))
         self._next_sweep = 0.0
-        # app/rooms' hook: a guard may refuse a change of a watched session (store.watch) before it
+        # app/rooms' hook: a guard may refuse a change of a watched session (watch()) before it
         # runs (a room's session is the teacher's); it raises, and nothing changes. Changes of
         # watched sessions are published by store.add_listener.
         self.change_guards: list[Callable[[str], None]] = []
@@ -184,6 +184,21 @@ class SessionService:
                 locked.__exit__(None, None, None)
         finally:
             self.queues.release(session_id)
+
+    def _guarded(self, held, session_id: str) -> None:
+        """A watched session's change goes past the change guards first (they raise to refuse it)."""
+        if held.watched:
+            for guard in self.change_guards:
+                guard(session_id)
+
+    def watch(self, session_id: str) -> None:
+        """From now on the session's changes run the change guards and are published (a room's
+        session). Marked while held: a change already running finishes first, every later one
+        sees the mark."""
+        with self._held(session_id) as held:
+            if held.version is None:
+                raise SessionNotFound(session_id)
+            held.watch()
 
     def may_answer_inline(self, session_id: str) -> bool:
         """Whether an inline call could answer: the store is local and the session live here and
@@ -259,9 +274,7 @@ class SessionService:
         """Runs `change` on the session's runtime while holding it; saves only if it succeeded.
         inline: only at once, on a small live session, else WouldWait (see INLINE_PARAMETERS)."""
         with self._held(session_id, inline) as held:
-            if held.watched:  # a room's session (store.watch): the rooms may refuse the change
-                for guard in self.change_guards:
-                    guard(session_id)
+            self._guarded(held, session_id)
             runtime = self._runtime(session_id, held.version, inline)
             if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
@@ -424,9 +437,7 @@ class SessionService:
         with self._held(session_id) as held:
             if held.version is None:
                 raise SessionNotFound(session_id)
-            if held.watched:
-                for guard in self.change_guards:
-                    guard(session_id)
+            self._guarded(held, session_id)
             if not _matches(if_match, held.version):
                 raise VersionMismatch(held.version)
             held.delete()

@@ -106,6 +106,11 @@ class _Held:
         self.version = None
         return deleted
 
+    def watch(self) -> None:
+        with self.store._writing() as db:
+            db.execute("UPDATE session_state SET watched = 1 WHERE id = ?", (self.session_id,))
+        self.watched = True
+
 
 class SQLiteSessionStore:
     local = True  # a file: a small commit takes tens of microseconds, answered on the event loop
@@ -269,10 +274,6 @@ class SQLiteSessionStore:
             yield _Held(self, session_id, None, False) if row is None else _Held(self, session_id, row[0], bool(row[1]))
         finally:
             self.locks.release(fd, offset)
-
-    def watch(self, session_id: str) -> None:
-        with self._writing() as db:
-            db.execute("UPDATE session_state SET watched = 1 WHERE id = ?", (session_id,))
 
     def dump(self, session_id: str) -> list:
         """Every stored value of the session, in a fixed order (tests compare them byte for byte)."""

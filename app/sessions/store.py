@@ -28,9 +28,10 @@ The interface (every method is safe from any thread):
 
 Versions and publishing (for rooms and anything that follows a session): every committed
 change (`Held.save`, `Held.delete`) raises the session's version by one (API.md, "Session
-versions"; a deleted session has none). A session is watched once `watch(id)` marked it (a
-room's session; new sessions are not, sessions stored before the mark are): `Held.watched`
-says so, read with the version, and only a watched session's changes run the service's change
+versions"; a deleted session has none). A session is watched once `Held.watch()` marked it
+(a room's session, marked while held, so no change in flight misses the mark; new sessions are
+not watched, and sessions stored before the `watched` column existed are): `Held.watched` says
+so, read with the version, and only a watched session's changes run the service's change
 guards and are published, so that the other sessions' steps never look for a room.
 `add_listener(fn)` registers `fn(session_id, version)`, called in the committing process right
 after the commit of a watched session's change (version None: deleted). Across processes:
@@ -104,6 +105,8 @@ class Held(Protocol):
 
     def delete(self) -> bool: ...
 
+    def watch(self) -> None: ...
+
 
 class SessionStore(Protocol):
     local: bool
@@ -117,8 +120,6 @@ class SessionStore(Protocol):
     def version(self, session_id: str) -> int | None: ...
 
     def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[Held]: ...
-
-    def watch(self, session_id: str) -> None: ...
 
     def delete_idle(self, idle_seconds: float) -> int: ...
 

@@ -63,7 +63,8 @@ _TINTED_SCALE = tinted(diverging_rgb(np.linspace(-1.0, 1.0, MAP_LEVELS)))
 
 
 def tinted_diverging_rgb(t: np.ndarray) -> np.ndarray:
-    """tinted(diverging_rgb(t)) for a map: t (any shape, clipped to [-1, 1]) -> (..., 3) uint8."""
+    """tinted(diverging_rgb(t)) for a map: t (any shape, clipped to [-1, 1]; NaN as 0) -> (..., 3) uint8."""
+    t = np.nan_to_num(t, nan=0.0)  # a NaN would index past the table (the arithmetic drew it grey)
     index = np.rint((np.clip(t, -1.0, 1.0) + 1.0) * ((MAP_LEVELS - 1) / 2)).astype(np.intp)
     return _TINTED_SCALE[index]
 

@@ -97,6 +97,16 @@
     }
   }
 
+  // An update swaps the plane's maps alone: the unit under the pointer or the focus shows its new
+  // map, and with none the plane shows the output's again (its label too).
+  function refreshUnitMap() {
+    var plot = document.getElementById("data-plot");
+    if (!plot || !plot.classList.contains("showing-unit")) return;
+    var unit = document.querySelector("#network .unit:hover") ||
+      (document.activeElement && document.activeElement.closest ? document.activeElement.closest("#network .unit") : null);
+    if (unit) showUnitMap(unit, true); else showUnitMap(null, false);
+  }
+
   // The data plot's check boxes (discretize, test data) are remembered and survive every swap.
   function applyPlotToggles() {
     var plot = document.getElementById("data-plot");
@@ -203,7 +213,7 @@
     if (lab) sayFailure(lab.dataset.failed);
   });
 
-  document.addEventListener("htmx:afterSettle", function () { markSelected(); applyPlotToggles(); });
+  document.addEventListener("htmx:afterSettle", function () { markSelected(); applyPlotToggles(); refreshUnitMap(); });
   document.addEventListener("DOMContentLoaded", function () { markSelected(); applyPlotToggles(); });
 
   document.addEventListener("submit", function (event) {

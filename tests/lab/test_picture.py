@@ -202,6 +202,16 @@ def test_a_step_swaps_only_the_plane_parts_it_changed(page, live_server):
     assert page.evaluate("() => document.activeElement.id") == "unit-1-0"
     unit_map = unit_map_of(page, "#unit-1-0")
     assert unit_map != old_unit_map and page.get_attribute("#plane-image", "href") == unit_map
+    # the pointer on a unit through the next update: its new map, named
+    page.evaluate("() => document.activeElement.blur()")
+    page.hover("#unit-1-1")
+    hovered_map = unit_map_of(page, "#unit-1-1")
+    for position in range(1, 9):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_selector(f"#status[data-position='{position}'][data-iteration='{2 if position == 8 else 1}']")
+    page.wait_for_function("(old) => document.getElementById('map-1-1').getAttribute('href') !== old", arg=hovered_map)
+    assert page.get_attribute("#plane-image", "href") == unit_map_of(page, "#unit-1-1")
+    assert "showing-unit" in page.get_attribute("#data-plot", "class") and "1" in page.inner_text("#plane-showing")
 
 
 def test_discretize_is_remembered_across_steps(page, live_server):

@@ -144,3 +144,30 @@ def test_the_circles_are_drawn_again_for_another_plane_only_and_the_batch_apart(
     projector = plots.plot_frame(plot, plots.PROJECTOR_PLOT)
     assert plots.points_svg(draw(doc, reader), projector) != first  # other radii
     assert plots.points_svg(draw(doc, reader), frame) == first and len(plots._circles) == 1
+
+
+def test_one_entry_per_session_and_at_most_max_sessions():
+    cache = plots.SessionCache(3, 10**6)
+    cache.put("a", b"1", "first", 1)
+    cache.put("a", b"2", "second", 1)
+    assert len(cache) == 1 and cache.get("a", b"1") is None and cache.get("a", b"2") == "second"
+    for index in range(4):
+        cache.put(f"s{index}", b"k", index, 1)
+    assert len(cache) == 3
+    assert cache.get("a", b"2") is None and cache.get("s0", b"k") is None  # the least recently used went
+    assert cache.get("s3", b"k") == 3
+
+
+def test_the_cache_is_bounded_by_bytes():
+    cache = plots.SessionCache(100, 2500)
+    for index in range(5):
+        cache.put(f"s{index}", b"k", index, 1000)
+        assert cache.held_bytes <= 2500
+    assert len(cache) == 2 and cache.get("s4", b"k") == 4
+    cache.put("s4", b"k2", "bigger", 2000)
+    assert cache.held_bytes == 2000 and len(cache) == 1
+
+
+def test_a_plots_bytes_are_its_pictures():
+    plot = plots.PlanePlot("boundary", image_uri="x" * 10, discrete_uri="y" * 20, unit_maps={(1, 0): "z" * 5})
+    assert plot.picture_bytes == 35

@@ -105,6 +105,10 @@ def test_fork_is_an_exact_copy_without_undo(room_client, backend):
     for field in ("config", "iteration", "epoch", "last_step", "next_step", "batch", "layers", "loss", "history"):
         assert copy[field] == original[field], field
     assert copy["undo_available"] == 0 and original["undo_available"] > 0
+    store = room_client.app.state.sessions.store
+    for session_id, watched in ((sid, True), (copy["id"], False)):  # the copy is in no room: its steps never look for one
+        with store.locked(session_id) as held:
+            assert held.watched is watched
     assert room_client.post(f"/api/v1/sessions/{copy['id']}/back").status_code == 409  # no undo history
     # the copy is the caller's own, and steps exactly as the room's session does
     mine = room_client.post(f"/api/v1/sessions/{copy['id']}/step", json={"until": "update"}).json()

@@ -1,9 +1,10 @@
-"""Only watched sessions (a room's: store.watch) run the change guards and are published: the
+"""Only watched sessions (a room's: SessionService.watch) run the change guards and are published: the
 other sessions' steps never look for a room. Sessions stored before watching existed are
 watched, so an upgraded file keeps guarding its rooms' sessions."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_a_session_is_guarded_and_published_only_once_watched(tmp_path):
     service.step(session_id, count=2)
     service.train(session_id, 1)
     assert guarded == [] and published == []
-    service.store.watch(session_id)
+    service.watch(session_id)
     service.step(session_id)
     assert guarded == [session_id] and published == [(session_id, 3)]
     other = service.create(xor_config())["id"]
@@ -44,7 +45,7 @@ def test_a_session_is_guarded_and_published_only_once_watched(tmp_path):
 def test_a_guard_refuses_a_watched_sessions_change_and_nothing_changes(tmp_path):
     service = make_service(tmp_path / "s.sqlite3")
     session_id = service.create(xor_config())["id"]
-    service.store.watch(session_id)
+    service.watch(session_id)
 
     def refuse(_session_id):
         raise Refused("a room's session")
@@ -77,8 +78,35 @@ def test_sessions_stored_before_watching_are_watched(tmp_path):
     old.store.close()
     drop_watched_column(path)
     service = make_service(path)
-    guarded, _published = watching(service)
+    guarded, published = watching(service)
     service.step(old_id)
     new_id = service.create(xor_config())["id"]
     service.step(new_id)
-    assert guarded == [old_id]
+    assert guarded == [old_id] and published == [(old_id, 1)]
+
+
+def test_watching_waits_for_a_change_in_flight(tmp_path):
+    """Marked while held: a change that began unwatched finishes first, every later one is guarded."""
+    service = make_service(tmp_path / "s.sqlite3")
+    session_id = service.create(xor_config())["id"]
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_change(runtime):
+        entered.set()
+        release.wait(10)
+        runtime.step()
+
+    changing = threading.Thread(target=service._change, args=(session_id, slow_change))
+    changing.start()
+    assert entered.wait(10)
+    watcher = threading.Thread(target=service.watch, args=(session_id,))
+    watcher.start()
+    watcher.join(0.5)
+    assert watcher.is_alive()  # queued behind the change in flight
+    release.set()
+    changing.join(10)
+    watcher.join(10)
+    assert not watcher.is_alive()
+    guarded, _published = watching(service)
+    service.step(session_id)
+    assert guarded == [session_id]
