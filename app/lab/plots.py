@@ -53,6 +53,10 @@ class PlanePoints:
     def __len__(self) -> int:
         return len(self.cx)
 
+    @classmethod
+    def none(cls) -> PlanePoints:
+        return cls([], [], [], [])
+
 
 @dataclass
 class AxisTick:
@@ -85,7 +89,7 @@ class PlanePlot:
     def points(self) -> PlanePoints:
         """The session's rows, at most MAX_POINTS, whatever the batch (they change only with the plane)."""
         if self.rows is None:
-            return PlanePoints([], [], [], [])
+            return PlanePoints.none()
         return _points(self, np.arange(min(len(self.rows[0]), MAX_POINTS)))
 
     @cached_property
@@ -93,12 +97,12 @@ class PlanePlot:
         """The batch's rows, drawn again on top of the points and outlined: a new batch sends only
         these. None of them when the batch is every training row (outlining them all says nothing)."""
         if self.rows is None or self.batch_rows is None:
-            return PlanePoints([], [], [], [])
+            return PlanePoints.none()
         held_out = self.rows[2]
         in_batch = np.zeros(len(held_out), dtype=bool)
         in_batch[self.batch_rows] = True
         if in_batch[~held_out].all():
-            return PlanePoints([], [], [], [])
+            return PlanePoints.none()
         return _points(self, np.flatnonzero(in_batch)[:MAX_POINTS])
 
     @property

@@ -1,6 +1,6 @@
-"""The units of the network drawing (#net-units) and their maps (#net-maps), written here rather than in the template for
-speed, as the edges are (svg_edges.py): every step re-sends this group, and its Jinja loop was a
-third of a step's rendering. Every text (titles, labels, features, the drawing's texts and
+"""The units of the network drawing (#net-units) and their maps (#net-maps), written here rather
+than in the template for speed, as the edges are (svg_edges.py): every step re-sends the units,
+and their Jinja loop was a third of a step's rendering. Every text (titles, labels, features, the drawing's texts and
 their kinds) is escaped; the rest are numbers, colours and the maps' data: URIs, all computed
 by layout.py and plots.py.
 """

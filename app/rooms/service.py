@@ -82,8 +82,8 @@ class RoomService:
     # --- rooms -------------------------------------------------------------------------------------
 
     def create(self, session_id: str) -> dict:
-        self.sessions.get(session_id, view="compact", history=0)  # 404 for a session that does not exist
-        # before the room exists: from now on every change of the session is guarded and published
+        # before the room exists (404 for a session that does not): from now on every change of
+        # the session is guarded and published
         self.sessions.watch(session_id)
         created = self.store.create(session_id)
         if created is None:

@@ -7,7 +7,8 @@ opens a transaction and reads the version with SELECT ... FOR UPDATE, which queu
 holder in PostgreSQL's own lock queue (first come, first served) and gives up after the timeout
 (lock_timeout, then 409 "busy"). `Held.save` writes and commits in that same transaction, with
 `pg_notify(CHANNEL, '<id> <version>')` inside it for a watched session, so a listener hears of
-a change exactly when it is visible. Durability is PostgreSQL's (synchronous_commit as the server is configured).
+a change exactly when it is visible. Durability is PostgreSQL's (synchronous_commit as the
+server is configured).
 """
 from __future__ import annotations
 

@@ -36,10 +36,11 @@ guards and are published, so that the other sessions' steps never look for a roo
 `add_listener(fn)` registers `fn(session_id, version)`, called in the committing process right
 after the commit of a watched session's change (version None: deleted). Across processes:
 PostgreSQL sends `NOTIFY bplab_sessions, '<id> <version>'` inside the committing transaction
-(so it is delivered exactly when the change is visible; LISTEN on `CHANNEL`); with SQLite, other processes learn of a change by its version: `version(id)` is one
-indexed read, and `SQLiteSessionStore.data_version()` (SQLite's `PRAGMA data_version`, per
-thread) changes whenever another connection committed, a cheap "anything new?" for a watcher
-thread before it reads the versions it follows.
+(so it is delivered exactly when the change is visible; LISTEN on `CHANNEL`); with SQLite,
+other processes learn of a change by its version: `version(id)` is one indexed read, and
+`SQLiteSessionStore.data_version()` (SQLite's `PRAGMA data_version`, per thread) changes
+whenever another connection committed, a cheap "anything new?" for a watcher thread before it
+reads the versions it follows.
 
 The service (app/sessions/service.py) adds what is per process: the queue of requests waiting
 for a session in arrival order (locks.SessionQueues, taken before `locked()`, so at most one
