@@ -5,8 +5,11 @@ cheaper than turning them into lists first.
 """
 from __future__ import annotations
 
+import functools
+
 from app.engine.network import Network, split_flat
 from app.engine.optimizers import OPTIMIZER_DEFAULTS
+from app.engine.steps import Step
 from app.sessions import checkpoints as ckpt
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, Runtime
 
@@ -14,8 +17,19 @@ COMPACT = "compact"
 
 
 def config_as_applied(runtime: Runtime) -> dict:
-    """The config as applied, with the values the store keeps out of its JSON put back."""
+    """The config as applied, with the values the store keeps out of its JSON put back. Kept
+    by the runtime until its optimizer config changes (the rest is fixed at creation): every
+    answer shows it. Shared by answers: never mutate."""
     optimizer = runtime.current["optimizer"]
+    cached = runtime.applied_config
+    if cached is not None and cached[0] is optimizer:
+        return cached[1]
+    config = _config_as_applied(runtime, optimizer)
+    runtime.applied_config = (optimizer, config)
+    return config
+
+
+def _config_as_applied(runtime: Runtime, optimizer: dict) -> dict:
     # a session stored before weight decay, test_fraction and features shows their defaults too
     optimizer = {"name": optimizer["name"], **OPTIMIZER_DEFAULTS.get(optimizer["name"], {}), **optimizer}
     config = {**runtime.config, "optimizer": optimizer}
@@ -36,54 +50,57 @@ def config_as_applied(runtime: Runtime) -> dict:
 def session_document(runtime: Runtime, view: str = "full", history: int | None = None) -> dict:
     """The Session as API.md shows it. Its arrays are the runtime's own where nothing changes
     them later (a step makes new z, a, delta), copies where a later step writes in place (the
-    parameters, their gradients): the working set keeps the runtime, and an answer is encoded
-    after the session's lock is released."""
-    full = view != COMPACT
+    parameters, their gradients: Runtime.shown_parameters): the working set keeps the runtime,
+    and an answer is encoded after the session's lock is released. This runs for every answer."""
     trace = runtime.stepper.trace
-    parameters = split_flat(runtime.network.flat.copy(), runtime.sizes)  # [W1, b1, W2, b2, ...]
-    gradient = split_flat(runtime.stepper.gradient.copy(), runtime.sizes) if trace.dW else None
-
-    def per_row(array):
-        return array if full else None
-
-    layers = [{"index": 0, "size": runtime.sizes[0], "a": per_row(trace.x)}]
-    for l in range(1, runtime.L + 1):
-        layers.append(
-            {
-                "index": l,
-                "size": runtime.sizes[l],
-                "activation": runtime.config["activations"][l - 1],
-                "W": parameters[2 * l - 2],
-                "b": parameters[2 * l - 1],
-                "z": per_row(trace.z.get(l)),
-                "a": per_row(trace.a.get(l)),
-                "grad": {
-                    "a": per_row(trace.dA.get(l)),
-                    "z": per_row(trace.delta.get(l)),
-                    "W": gradient[2 * l - 2] if l in trace.dW else None,
-                    "b": gradient[2 * l - 1] if l in trace.db else None,
-                },
-            }
-        )
-    iterations = runtime.iterations_finished
-    losses = runtime.history
-    first = 0 if history is None else max(0, len(losses) - history)
-    last = runtime.last_step
+    parameters = runtime.shown_parameters()  # [W1, b1, W2, b2, ...]
+    dW, db = trace.dW, trace.db
+    gradient = runtime.shown_gradient() if dW else None
+    if view == COMPACT:
+        layers = [{"index": 0, "size": runtime.sizes[0], "a": None}]
+        for l, size, activation in runtime.layer_names:
+            layers.append({
+                "index": l, "size": size, "activation": activation, "W": parameters[2 * l - 2], "b": parameters[2 * l - 1],
+                "z": None, "a": None,
+                "grad": {"a": None, "z": None, "W": gradient[2 * l - 2] if l in dW else None, "b": gradient[2 * l - 1] if l in db else None},
+            })
+        batch = None
+    else:
+        z, a, dA, delta = trace.z, trace.a, trace.dA, trace.delta
+        layers = [{"index": 0, "size": runtime.sizes[0], "a": trace.x}]
+        for l, size, activation in runtime.layer_names:
+            layers.append({
+                "index": l, "size": size, "activation": activation, "W": parameters[2 * l - 2], "b": parameters[2 * l - 1],
+                "z": z.get(l), "a": a.get(l),
+                "grad": {"a": dA.get(l), "z": delta.get(l), "W": gradient[2 * l - 2] if l in dW else None,
+                         "b": gradient[2 * l - 1] if l in db else None},
+            })
+        batch = {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y}
+    stepper = runtime.stepper
+    done, cycle = stepper.done, stepper.cycle
+    iterations = runtime.iteration_index + (1 if done == len(cycle) else 0)
+    entries = runtime.history_entries()
     return {
         "id": runtime.stored.id,
         "version": runtime.version,
         "config": config_as_applied(runtime),
         "iteration": iterations,
         "epoch": runtime.schedule.epochs_finished(iterations),
-        "last_step": last.as_dict() if last else None,
-        "next_step": runtime.next_step.as_dict(),
-        "batch": {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y} if full else None,
+        "last_step": step_dict(cycle[done - 1]) if done else None,
+        "next_step": step_dict(cycle[done] if done < len(cycle) else cycle[0]),
+        "batch": batch,
         "layers": layers,
         "loss": {"name": runtime.config["loss"], "value": trace.loss},
-        "history": runtime.history_entries()[first:],
+        "history": entries[:] if history is None else entries[max(0, len(entries) - history):],
         "undo_available": len(runtime.trimmed_undo()),
-        "steps_per_iteration": runtime.steps_per_iteration,
+        "steps_per_iteration": len(cycle),
     }
+
+
+@functools.cache
+def step_dict(step: Step) -> dict:
+    """A Step as the API shows it, made once per step of a cycle. Shared by answers: never mutate."""
+    return step.as_dict()
 
 
 def step_summary(runtime: Runtime) -> dict:
@@ -91,12 +108,12 @@ def step_summary(runtime: Runtime) -> dict:
     the drawing changed, and the state token): where it stands and its gradients of W, copied
     (a step writes them in place). A fraction of a compact Session's cost."""
     trace = runtime.stepper.trace
-    gradient = split_flat(runtime.stepper.gradient.copy(), runtime.sizes) if trace.dW else None
+    gradient = runtime.shown_gradient() if trace.dW else None
     last = runtime.last_step
     return {
         "iteration": runtime.iterations_finished,
-        "last_step": last.as_dict() if last else None,
-        "next_step": runtime.next_step.as_dict(),
+        "last_step": step_dict(last) if last else None,
+        "next_step": step_dict(runtime.next_step),
         "undo_available": len(runtime.trimmed_undo()),
         "layers": [{"index": 0}] + [
             {"index": l, "grad": {"W": gradient[2 * l - 2] if l in trace.dW else None}} for l in range(1, runtime.L + 1)
@@ -106,7 +123,7 @@ def step_summary(runtime: Runtime) -> dict:
 
 def export_config(runtime: Runtime) -> dict:
     """A Config that POST /api/v1/sessions accepts as it is: current parameters, explicit data."""
-    config = config_as_applied(runtime)
+    config = dict(config_as_applied(runtime))  # the runtime keeps that one
     network = runtime.network.copy()  # encoded after the session is released
     config["weights"] = [network.W[l] for l in range(1, runtime.L + 1)]
     config["biases"] = [network.b[l] for l in range(1, runtime.L + 1)]

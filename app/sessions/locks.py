@@ -22,7 +22,6 @@ import struct
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
 from pathlib import Path
 
 WRITER_OFFSET = 0  # the byte that serialises SQLite's write transactions across processes
@@ -50,10 +49,14 @@ def _try_lock(fd: int, offset: int) -> bool:
         raise
 
 
+_WAITING_PROBE = _flock(fcntl.F_WRLCK, WAITING_OFFSET)
+_WRITER_UNLOCK = _flock(fcntl.F_UNLCK, WRITER_OFFSET)
+
+
 def _anyone_waits(fd: int) -> bool:
     """Whether another description holds WAITING_OFFSET (a waiter for the writer's byte)."""
-    found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _flock(fcntl.F_WRLCK, WAITING_OFFSET))
-    return struct.unpack("hh4xqqi4x", found)[0] != fcntl.F_UNLCK
+    found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _WAITING_PROBE)
+    return struct.unpack_from("h", found)[0] != fcntl.F_UNLCK  # l_type, the struct's first field
 
 
 @functools.lru_cache(maxsize=65536)
@@ -190,18 +193,36 @@ class RangeLocks:
         else:
             os.close(fd)
 
-    @contextmanager
-    def writer(self, spin: float = 0.0):
+    def writer(self, spin: float = 0.0) -> _Writer:
         """Byte 0, for one short write transaction, on the calling thread's own file description.
         A waiter waits in the kernel's queue, holding a shared lock on WAITING_OFFSET meanwhile.
         spin (the event loop's commits): first tries for that many seconds, yielding the core
         (the holder may need it), unless somebody waits: a try that never queues must not take
         the lock from those queued (woken by a release, they found it taken again)."""
-        if getattr(self._per_thread, "writing", False):  # the inner exit would release the outer's lock
+        return _Writer(self._thread_description(), spin)
+
+    def _thread_description(self) -> _OwnDescription:
+        own = getattr(self._per_thread, "fd", None)
+        if own is None:
+            own = self._per_thread.fd = _OwnDescription(self._open())
+        return own
+
+
+class _Writer:
+    """RangeLocks.writer's context manager (a class: this runs for every commit)."""
+
+    __slots__ = ("own", "spin")
+
+    def __init__(self, own: _OwnDescription, spin: float):
+        self.own, self.spin = own, spin
+
+    def __enter__(self) -> None:
+        own = self.own
+        if own.writing:  # the inner exit would release the outer's lock
             raise RuntimeError("RangeLocks.writer() is not reentrant")
-        fd = self._thread_fd()
+        fd = own.fd
         if _anyone_waits(fd) or not _try_lock(fd, WRITER_OFFSET):
-            deadline = time.perf_counter() + spin
+            deadline = time.perf_counter() + self.spin
             while time.perf_counter() < deadline and not _anyone_waits(fd):
                 os.sched_yield()
                 if _try_lock(fd, WRITER_OFFSET):
@@ -212,27 +233,22 @@ class RangeLocks:
                     fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, _flock(fcntl.F_WRLCK, WRITER_OFFSET))
                 finally:
                     _lock(fd, WAITING_OFFSET, fcntl.F_UNLCK)
-        self._per_thread.writing = True
-        try:
-            yield
-        finally:
-            self._per_thread.writing = False
-            _lock(fd, WRITER_OFFSET, fcntl.F_UNLCK)
+        own.writing = True
 
-    def _thread_fd(self) -> int:
-        own = getattr(self._per_thread, "fd", None)
-        if own is None:
-            own = self._per_thread.fd = _OwnDescription(self._open())
-        return own.fd
+    def __exit__(self, *exc) -> None:
+        self.own.writing = False
+        fcntl.fcntl(self.own.fd, fcntl.F_OFD_SETLK, _WRITER_UNLOCK)
 
 
 class _OwnDescription:
-    """A thread's own open file description of the lock file, closed when the thread ends."""
+    """A thread's own open file description of the lock file, closed when the thread ends;
+    `writing` while it holds the writer's byte."""
 
-    __slots__ = ("fd",)
+    __slots__ = ("fd", "writing")
 
     def __init__(self, fd: int):
         self.fd = fd
+        self.writing = False
 
     def __del__(self):
         try:

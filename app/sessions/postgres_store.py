@@ -68,10 +68,14 @@ SCHEMA_LOCK = 7_301_884  # an advisory lock id: two processes starting at once c
 
 class _Held:
     __slots__ = ("store", "conn", "session_id", "version", "watched", "done")
+    assumed = False  # the version is always read: that read takes the row lock
 
     def __init__(self, store: PostgresSessionStore, conn, session_id: str, version: int | None, watched: bool):
         self.store, self.conn, self.session_id, self.version, self.watched = store, conn, session_id, version, watched
         self.done = False  # committed: the row lock is released
+
+    def confirm(self) -> bool:
+        return False
 
     def save(self, change: SessionChange, spin: float = 0.0) -> int | None:  # spin: SQLite's; rows lock here
         self.version = self.store._save(self.conn, self.session_id, change, self.watched)
@@ -204,10 +208,11 @@ class PostgresSessionStore:
         return None if row is None else row[0]
 
     @contextmanager
-    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT):
+    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT, known: tuple[int, bool] | None = None):
         """The session's row, locked in a transaction of its own connection until save, delete or
         the end of the block. Callers in one process queue first (the service's SessionQueues), so
-        waiters do not hold pool connections."""
+        waiters do not hold pool connections. `known` is not needed: the row lock's read is the
+        version's."""
         import psycopg
 
         with self._connection() as conn:

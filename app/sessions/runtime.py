@@ -18,7 +18,7 @@ from app.engine.batches import BatchSchedule
 from app.engine.losses import get_loss
 from app.engine.activations import get_activation
 from app.engine.expressions import Assignment
-from app.engine.network import Network, flat_index
+from app.engine.network import Network, flat_index, split_flat
 from app.engine.optimizers import Optimizer, make_optimizer
 from app.engine.steps import UPDATE, Step
 from app.engine.stepper import Stepper
@@ -67,12 +67,19 @@ class Runtime:
         self._checkpoint_bytes: int | None = None  # of self.checkpoints, counted when they change
         self.history_changed = False  # since the last save: the history is rewritten only then
         self.version = stored.version  # the stored version this runtime is at
+        self.watched: bool | None = None  # the stored watched mark at that version, when known
         self._saved_keep: set[int] | None = None  # the checkpoints stored, as far as known
         self.checkpoints = dict(checkpoints)  # loaded or created by this request
         self.new_checkpoints: dict[int, StoredCheckpoint] = {}
         self.unkept_checkpoints: set[int] = set()  # started by train but too old to be undone to
         self._fetch_checkpoint = fetch_checkpoint
         self._optimizer_config_in_use: dict | None = None
+        # for answers (documents.py): (l, size, activation) of each layer, the config as applied
+        # and the shown copies of parameters and gradient, each with the key it was made for
+        self.layer_names = tuple((l, self.sizes[l], self.config["activations"][l - 1]) for l in range(1, self.L + 1))
+        self.applied_config: tuple[dict, dict] | None = None
+        self._shown_parameters: tuple[tuple, list[np.ndarray]] | None = None
+        self._shown_gradient: tuple[tuple, list[np.ndarray]] | None = None
         self._restore()
 
     # --- where the session is ------------------------------------------------------------------
@@ -104,6 +111,23 @@ class Runtime:
             return self.network
         parameters, _state = ckpt.decode(self.checkpoint(self.current["checkpoint"]), self.parameter_count)
         return Network(self.sizes, self.activations, parameters)
+
+    def shown_parameters(self) -> list[np.ndarray]:
+        """Copies of [W1, b1, W2, b2, ...] for answers, which are encoded after the session is
+        released (a later step writes the network's in place). Made again only when they change:
+        the parameters are those of the cursor's checkpoint until its update runs (a step back
+        to a position replays it bit for bit). Shared by answers: never mutate."""
+        key = (self.current["checkpoint"], self.stepper.next_step is None)
+        if self._shown_parameters is None or self._shown_parameters[0] != key:
+            self._shown_parameters = (key, split_flat(self.network.flat.copy(), self.sizes))
+        return self._shown_parameters[1]
+
+    def shown_gradient(self) -> list[np.ndarray]:
+        """Copies of [dW1, db1, ...] like shown_parameters: a backward step writes one layer's."""
+        key = (self.current["checkpoint"], len(self.stepper.trace.dW))
+        if self._shown_gradient is None or self._shown_gradient[0] != key:
+            self._shown_gradient = (key, split_flat(self.stepper.gradient.copy(), self.sizes))
+        return self._shown_gradient[1]
 
     def checkpoint(self, checkpoint_id: int) -> StoredCheckpoint:
         if checkpoint_id not in self.checkpoints:
@@ -340,8 +364,9 @@ class Runtime:
         self._trimmed, self._keep = undo, keep
         return SessionChange(self._packer.cursor(self.current, self.next_checkpoint), packed, history, new, keep if stale else None)
 
-    def saved(self, version: int) -> None:
-        """The change `to_stored` gave was stored as `version`."""
+    def saved(self, version: int, watched: bool | None = None) -> None:
+        """The change `to_stored` gave was stored as `version`, with the session's watched mark
+        as read (None: not known; the next change then reads it)."""
         self.undo = self._trimmed
         keep = self._keep
         if self.new_checkpoints or self.checkpoints.keys() - keep or self._checkpoint_bytes is None:
@@ -352,6 +377,7 @@ class Runtime:
         self.history_changed = False
         self._saved_keep = keep
         self.version = version
+        self.watched = watched
 
     def history_entries(self) -> list[dict]:
         """[{"iteration": n, "loss": x}] for the API, kept between answers: they only grow by one
@@ -372,7 +398,8 @@ class Runtime:
         if self._fixed_bytes is None:  # the dataset, parameters, gradient, optimizer state, a batch's values
             stepper = self.stepper
             fixed = RUNTIME_OVERHEAD + self.data.nbytes
-            fixed += (2 + len(stepper.optimizer.state_vectors)) * stepper.network.flat.nbytes
+            # parameters, gradient, their shown copies, the optimizer's state
+            fixed += (4 + len(stepper.optimizer.state_vectors)) * stepper.network.flat.nbytes
             self._fixed_bytes = fixed + 4 * 8 * len(stepper.trace.x) * sum(self.sizes)  # z, a, dA, delta per layer
         if self._checkpoint_bytes is None:
             self._checkpoint_bytes = sum(len(c.arrays) for c in self.checkpoints.values())

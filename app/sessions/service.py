@@ -48,7 +48,7 @@ from app.sessions.errors import (
 from app.sessions.locks import SessionQueues
 from app.sessions.reader import SessionReader, checked_edits, finite_or_refused
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, FULL_UNDO_PARAMETERS, INITIAL_CHECKPOINT, UNDO_STEPS, Runtime
-from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, StoredSession
+from app.sessions.store import LOCK_TIMEOUT, LockTimeout, SessionStore, Stale, StoredSession
 from app.sessions.working_set import DEFAULT_CACHE_MB, WorkingSet
 from app.sessions.datasets import LEGACY_EXPLICIT_DATA, Dataset, DatasetStore, datasets_for, make_dataset
 from app.sessions.session_data import SessionData, SessionDataCache, build as build_session_data
@@ -155,9 +155,10 @@ class SessionService:
         return SessionBusy(_("The session is busy with another long request (training?). Try again in a moment."))
 
     @contextmanager
-    def _held(self, session_id: str, inline: bool = False):
+    def _held(self, session_id: str, inline: bool = False, known: tuple[int, bool] | None = None):
         """The session, held: first in this process's queue for it, then against other processes.
-        inline: at once or WouldWait (the caller is the event loop: it waits for nobody's session)."""
+        inline: at once or WouldWait (the caller is the event loop: it waits for nobody's session).
+        known: what the working set's runtime is at, which the store may take on trust (Held.assumed)."""
         if not isinstance(session_id, str):
             raise SessionNotFound(session_id)
         if inline:
@@ -169,7 +170,7 @@ class SessionService:
                 raise self._busy()
         try:
             try:
-                locked = self.store.locked(session_id, 0.0 if inline else max(0.0, deadline - time.monotonic()))
+                locked = self.store.locked(session_id, 0.0 if inline else max(0.0, deadline - time.monotonic()), known)
                 held = locked.__enter__()
             except LockTimeout:
                 if inline:
@@ -237,7 +238,8 @@ class SessionService:
 
     def _runtime(self, session_id: str, version: int | None, inline: bool = False) -> Runtime:
         """The runtime at the stored `version`: the working set's, or loaded (and kept)."""
-        if version is None:
+        if version is None:  # deleted, maybe by another process: this one's copy goes too
+            self.working_set.discard(session_id)
             raise SessionNotFound(session_id)
         if inline:
             # a small session live here, even if another process changed it since: its reload
@@ -272,28 +274,42 @@ class SessionService:
     def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None,
                 if_match=None, page: bool = False, inline: bool = False):
         """Runs `change` on the session's runtime while holding it; saves only if it succeeded.
-        inline: only at once, on a small live session, else WouldWait (see INLINE_PARAMETERS)."""
-        with self._held(session_id, inline) as held:
-            self._guarded(held, session_id)
-            runtime = self._runtime(session_id, held.version, inline)
-            if not _matches(if_match, held.version):
-                raise VersionMismatch(held.version)
-            before = step_summary(runtime) if page else None
-            try:
-                with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
-                    change(runtime)
-                saved = runtime.to_stored()
-                # on the event loop: tries for the writer's lock before queueing for it (see INLINE_WRITER_SPIN)
-                version = held.save(saved, spin=INLINE_WRITER_SPIN if inline else 0.0)
-            except BaseException as error:
-                self.working_set.discard(session_id)  # half-changed: the next request reloads
-                if isinstance(error, NonFiniteError):
-                    raise _refusal(error) from None
-                raise
+        inline: only at once, on a small live session, else WouldWait (see INLINE_PARAMETERS).
+        A live runtime's version is checked by the save itself (Held.assumed): if another
+        process changed the session meanwhile, nothing is written, and the change runs again
+        on the stored session."""
+        with self._held(session_id, inline, self.working_set.known(session_id)) as held:
+            stale = False
+            while True:
+                self._guarded(held, session_id)
+                # inline: a small session live here (once found stale, its reload is just as small)
+                runtime = self._runtime(session_id, held.version, inline and not stale)
+                if not _matches(if_match, held.version):
+                    if held.confirm():  # an If-Match newer than this process's copy: compare with the stored version
+                        continue
+                    raise VersionMismatch(held.version)
+                before = step_summary(runtime) if page else None
+                try:
+                    with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
+                        change(runtime)
+                    saved = runtime.to_stored()
+                    # on the event loop: tries for the writer's lock before queueing for it (see INLINE_WRITER_SPIN)
+                    version = held.save(saved, spin=INLINE_WRITER_SPIN if inline else 0.0)
+                except Stale:  # changed by another process since this one's copy: again, on what is stored
+                    self.working_set.discard(session_id)
+                    held.confirm()
+                    stale = True
+                    continue
+                except BaseException as error:
+                    self.working_set.discard(session_id)  # half-changed: the next request reloads
+                    if isinstance(error, NonFiniteError):
+                        raise _refusal(error) from None
+                    raise
+                break
             if version is None:  # deleted by the sweep for idle sessions meanwhile
                 self.working_set.discard(session_id)
                 raise SessionNotFound(session_id)
-            runtime.saved(version)
+            runtime.saved(version, held.watched)
             self.working_set.put(session_id, runtime)
             doc = session_document(runtime, view, history)
             return PageState(doc, before, SessionReader(runtime)) if page else doc
@@ -329,7 +345,7 @@ class SessionService:
             return self.step(session_id, count=steps, view=view, history=history)
         runtime = Runtime(session, initial, self._fetcher(session_id), data)
         runtime.to_stored()
-        runtime.saved(0)
+        runtime.saved(0, watched=False)  # as inserted
         self.working_set.put(session_id, runtime)
         return session_document(runtime, view, history)
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from app.sessions.locks import RangeLocks, session_offset
 from app.sessions.store import (
-    LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
+    LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, Stale, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
 )
 
 CHECKPOINT_SECONDS = 1.0
@@ -36,6 +36,7 @@ CHECKPOINT_COMMITS = 250  # or sooner, after this many commits of this process (
 WAL_BACKSTOP_PAGES = 4_000
 IDLE_SWEEP_BATCH = 100  # idle sessions deleted per transaction (each about a millisecond)
 log = logging.getLogger(__name__)
+_UPDATE_STATE = "UPDATE session_state SET cursor = ?, undo = ?, version = version + 1, updated_at = ? WHERE id = ?"
 
 # A step rewrites one small row (session_state: cursor and packed undo, about 2 KB, one page of
 # the WAL); the dataset is written once, the loss history only when an iteration ends. No index
@@ -90,18 +91,28 @@ DROP TABLE sessions;
 
 class _Held:
     """A session held by this request: its version and whether it is watched, as read under the
-    lock, and its writes."""
+    lock or, when `assumed`, as the caller knew them (the save's UPDATE checks them), and its
+    writes."""
 
-    __slots__ = ("store", "session_id", "version", "watched")
+    __slots__ = ("store", "session_id", "version", "watched", "assumed")
 
-    def __init__(self, store: SQLiteSessionStore, session_id: str, version: int | None, watched: bool):
-        self.store, self.session_id, self.version, self.watched = store, session_id, version, watched
+    def __init__(self, store: SQLiteSessionStore, session_id: str, version: int | None, watched: bool, assumed: bool = False):
+        self.store, self.session_id, self.version, self.watched, self.assumed = store, session_id, version, watched, assumed
+
+    def confirm(self) -> bool:
+        if not self.assumed:
+            return False
+        self.version, self.watched = self.store._state(self.session_id)
+        self.assumed = False
+        return True
 
     def save(self, change: SessionChange, spin: float = 0.0) -> int:
-        self.version = self.store._save(self.session_id, change, spin, self.watched)
+        self.version = self.store._save(self.session_id, change, spin, self.watched, self.version if self.assumed else None)
+        self.assumed = False
         return self.version
 
     def delete(self) -> bool:
+        self.confirm()  # only a session whose watched mark is read publishes rightly
         deleted = self.store._delete(self.session_id, self.watched)
         self.version = None
         return deleted
@@ -259,9 +270,11 @@ class SQLiteSessionStore:
         return self._connection().execute("PRAGMA data_version").fetchone()[0]
 
     @contextmanager
-    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT):
+    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT, known: tuple[int, bool] | None = None):
         """Holds the session against other processes. Callers in one process queue first (the
-        service's SessionQueues): one thread of a process asks for a given session at a time."""
+        service's SessionQueues): one thread of a process asks for a given session at a time.
+        With `known`, the version is not read here: the save's UPDATE checks it (one statement
+        less for every step of a live session)."""
         if not self._created:
             self._create()
         offset = session_offset(session_id)
@@ -270,10 +283,17 @@ class SQLiteSessionStore:
         except TimeoutError:
             raise LockTimeout(session_id) from None
         try:
-            row = self._connection().execute("SELECT version, watched FROM session_state WHERE id = ?", (session_id,)).fetchone()
-            yield _Held(self, session_id, None, False) if row is None else _Held(self, session_id, row[0], bool(row[1]))
+            if known is not None:
+                yield _Held(self, session_id, known[0], known[1], assumed=True)
+            else:
+                version, watched = self._state(session_id)
+                yield _Held(self, session_id, version, watched)
         finally:
             self.locks.release(fd, offset)
+
+    def _state(self, session_id: str) -> tuple[int | None, bool]:
+        row = self._connection().execute("SELECT version, watched FROM session_state WHERE id = ?", (session_id,)).fetchone()
+        return (None, False) if row is None else (row[0], bool(row[1]))
 
     def dump(self, session_id: str) -> list:
         """Every stored value of the session, in a fixed order (tests compare them byte for byte)."""
@@ -319,18 +339,23 @@ class SQLiteSessionStore:
 
     # --- writes of a held session ----------------------------------------------------------------
 
-    def _save(self, session_id: str, change: SessionChange, spin: float, watched: bool) -> int | None:
+    def _save(self, session_id: str, change: SessionChange, spin: float, watched: bool, expected: int | None) -> int | None:
+        """The change written, answering the new version (None: the session was deleted). With
+        `expected` (an assumed version), only if the session is still at it and its watched mark
+        unchanged, else Stale and nothing written."""
         now = time.time()
-        state = ("UPDATE session_state SET cursor = ?, undo = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
-                 (change.cursor, change.undo, now, session_id))
+        if expected is None:
+            state = (_UPDATE_STATE + " RETURNING version", (change.cursor, change.undo, now, session_id))
+        else:
+            state = (_UPDATE_STATE + " AND version = ? AND watched = ?", (change.cursor, change.undo, now, session_id, expected, watched))
         db = self._connection()
         if not change.new_checkpoints and change.keep is None and change.history is None:
             with self.locks.writer(spin):  # one statement is its own transaction
-                row = next(iter(db.execute(*state).fetchall()), None)
+                version = self._update_state(db, state, expected)
         else:
             with self._writing(spin) as db:
-                row = next(iter(db.execute(*state).fetchall()), None)
-                if row is not None:
+                version = self._update_state(db, state, expected)  # Stale rolls back: nothing written
+                if version is not None:
                     if change.history is not None:
                         db.execute("UPDATE session_history SET losses = ? WHERE id = ?", (change.history.tobytes(), session_id))
                     self._write_checkpoints(db, session_id, change.new_checkpoints)
@@ -341,12 +366,23 @@ class SQLiteSessionStore:
                             f"AND checkpoint_id NOT IN ({','.join('?' * len(kept))})",
                             (session_id, *kept),
                         )
-        if row is None:  # deleted meanwhile (only by a sweep for idle sessions): nothing to save into
+        if version is None:  # deleted meanwhile (only by a sweep for idle sessions): nothing to save into
             return None
         self._checkpointer.committed()
         if watched:
-            self._published(session_id, row[0])
-        return row[0]
+            self._published(session_id, version)
+        return version
+
+    @staticmethod
+    def _update_state(db: sqlite3.Connection, state: tuple, expected: int | None) -> int | None:
+        """The session_state UPDATE: the new version, None if there is no such row; Stale if
+        the row is not at `expected` (the version is then known without RETURNING)."""
+        if expected is None:
+            row = next(iter(db.execute(*state).fetchall()), None)
+            return None if row is None else row[0]
+        if db.execute(*state).rowcount == 0:
+            raise Stale(state[1][3])
+        return expected + 1
 
     def _delete(self, session_id: str, watched: bool) -> bool:
         with self._writing() as db:

@@ -14,12 +14,17 @@ The interface (every method is safe from any thread):
 - `load(id, checkpoint_ids)` -> `(StoredSession, {id: StoredCheckpoint})` or None, from one
   snapshot; `checkpoint_ids(stored)` says which checkpoints to read with it.
 - `load_checkpoint(id, checkpoint_id)`, `version(id)` (one indexed read; None when missing).
-- `locked(id, timeout)`: a context manager holding the session against every other request,
-  in this process and in every other one, served in arrival order; TimeoutError past
+- `locked(id, timeout, known)`: a context manager holding the session against every other
+  request, in this process and in every other one, served in arrival order; TimeoutError past
   `timeout` s (the service answers 409 "busy"). It yields a `Held` whose `version` is the
   stored version read under the lock (None: no such session), and whose `save(change)`
   writes a `SessionChange` and answers the new version, and `delete()`. `save(change, spin)`:
   the seconds SQLite's store first tries for its one writer's lock before it queues for it.
+  `known` (version, watched): what the caller's copy of the session is at (the working set's).
+  A store may take it on trust instead of reading (`Held.assumed`; SQLite does, PostgreSQL
+  reads anyway: its read takes the row lock) and check it in the save's own write: a save
+  that finds the session changed writes nothing and raises `Stale`, and `Held.confirm()`
+  reads what is stored (answering whether there was anything to confirm).
 - `local`: True when a request costs no network round trip (SQLite): only then may the service
   answer on the event loop (its `inline` calls).
 - `delete_idle(seconds)`, `close()`.
@@ -68,6 +73,11 @@ class LockTimeout(TimeoutError):
     """The session stayed held by another request for the whole timeout."""
 
 
+class Stale(RuntimeError):
+    """A save found the session no longer at the version (or watched mark) the held session
+    assumed (another process changed it): nothing was written. `Held.confirm()` reads the stored one."""
+
+
 @dataclass
 class StoredCheckpoint:
     meta: dict
@@ -101,6 +111,9 @@ class SessionChange:
 class Held(Protocol):
     version: int | None
     watched: bool
+    assumed: bool  # version and watched are the caller's `known`, not read: save checks them
+
+    def confirm(self) -> bool: ...
 
     def save(self, change: SessionChange, spin: float = 0.0) -> int: ...
 
@@ -120,7 +133,7 @@ class SessionStore(Protocol):
 
     def version(self, session_id: str) -> int | None: ...
 
-    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[Held]: ...
+    def locked(self, session_id: str, timeout: float = LOCK_TIMEOUT, known: tuple[int, bool] | None = None) -> AbstractContextManager[Held]: ...
 
     def delete_idle(self, idle_seconds: float) -> int: ...
 

@@ -2,8 +2,8 @@
 out first.
 
 Only a cache: an entry is used when its version equals the stored one (one indexed read under
-the session's lock), so a session changed by another process or host is reloaded, and a miss
-costs one load. A runtime is in at most one request's hands at a time (the session's queue),
+the session's lock, or the save's own check: store.Held.assumed), so a session changed by
+another process or host is reloaded, and a miss costs one load. A runtime is in at most one request's hands at a time (the session's queue),
 and a request that fails drops it: the next one reloads what is stored.
 """
 from __future__ import annotations
@@ -38,6 +38,14 @@ class WorkingSet:
         """The runtime kept, at whatever version (its size says what a reload would cost)."""
         entry = self._entries.get(session_id)
         return None if entry is None else entry[0]
+
+    def known(self, session_id: str) -> tuple[int, bool] | None:
+        """(version, watched) of the runtime kept, when both are known: a change may take them
+        on trust and let its save check them (store.Held.assumed)."""
+        entry = self._entries.get(session_id)
+        if entry is None or entry[0].watched is None:
+            return None
+        return entry[0].version, entry[0].watched
 
     def get(self, session_id: str, version: int) -> Runtime | None:
         """The runtime at `version`, or None (then a stale one is dropped)."""

@@ -50,7 +50,7 @@ def wait_until(condition, timeout: float = 10.0) -> None:
 
 def someone_waits(locks: RangeLocks) -> bool:
     looking = other_process(locks)  # kept alive while its description is used
-    return _anyone_waits(looking._thread_fd())
+    return _anyone_waits(looking._thread_description().fd)
 
 
 @pytest.mark.parametrize("queues", [False, True], ids=["freed within the spin", "held past it: queued"])
@@ -137,7 +137,7 @@ def test_the_writer_is_not_reentrant(tmp_path):
 def test_the_waiting_byte_is_seen_from_every_description(tmp_path):
     locks = make_service(tmp_path / "s.sqlite3").store.locks
     waiting_process = other_process(locks)
-    waiter = waiting_process._thread_fd()
+    waiter = waiting_process._thread_description().fd
     assert not someone_waits(locks)
     _lock(waiter, WAITING_OFFSET, fcntl.F_RDLCK)
     try:

@@ -160,3 +160,24 @@ def test_the_sweep_deletes_in_short_transactions_and_keeps_what_was_stepped_sinc
             service.get(session_id)
     assert service.get(revived)["last_step"]["phase"] == "forward"  # its step is there too
     assert service.get(fresh)["iteration"] == 0
+
+
+def test_every_answer_of_a_live_session_is_what_a_fresh_load_shows(tmp_path):
+    """Answers reuse the runtime's copies of parameters and gradient while the cursor says they
+    are unchanged (Runtime.shown_parameters): after each kind of change they must be what a
+    process that never saw the session shows."""
+    db = tmp_path / "s.sqlite3"
+    service = make_service(db)
+    sid = service.create(xor_config(optimizer={"name": "adam", "learning_rate": 0.05}))["id"]
+    edit = [{"layer": 1, "to": 0, "from": 1, "value": 0.75}]
+    changes = [
+        *[lambda: service.step(sid)] * 8, lambda: service.step(sid, count=3),
+        lambda: service.back(sid), lambda: service.back(sid), lambda: service.step(sid, count=2),
+        lambda: service.patch(sid, edits=edit), lambda: service.step(sid, count=9),
+        lambda: service.patch(sid, optimizer={"name": "sgd", "learning_rate": 0.1}), lambda: service.step(sid, count=4),
+        lambda: service.train(sid, 3), lambda: service.back(sid), lambda: service.reset(sid), lambda: service.step(sid, count=8),
+    ]
+    for change in changes:
+        answered = change()
+        assert_same(answered, make_service(db).get(sid), ignore=())
+        assert_same(service.get(sid), answered, ignore=())
