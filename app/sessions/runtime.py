@@ -9,6 +9,7 @@ numbers), which makes undo exact and cheap to store: an undo entry is one earlie
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from operator import itemgetter
 
@@ -62,6 +63,7 @@ class Runtime:
         self.next_checkpoint: int = stored.next_checkpoint
         # one row per finished iteration: the values of data.metric_names (loss first)
         self.history: list[list[float]] = stored.history.reshape(-1, len(self.data.metric_names)).tolist()
+        self._history_packed = bytearray(stored.history.tobytes())  # as stored: saved without a pass over every row
         self._history_entries: list[dict] = []
         self._fixed_bytes: int | None = None
         self._checkpoint_bytes: int | None = None  # of self.checkpoints, counted when they change
@@ -145,6 +147,7 @@ class Runtime:
         self.stepper.run(self.current["steps"])
         if len(self.history) > self.iterations_finished:
             del self.history[self.iterations_finished :]
+            del self._history_packed[self.iterations_finished * len(self.data.metric_names) * 8 :]
             self.history_changed = True
 
     def _optimizer_at(self, checkpoint: StoredCheckpoint, state: dict) -> Optimizer:
@@ -227,14 +230,16 @@ class Runtime:
         step = self.stepper.step()
         self.current["steps"] += 1
         if step.phase == UPDATE:
-            self.history.append(self._metrics())
-            self.history_changed = True
+            self._finished_iteration()
         return step
 
-    def _metrics(self) -> list[float]:
-        """The finished iteration's history values, in the order of data.metric_names."""
+    def _finished_iteration(self) -> None:
+        """The history gains the finished iteration's values, in the order of data.metric_names."""
         trace = self.stepper.trace
-        return [getattr(trace, name) for name in self.data.metric_names]
+        row = [getattr(trace, name) for name in self.data.metric_names]
+        self.history.append(row)
+        self._history_packed += array("d", row)
+        self.history_changed = True
 
     def run_steps(self, count: int) -> None:
         """`count` steps; only the steps the undo window can reach keep a checkpoint."""
@@ -255,8 +260,7 @@ class Runtime:
             self._begin_iteration(self.iteration_index + 1, keep_checkpoint=False)
             self.stepper.run_iteration()
             self.current["steps"] = self.steps_per_iteration
-            self.history.append(self._metrics())
-            self.history_changed = True
+            self._finished_iteration()
         self.run_steps((iterations - fast) * self.steps_per_iteration)
 
     def back(self) -> None:
@@ -310,6 +314,7 @@ class Runtime:
         self.undo.clear()
         self._packer.truncate(0)
         self.history.clear()
+        self._history_packed.clear()
         self.history_changed = True
         self.current = {"checkpoint": INITIAL_CHECKPOINT, "iteration": 0, "steps": 0, "optimizer": self.current["optimizer"]}
         self._restore()
@@ -358,7 +363,7 @@ class Runtime:
         keep = set(map(_checkpoint_of, undo))  # map with itemgetter: this runs for every step
         keep.update((INITIAL_CHECKPOINT, self.current["checkpoint"]))
         new = {cid: c for cid, c in self.new_checkpoints.items() if cid in keep}
-        history = np.array(self.history, dtype=np.float64).ravel() if self.history_changed else None
+        history = np.frombuffer(bytes(self._history_packed), dtype=np.float64) if self.history_changed else None
         stale = self._saved_keep is None or not self._saved_keep <= keep
         packed = self._packer.pack(self.undo, len(self.undo) - len(undo))
         self._trimmed, self._keep = undo, keep

@@ -181,3 +181,22 @@ def test_every_answer_of_a_live_session_is_what_a_fresh_load_shows(tmp_path):
         answered = change()
         assert_same(answered, make_service(db).get(sid), ignore=())
         assert_same(service.get(sid), answered, ignore=())
+
+
+def test_the_stored_history_is_the_shown_one_after_undoing_an_update_and_redoing_it_otherwise(tmp_path):
+    """The loss history is stored as packed rows kept beside the runtime's list: a step back
+    over an update drops the row, and the update run again with another learning rate stores
+    its own value, not the first one's."""
+    db = tmp_path / "s.sqlite3"
+    service = make_service(db)
+    sid = service.create(xor_config())["id"]
+    per_iteration = service.get(sid)["steps_per_iteration"]
+    service.train(sid, 3)
+    service.back(sid)  # before the third update
+    service.patch(sid, optimizer={"learning_rate": 0.9})
+    service.step(sid, count=1 + per_iteration)  # that update again, and a fourth iteration
+    shown = service.get(sid)["history"]
+    assert len(shown) == 4
+    stored = np.frombuffer(service.store.dump(sid)[2][0][1], dtype=np.float64).reshape(len(shown), -1)  # loss first
+    assert stored[:, 0].tolist() == [entry["loss"] for entry in shown]
+    assert_same(make_service(db).get(sid), service.get(sid), ignore=())
