@@ -92,7 +92,7 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
         "layers": layers,
         "loss": {"name": runtime.config["loss"], "value": trace.loss},
         "history": entries[:] if history is None else entries[max(0, len(entries) - history):],
-        "undo_available": len(runtime.trimmed_undo()),
+        "undo_available": runtime.undo_available(),
         "steps_per_iteration": len(cycle),
     }
 
@@ -114,7 +114,7 @@ def step_summary(runtime: Runtime) -> dict:
         "iteration": runtime.iterations_finished,
         "last_step": step_dict(last) if last else None,
         "next_step": step_dict(runtime.next_step),
-        "undo_available": len(runtime.trimmed_undo()),
+        "undo_available": runtime.undo_available(),
         "layers": [{"index": 0}] + [
             {"index": l, "grad": {"W": gradient[2 * l - 2] if l in trace.dW else None}} for l in range(1, runtime.L + 1)
         ],

@@ -356,6 +356,12 @@ class Runtime:
             cut -= 1
         return undo[cut:]
 
+    def undo_available(self) -> int:
+        """How many steps back can undo: len(trimmed_undo()), without the slice in the common case."""
+        if not self.large and not self.unkept_checkpoints:
+            return min(len(self.undo), UNDO_STEPS)
+        return len(self.trimmed_undo())
+
     def to_stored(self) -> SessionChange:
         """What this request changed, for the store; `saved` then makes this runtime what a
         reload of the stored session would give (so the working set can keep it)."""
@@ -374,7 +380,7 @@ class Runtime:
         as read (None: not known; the next change then reads it)."""
         self.undo = self._trimmed
         keep = self._keep
-        if self.new_checkpoints or self.checkpoints.keys() - keep or self._checkpoint_bytes is None:
+        if self.new_checkpoints or not self.checkpoints.keys() <= keep or self._checkpoint_bytes is None:
             self.checkpoints = {cid: c for cid, c in self.checkpoints.items() if cid in keep}
             self._checkpoint_bytes = None  # counted again when next asked
         self.new_checkpoints = {}

@@ -62,7 +62,11 @@ class WorkingSet:
     def put(self, session_id: str, runtime: Runtime) -> None:
         size = runtime.nbytes()
         with self._lock:
-            if session_id in self._entries:
+            entry = self._entries.get(session_id)
+            if entry is not None and entry[0] is runtime and entry[1] == size and size <= self.max_bytes:
+                self._entries.move_to_end(session_id)  # the common case: a step of the newest entry, same size
+                return
+            if entry is not None:
                 self._drop(session_id)
             if size > self.max_bytes:  # larger than the whole set: not kept
                 return
