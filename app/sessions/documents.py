@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from app.engine.network import Network, split_flat
+from app.engine.network import Network
 from app.engine.optimizers import OPTIMIZER_DEFAULTS
 from app.engine.steps import Step
 from app.sessions import checkpoints as ckpt

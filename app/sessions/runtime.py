@@ -139,6 +139,7 @@ class Runtime:
 
     def _restore(self) -> None:
         """Replays the current iteration from its checkpoint up to the cursor."""
+        self._shown_parameters = self._shown_gradient = None  # back and reset: not a step's keys
         checkpoint = self.checkpoint(self.current["checkpoint"])
         parameters, optimizer_state = ckpt.decode(checkpoint, self.parameter_count)
         network = Network(self.sizes, self.activations, parameters)
@@ -237,8 +238,8 @@ class Runtime:
         """The history gains the finished iteration's values, in the order of data.metric_names."""
         trace = self.stepper.trace
         row = [getattr(trace, name) for name in self.data.metric_names]
+        self._history_packed += array("d", row)  # first: if it raised, the list would be a row ahead
         self.history.append(row)
-        self._history_packed += array("d", row)
         self.history_changed = True
 
     def run_steps(self, count: int) -> None:
@@ -272,6 +273,7 @@ class Runtime:
 
     def patch(self, optimizer: dict | None, edits: list[dict] | None) -> None:
         """A PATCH: one step of the undo history, whatever it changes."""
+        self._shown_parameters = self._shown_gradient = None  # the update may now run with other values
         self.undo.append(dict(self.current))
         if optimizer is not None:
             self._set_optimizer(optimizer)

@@ -94,6 +94,12 @@ def _read_refusal(error: NonFiniteError) -> NotFinite:
     )
 
 
+# a step request of at most this many steps takes a small live session's version on trust
+# (SessionService._change): if it turns out stale, the steps run twice, which costs less than
+# a version read for every step; a train or a long count reads it first
+TRUSTED_STEPS = 16
+
+
 def _matches(if_match, version: int) -> bool:
     """If-Match: None accepts any version; else a version or a collection of them."""
     if if_match is None:
@@ -155,10 +161,11 @@ class SessionService:
         return SessionBusy(_("The session is busy with another long request (training?). Try again in a moment."))
 
     @contextmanager
-    def _held(self, session_id: str, inline: bool = False, known: tuple[int, bool] | None = None):
+    def _held(self, session_id: str, inline: bool = False, trust: bool = False):
         """The session, held: first in this process's queue for it, then against other processes.
         inline: at once or WouldWait (the caller is the event loop: it waits for nobody's session).
-        known: what the working set's runtime is at, which the store may take on trust (Held.assumed)."""
+        trust: the store may take the version and watched mark of a small runtime live here on
+        trust (Held.assumed), as they are once this process's requests before it are done."""
         if not isinstance(session_id, str):
             raise SessionNotFound(session_id)
         if inline:
@@ -169,6 +176,7 @@ class SessionService:
             if not self.queues.acquire(session_id, self.lock_timeout):
                 raise self._busy()
         try:
+            known = self.working_set.known(session_id) if trust and _inline_sized(self.working_set.peek(session_id)) else None
             try:
                 locked = self.store.locked(session_id, 0.0 if inline else max(0.0, deadline - time.monotonic()), known)
                 held = locked.__enter__()
@@ -200,6 +208,9 @@ class SessionService:
             if held.version is None:
                 raise SessionNotFound(session_id)
             held.watch()
+            live = self.working_set.peek(session_id)
+            if live is not None and live.version == held.version:
+                live.watched = True  # its next change is guarded at once, not found stale first
 
     def may_answer_inline(self, session_id: str) -> bool:
         """Whether an inline call could answer: the store is local and the session live here and
@@ -272,36 +283,43 @@ class SessionService:
             self.queues.release(session_id)
 
     def _change(self, session_id: str, change: Callable[[Runtime], None], view: str = "full", history: int | None = None,
-                if_match=None, page: bool = False, inline: bool = False):
+                if_match=None, page: bool = False, inline: bool = False, trust: bool = False):
         """Runs `change` on the session's runtime while holding it; saves only if it succeeded.
         inline: only at once, on a small live session, else WouldWait (see INLINE_PARAMETERS).
-        A live runtime's version is checked by the save itself (Held.assumed): if another
-        process changed the session meanwhile, nothing is written, and the change runs again
-        on the stored session."""
-        with self._held(session_id, inline, self.working_set.known(session_id)) as held:
+        trust (a cheap change): a small live runtime's version and watched mark are checked by
+        the save itself (Held.assumed). If another process changed the session meanwhile, or a
+        refusal came from a copy that turns out stale, nothing is written and the change runs
+        again on the stored session."""
+        with self._held(session_id, inline, trust) as held:
+            known = (held.version, held.watched) if held.assumed else None
             stale = False
             while True:
-                self._guarded(held, session_id)
-                # inline: a small session live here (once found stale, its reload is just as small)
-                runtime = self._runtime(session_id, held.version, inline and not stale)
-                if not _matches(if_match, held.version):
-                    if held.confirm():  # an If-Match newer than this process's copy: compare with the stored version
-                        continue
-                    raise VersionMismatch(held.version)
-                before = step_summary(runtime) if page else None
                 try:
-                    with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
-                        change(runtime)
-                    saved = runtime.to_stored()
-                    # on the event loop: tries for the writer's lock before queueing for it (see INLINE_WRITER_SPIN)
-                    version = held.save(saved, spin=INLINE_WRITER_SPIN if inline else 0.0)
+                    self._guarded(held, session_id)
+                    # inline: a small session live here (once found stale, its reload is just as small)
+                    runtime = self._runtime(session_id, held.version, inline and not stale)
+                    if not _matches(if_match, held.version):
+                        raise VersionMismatch(held.version)
+                    before = step_summary(runtime) if page else None
+                    try:
+                        with np.errstate(all="ignore"):  # overflow is detected and refused, not logged
+                            change(runtime)
+                        saved = runtime.to_stored()
+                        # on the event loop: tries for the writer's lock before queueing for it (see INLINE_WRITER_SPIN)
+                        version = held.save(saved, spin=INLINE_WRITER_SPIN if inline else 0.0)
+                    except BaseException:
+                        self.working_set.discard(session_id)  # half-changed (or stale): the next use reloads
+                        raise
                 except Stale:  # changed by another process since this one's copy: again, on what is stored
-                    self.working_set.discard(session_id)
                     held.confirm()
                     stale = True
                     continue
-                except BaseException as error:
-                    self.working_set.discard(session_id)  # half-changed: the next request reloads
+                except Exception as error:
+                    # a refusal judged on a copy taken on trust stands only if the copy was current
+                    if held.confirm() and (held.version, held.watched) != known:
+                        self.working_set.discard(session_id)
+                        stale = True
+                        continue
                     if isinstance(error, NonFiniteError):
                         raise _refusal(error) from None
                     raise
@@ -485,7 +503,8 @@ class SessionService:
                 return
             runtime.run_steps(count or 1)
 
-        return self._change(session_id, run, **options)
+        # a few steps of a small session cost less than reading its version: taken on trust
+        return self._change(session_id, run, trust=count is None or count <= TRUSTED_STEPS, **options)
 
     def train(self, session_id: str, iterations: int, **options):
         def run(runtime: Runtime) -> None:
@@ -505,10 +524,10 @@ class SessionService:
                 )
             runtime.back()
 
-        return self._change(session_id, run, **options)
+        return self._change(session_id, run, trust=True, **options)
 
     def reset(self, session_id: str, **options):
-        return self._change(session_id, Runtime.reset, **options)
+        return self._change(session_id, Runtime.reset, trust=True, **options)
 
     def patch(self, session_id: str, optimizer: dict | None = None, edits: list[dict] | None = None, **options):
         if optimizer is None and not edits:
@@ -518,7 +537,7 @@ class SessionService:
             merged = self._merged_optimizer(runtime.current["optimizer"], optimizer) if optimizer is not None else None
             runtime.patch(merged, checked_edits(runtime.sizes, edits) if edits else None)
 
-        return self._change(session_id, run, **options)
+        return self._change(session_id, run, trust=True, **options)
 
     @staticmethod
     def _merged_optimizer(current: dict, change: dict) -> dict:

@@ -1,9 +1,9 @@
 """The working set: live runtimes kept in this process, bounded by bytes, least recently used
 out first.
 
-Only a cache: an entry is used when its version equals the stored one (one indexed read under
-the session's lock, or the save's own check: store.Held.assumed), so a session changed by
-another process or host is reloaded, and a miss costs one load. A runtime is in at most one request's hands at a time (the session's queue),
+Only a cache: an entry is used when its version equals the stored one (one indexed read
+under the session's lock, or the save's own check: store.Held.assumed), so a session changed
+by another process or host is reloaded, and a miss costs one load. A runtime is in at most one request's hands at a time (the session's queue),
 and a request that fails drops it: the next one reloads what is stored.
 """
 from __future__ import annotations
@@ -41,7 +41,8 @@ class WorkingSet:
 
     def known(self, session_id: str) -> tuple[int, bool] | None:
         """(version, watched) of the runtime kept, when both are known: a change may take them
-        on trust and let its save check them (store.Held.assumed)."""
+        on trust and let its save check them (store.Held.assumed), so this reads without the
+        lock (a value that changes meanwhile only makes that save find it stale)."""
         entry = self._entries.get(session_id)
         if entry is None or entry[0].watched is None:
             return None

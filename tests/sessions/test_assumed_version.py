@@ -5,9 +5,12 @@ a client knows a newer version than this process's copy. Each time the change mu
 what is stored, exactly once, as if nothing had been cached."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from app.sessions.errors import SessionNotFound, StepRefused, VersionMismatch
+from app.sessions.runtime import Runtime
 from tests.sessions.helpers import assert_same, make_service, xor_config
 
 
@@ -34,6 +37,13 @@ def counting_reads(service) -> list | None:
     state = service.store._state
     service.store._state = lambda session_id: reads.append(session_id) or state(session_id)
     return reads
+
+
+def counting_loads(service) -> list:
+    loads = []
+    load = service._load
+    service._load = lambda session_id: loads.append(session_id) or load(session_id)
+    return loads
 
 
 def test_a_live_session_is_stepped_without_reading_its_version_first(tmp_path):
@@ -66,7 +76,7 @@ def test_a_step_after_another_process_stepped_runs_once_on_the_stored_session(tm
     assert_same(here.get(sid), there.get(sid))  # both processes show the same stored state
 
 
-def test_a_session_watched_by_another_process_is_guarded_at_once(tmp_path):
+def test_a_session_watched_by_another_process_is_guarded_before_anything_is_written(tmp_path):
     here, there = two_processes(tmp_path)
     here.change_guards.append(refuse)
     sid = here.create(xor_config(), view="compact")["id"]
@@ -112,3 +122,70 @@ def test_a_stale_copy_half_changed_by_the_first_try_is_never_shown(tmp_path):
         here.step(sid, view="compact")
     assert_same(here.get(sid), there.get(sid))
     assert here.get(sid, view="compact")["next_step"] == there.get(sid, view="compact")["next_step"]
+
+
+def test_a_refusal_on_a_stale_copy_is_judged_again_on_the_stored_session(tmp_path):
+    """Here's copy of a new session has nothing to undo; the stored one, stepped by the other
+    process, has: back must undo that step, not answer "nothing to undo"."""
+    here, there = two_processes(tmp_path)
+    sid = here.create(xor_config(), view="compact")["id"]  # live here at version 0, no undo
+    there.step(sid, view="compact")
+    doc = here.back(sid, view="compact")
+    assert doc["version"] == 2 and doc["last_step"] is None and doc["undo_available"] == 0
+    with pytest.raises(StepRefused):  # and now, with a current copy, the refusal stands
+        here.back(sid, view="compact")
+    assert here.store.version(sid) == 2
+
+
+def test_a_request_queued_behind_another_of_this_process_trusts_what_that_one_saved(tmp_path):
+    """The version is taken once the requests before it in this process are done: taken
+    earlier, it would be stale, and the step would load the session twice and run twice."""
+    service = make_service(tmp_path / "s.sqlite3")
+    sid = service.create(xor_config(), view="compact")["id"]
+    service.step(sid, view="compact")
+    started, release, answers = threading.Event(), threading.Event(), []
+
+    def slow_step(runtime: Runtime) -> None:
+        started.set()
+        assert release.wait(10)
+        runtime.run_steps(1)
+
+    first = threading.Thread(target=lambda: answers.append(service._change(sid, slow_step, view="compact", trust=True)))
+    first.start()
+    assert started.wait(10)
+    loads, reads = counting_loads(service), counting_reads(service)
+    second = threading.Thread(target=lambda: answers.append(service.step(sid, view="compact")))
+    second.start()
+    while service.queues.waiting(sid) < 2:
+        threading.Event().wait(0.001)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert [doc["version"] for doc in answers] == [2, 3]
+    assert loads == [] and reads in (None, [])
+
+
+def test_a_session_watched_in_this_process_is_guarded_on_its_next_step_without_a_reload(tmp_path):
+    service = make_service(tmp_path / "s.sqlite3")
+    guarded = []
+    service.change_guards.append(guarded.append)
+    sid = service.create(xor_config(), view="compact")["id"]
+    service.step(sid, view="compact")
+    service.watch(sid)
+    loads = counting_loads(service)
+    assert service.step(sid, view="compact")["version"] == 2
+    assert guarded == [sid] and loads == []
+
+
+def test_a_train_reads_the_version_first_and_never_runs_twice(tmp_path, monkeypatch):
+    """A stale copy found only at the save would have trained for nothing: a train is not
+    taken on trust."""
+    here, there = two_processes(tmp_path)
+    sid = here.create(xor_config(), view="compact")["id"]
+    here.step(sid, view="compact")
+    there.step(sid, view="compact")
+    runs = []
+    train = Runtime.train
+    monkeypatch.setattr(Runtime, "train", lambda runtime, iterations: runs.append(iterations) or train(runtime, iterations))
+    assert here.train(sid, 30, view="compact")["version"] == 3
+    assert runs == [30]

@@ -169,17 +169,24 @@ def test_every_answer_of_a_live_session_is_what_a_fresh_load_shows(tmp_path):
     db = tmp_path / "s.sqlite3"
     service = make_service(db)
     sid = service.create(xor_config(optimizer={"name": "adam", "learning_rate": 0.05}))["id"]
+    per_iteration = service.get(sid)["steps_per_iteration"]
     edit = [{"layer": 1, "to": 0, "from": 1, "value": 0.75}]
     changes = [
         *[lambda: service.step(sid)] * 8, lambda: service.step(sid, count=3),
         lambda: service.back(sid), lambda: service.back(sid), lambda: service.step(sid, count=2),
         lambda: service.patch(sid, edits=edit), lambda: service.step(sid, count=9),
         lambda: service.patch(sid, optimizer={"name": "sgd", "learning_rate": 0.1}), lambda: service.step(sid, count=4),
-        lambda: service.train(sid, 3), lambda: service.back(sid), lambda: service.reset(sid), lambda: service.step(sid, count=8),
+        lambda: service.train(sid, 3), lambda: service.train(sid, 20),  # 20: past undo's reach, the fast loop
+        lambda: service.step(sid, until="update"), lambda: service.back(sid),  # just before the update, again:
+        lambda: service.patch(sid, optimizer={"learning_rate": 0.7}), lambda: service.step(sid),  # another one
+        lambda: service.patch(sid, edits=edit), lambda: service.step(sid, count=per_iteration),  # an edit after it
+        lambda: service.back(sid), lambda: service.reset(sid), lambda: service.step(sid, count=8),
     ]
+    fresh = make_service(db)
     for change in changes:
         answered = change()
-        assert_same(answered, make_service(db).get(sid), ignore=())
+        fresh.working_set.discard(sid)
+        assert_same(answered, fresh.get(sid), ignore=())
         assert_same(service.get(sid), answered, ignore=())
 
 
@@ -193,6 +200,7 @@ def test_the_stored_history_is_the_shown_one_after_undoing_an_update_and_redoing
     per_iteration = service.get(sid)["steps_per_iteration"]
     service.train(sid, 3)
     service.back(sid)  # before the third update
+    assert len(service.get(sid)["history"]) == 2
     service.patch(sid, optimizer={"learning_rate": 0.9})
     service.step(sid, count=1 + per_iteration)  # that update again, and a fourth iteration
     shown = service.get(sid)["history"]
