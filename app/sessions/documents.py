@@ -14,6 +14,7 @@ from app.sessions import checkpoints as ckpt
 from app.sessions.runtime import EXPLICIT_DATA, FROM_CHECKPOINT, INITIAL_CHECKPOINT, Runtime
 
 COMPACT = "compact"
+_NOTHING: dict = {}  # never written
 
 
 def config_as_applied(runtime: Runtime) -> dict:
@@ -21,11 +22,11 @@ def config_as_applied(runtime: Runtime) -> dict:
     by the runtime until its optimizer config changes (the rest is fixed at creation): every
     answer shows it. Shared by answers: never mutate."""
     optimizer = runtime.current["optimizer"]
-    cached = runtime.applied_config
+    cached = runtime.applied_config_cache
     if cached is not None and cached[0] is optimizer:
         return cached[1]
     config = _config_as_applied(runtime, optimizer)
-    runtime.applied_config = (optimizer, config)
+    runtime.applied_config_cache = (optimizer, config)
     return config
 
 
@@ -56,29 +57,19 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
     parameters = runtime.shown_parameters()  # [W1, b1, W2, b2, ...]
     dW, db = trace.dW, trace.db
     gradient = runtime.shown_gradient() if dW else None
-    if view == COMPACT:
-        layers = [{"index": 0, "size": runtime.sizes[0], "a": None}]
-        for l, size, activation in runtime.layer_names:
-            layers.append({
-                "index": l, "size": size, "activation": activation, "W": parameters[2 * l - 2], "b": parameters[2 * l - 1],
-                "z": None, "a": None,
-                "grad": {"a": None, "z": None, "W": gradient[2 * l - 2] if l in dW else None, "b": gradient[2 * l - 1] if l in db else None},
-            })
-        batch = None
-    else:
-        z, a, dA, delta = trace.z, trace.a, trace.dA, trace.delta
-        layers = [{"index": 0, "size": runtime.sizes[0], "a": trace.x}]
-        for l, size, activation in runtime.layer_names:
-            layers.append({
-                "index": l, "size": size, "activation": activation, "W": parameters[2 * l - 2], "b": parameters[2 * l - 1],
-                "z": z.get(l), "a": a.get(l),
-                "grad": {"a": dA.get(l), "z": delta.get(l), "W": gradient[2 * l - 2] if l in dW else None,
-                         "b": gradient[2 * l - 1] if l in db else None},
-            })
-        batch = {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y}
-    stepper = runtime.stepper
-    done, cycle = stepper.done, stepper.cycle
-    iterations = runtime.iteration_index + (1 if done == len(cycle) else 0)
+    full = view != COMPACT
+    # a compact Session has no per-row values: looked up in nothing, each is None
+    z, a, dA, delta = (trace.z, trace.a, trace.dA, trace.delta) if full else (_NOTHING,) * 4
+    layers = [{"index": 0, "size": runtime.sizes[0], "a": trace.x if full else None}]
+    for l, size, activation in runtime.layer_names:
+        layers.append({
+            "index": l, "size": size, "activation": activation, "W": parameters[2 * l - 2], "b": parameters[2 * l - 1],
+            "z": z.get(l), "a": a.get(l),
+            "grad": {"a": dA.get(l), "z": delta.get(l), "W": gradient[2 * l - 2] if l in dW else None,
+                     "b": gradient[2 * l - 1] if l in db else None},
+        })
+    iterations = runtime.iterations_finished
+    last = runtime.last_step
     entries = runtime.history_entries()
     return {
         "id": runtime.stored.id,
@@ -86,14 +77,14 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
         "config": config_as_applied(runtime),
         "iteration": iterations,
         "epoch": runtime.schedule.epochs_finished(iterations),
-        "last_step": step_dict(cycle[done - 1]) if done else None,
-        "next_step": step_dict(cycle[done] if done < len(cycle) else cycle[0]),
-        "batch": batch,
+        "last_step": step_dict(last) if last else None,
+        "next_step": step_dict(runtime.next_step),
+        "batch": {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y} if full else None,
         "layers": layers,
         "loss": {"name": runtime.config["loss"], "value": trace.loss},
         "history": entries[:] if history is None else entries[max(0, len(entries) - history):],
         "undo_available": runtime.undo_available(),
-        "steps_per_iteration": len(cycle),
+        "steps_per_iteration": runtime.steps_per_iteration,
     }
 
 

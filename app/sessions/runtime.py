@@ -79,7 +79,7 @@ class Runtime:
         # for answers (documents.py): (l, size, activation) of each layer, the config as applied
         # and the shown copies of parameters and gradient, each with the key it was made for
         self.layer_names = tuple((l, self.sizes[l], self.config["activations"][l - 1]) for l in range(1, self.L + 1))
-        self.applied_config: tuple[dict, dict] | None = None
+        self.applied_config_cache: tuple[dict, dict] | None = None  # (the optimizer config it was made for, it)
         self._shown_parameters: tuple[tuple, list[np.ndarray]] | None = None
         self._shown_gradient: tuple[tuple, list[np.ndarray]] | None = None
         self._restore()

@@ -351,10 +351,10 @@ class SQLiteSessionStore:
         db = self._connection()
         if not change.new_checkpoints and change.keep is None and change.history is None:
             with self.locks.writer(spin):  # one statement is its own transaction
-                version = self._update_state(db, state, expected)
+                version = self._update_state(db, session_id, state, expected)
         else:
             with self._writing(spin) as db:
-                version = self._update_state(db, state, expected)  # Stale rolls back: nothing written
+                version = self._update_state(db, session_id, state, expected)  # Stale rolls back: nothing written
                 if version is not None:
                     if change.history is not None:
                         db.execute("UPDATE session_history SET losses = ? WHERE id = ?", (change.history.tobytes(), session_id))
@@ -374,14 +374,14 @@ class SQLiteSessionStore:
         return version
 
     @staticmethod
-    def _update_state(db: sqlite3.Connection, state: tuple, expected: int | None) -> int | None:
+    def _update_state(db: sqlite3.Connection, session_id: str, state: tuple, expected: int | None) -> int | None:
         """The session_state UPDATE: the new version, None if there is no such row; Stale if
         the row is not at `expected` (the version is then known without RETURNING)."""
         if expected is None:
             row = next(iter(db.execute(*state).fetchall()), None)
             return None if row is None else row[0]
         if db.execute(*state).rowcount == 0:
-            raise Stale(state[1][3])
+            raise Stale(session_id)
         return expected + 1
 
     def _delete(self, session_id: str, watched: bool) -> bool:
