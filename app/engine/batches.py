@@ -50,4 +50,4 @@ class BatchSchedule:
                 self._full_batch_of = (inputs, inputs[self.rows], targets[self.rows])
             return self._all_rows, self._full_batch_of[1], self._full_batch_of[2]
         rows = self.indices(iteration)
-        return rows, inputs[rows], targets[rows]
+        return rows, inputs.take(rows, axis=0), targets.take(rows, axis=0)  # take: a third of [rows]'s time
