@@ -20,7 +20,10 @@ nearly every step reloads it (the worst case, not a class's). Each session start
 into its iteration (starting_step), so the heavier steps (an update redraws the plots) are
 spread as a class's are (--lockstep: all at the same point, every update at once). Prints req/s,
 the ratio to the trivial endpoint measured just before at the same connections, p50/p99 latency
-and errors (socket errors, timeouts, non-2xx).
+and errors (socket errors, timeouts, non-2xx). With two workers it also prints how many of the
+connections each process held halfway through the run (ss): the kernel hands a burst of
+connections to whichever process accepts first, and the busier process's requests wait longer,
+so an uneven split stretches the tail of the trivial endpoint and the app alike.
 
     .venv/bin/python bench/bench_http.py [--seconds 8] [--workers 1,2] [--port 8150] [--shared-connections]
 
@@ -31,12 +34,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -171,17 +177,34 @@ def page_tokens(base: str, ids: list[str]) -> dict[str, str]:
 def wrk(base: str, lua: str, threads: int, connections: int, seconds: float) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua + DONE)
+    split: list[tuple[int, ...]] = []
+    sampler = threading.Timer(seconds / 2, lambda: split.append(connections_per_process(int(base.rsplit(":", 1)[1]))))
+    sampler.start()
     try:
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name, base],
             capture_output=True, text=True, check=True,
         ).stdout
     finally:
+        sampler.cancel()
         os.unlink(script.name)
     result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
     result["rps"] = result["requests"] / result["seconds"]
     result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+    result["split"] = split[0] if split else ()
     return result
+
+
+def connections_per_process(port: int) -> tuple[int, ...]:
+    """How many of the established connections to `port` each server process holds, fewest
+    first: with two workers the kernel hands wrk's connections to whichever process accepts
+    first, and an uneven split alone stretches the tail (the busier worker's requests wait
+    longer). Empty where ss (iproute2) is missing."""
+    if shutil.which("ss") is None:
+        return ()
+    out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    return tuple(sorted(Counter(re.findall(r"pid=(\d+)", out)).values()))
 
 
 def settle(base: str, process: subprocess.Popen | None = None) -> None:
@@ -265,12 +288,14 @@ def main() -> None:
                             args.shared_connections)
     mode = f"wrk -t{SHARED_THREADS}, sessions on any free connection" if args.shared_connections else "wrk one thread per connection, each with its own sessions"
     print(f"{mode}, {args.seconds:g} s per figure, {SESSIONS} sessions of 2-4-2-1 tanh; ratio = req/s / the trivial endpoint's at the same connections, measured just before\n")
-    print("| workers | request | connections | req/s | x trivial | p50 | p99 | p99/p50 | trivial's p99/p50 | errors |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| workers | request | connections | req/s | x trivial | p50 | p99 | p99/p50 | trivial's p99/p50 | errors "
+          "| connections per worker (trivial's) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for workers, name, c, result, floor in rows:
+        split = f"{'/'.join(map(str, result['split']))} ({'/'.join(map(str, floor['split']))})" if workers > 1 else ""
         print(f"| {workers} | {name} | {c} | {result['rps']:,.0f} | {result['rps'] / floor['rps']:.3f} | "
               f"{result['p50']:.1f} ms | {result['p99']:.1f} ms | {result['p99'] / max(result['p50'], 1e-9):.1f} | "
-              f"{floor['p99'] / max(floor['p50'], 1e-9):.1f} | {result['errors']} |")
+              f"{floor['p99'] / max(floor['p50'], 1e-9):.1f} | {result['errors']} | {split} |")
 
 if __name__ == "__main__":
     main()
