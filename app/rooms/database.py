@@ -15,7 +15,7 @@ from pathlib import Path
 
 from app.rooms.bus import CHANNEL, SocketBus
 from app.sessions.locks import RangeLocks
-from app.sessions.sqlite_store import WAL_BACKSTOP_PAGES
+from app.sessions.sqlite_file import connect
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -73,12 +73,7 @@ class SQLiteRooms:
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")  # the session store's thread checkpoints
-            db.execute("PRAGMA foreign_keys=ON")
+            db = connect(self.path)  # the sessions' durability: a room's event comes with its session's step
             with self._create_lock:
                 if not self._created:
                     db.executescript(TABLES)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.sessions.sqlite_file import connect
+
 SQL = {
     "create": """
         CREATE TABLE IF NOT EXISTS datasets (
@@ -117,10 +119,7 @@ class DatasetStore:
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db = connect(self.path)
             self._local.db = db
         if not self._created:
             db.execute(SQL["create"])

@@ -1,11 +1,11 @@
 """The SQLite backend of the session store (the default): one file, safe across processes.
 
-Durability: WAL with synchronous=NORMAL. A commit is written to the WAL without an fsync, so
-every answered change survives kill -9 of any process (the OS has the pages); a power cut or a
-kernel crash can lose the changes committed since the last checkpoint of the WAL (a
-checkpointer thread runs one every CHECKPOINT_SECONDS: about a second of stepping), never the
-file's consistency. The checkpoint (and its fsync) runs in that thread, not in the commit of a
-request: a small step is answered on the event loop, which must not wait for a disk.
+Durability (app/sessions/sqlite_file.py): WAL with synchronous=NORMAL, so every answered
+change survives kill -9 of any process, and a power cut or a kernel crash can lose the changes
+committed since the WAL's last checkpoint (a Checkpointer thread runs one every
+CHECKPOINT_SECONDS: about a second of stepping), never the file's consistency. The checkpoint
+(and its fsync) runs in that thread, not in the commit of a request: a small step is answered
+on the event loop, which must not wait for a disk.
 
 Locks: a session is held across processes by a one-byte lock of `<db>.lock` (locks.RangeLocks);
 write transactions take byte 0 of the same file first, so they queue in the kernel instead of
@@ -25,15 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from app.sessions.locks import RangeLocks, session_offset
+from app.sessions.sqlite_file import WAL_BACKSTOP_PAGES, connect
 from app.sessions.store import (
     LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, Stale, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
 )
 
 CHECKPOINT_SECONDS = 1.0
 CHECKPOINT_COMMITS = 250  # or sooner, after this many commits of this process (about 500 WAL pages)
-# past this many WAL pages (16 MB) a commit checkpoints by itself, as SQLite does by default at
-# 1,000: only if the checkpointer thread could not keep up
-WAL_BACKSTOP_PAGES = 4_000
 IDLE_SWEEP_BATCH = 100  # idle sessions deleted per transaction (each about a millisecond)
 log = logging.getLogger(__name__)
 _UPDATE_STATE = "UPDATE session_state SET cursor = ?, undo = ?, version = version + 1, updated_at = ? WHERE id = ?"
@@ -161,11 +159,7 @@ class SQLiteSessionStore:
         if db is None:
             if not self._created:
                 self._create()
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
-            db.execute("PRAGMA foreign_keys=ON")
+            db = connect(self.path)
             self._local.db = db
             self._checkpointer.start_once()
         return db

@@ -7,7 +7,10 @@ import time
 
 import pytest
 
+from app.rooms.database import SQLiteRooms
 from app.sessions import sqlite_store
+from app.sessions.datasets import DatasetStore
+from app.sessions.sqlite_file import WAL_BACKSTOP_PAGES
 from tests.backends import BACKEND
 from tests.sessions.helpers import make_service, xor_config
 
@@ -43,5 +46,19 @@ def test_requests_leave_checkpoints_to_the_thread(tmp_path):
     service = make_service(tmp_path / "s.sqlite3")
     service.create(xor_config())
     connection = service.store._connection()
-    assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == sqlite_store.WAL_BACKSTOP_PAGES
+    assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_BACKSTOP_PAGES
     assert any(t.name.startswith("checkpoint ") and t.is_alive() for t in threading.enumerate())
+
+
+def test_sessions_rooms_and_datasets_share_one_durability(tmp_path):
+    """One file, one policy: no commit fsyncs (a room's event is written on the event loop with
+    its session's step) and each leaves the checkpoint to the thread."""
+    path = tmp_path / "s.sqlite3"
+    service = make_service(path)
+    service.create(xor_config())
+    connections = {"sessions": service.store._connection(), "rooms": SQLiteRooms(path)._connection(),
+                   "datasets": DatasetStore(path)._connection()}
+    settings = {name: tuple(db.execute(f"PRAGMA {pragma}").fetchone()[0]
+                            for pragma in ("journal_mode", "synchronous", "wal_autocheckpoint", "foreign_keys"))
+                for name, db in connections.items()}
+    assert settings == {name: ("wal", 1, WAL_BACKSTOP_PAGES, 1) for name in connections}  # synchronous 1 = NORMAL
