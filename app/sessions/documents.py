@@ -68,22 +68,17 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
             "grad": {"a": dA.get(l), "z": delta.get(l), "W": gradient[2 * l - 2] if l in dW else None,
                      "b": gradient[2 * l - 1] if l in db else None},
         })
-    iterations = runtime.iterations_finished
-    last = runtime.last_step
     entries = runtime.history_entries()
     return {
         "id": runtime.stored.id,
         "version": runtime.version,
         "config": config_as_applied(runtime),
-        "iteration": iterations,
-        "epoch": runtime.schedule.epochs_finished(iterations),
-        "last_step": step_dict(last) if last else None,
-        "next_step": step_dict(runtime.next_step),
+        **_position(runtime),
+        "epoch": runtime.schedule.epochs_finished(runtime.iterations_finished),
         "batch": {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y} if full else None,
         "layers": layers,
         "loss": {"name": runtime.config["loss"], "value": trace.loss},
         "history": entries[:] if history is None else entries[max(0, len(entries) - history):],
-        "undo_available": runtime.undo_available(),
         "steps_per_iteration": runtime.steps_per_iteration,
     }
 
@@ -94,18 +89,25 @@ def step_dict(step: Step) -> dict:
     return step.as_dict()
 
 
-def step_summary(runtime: Runtime) -> dict:
-    """The part of a Session a page compares before and after a change (app/lab: which parts of
-    the drawing changed, and the state token): where it stands and its gradients of W, copied
-    (a step writes them in place). A fraction of a compact Session's cost."""
-    trace = runtime.stepper.trace
-    gradient = runtime.shown_gradient() if trace.dW else None
+def _position(runtime: Runtime) -> dict:
+    """Where the session stands: the fields of a Session that step_summary repeats."""
     last = runtime.last_step
     return {
         "iteration": runtime.iterations_finished,
         "last_step": step_dict(last) if last else None,
         "next_step": step_dict(runtime.next_step),
         "undo_available": runtime.undo_available(),
+    }
+
+
+def step_summary(runtime: Runtime) -> dict:
+    """The part of a Session a page compares before and after a change (app/lab: which parts of
+    the drawing changed, and the state token): where it stands and its gradients of W, copied
+    (a step writes them in place). A fraction of a compact Session's cost."""
+    trace = runtime.stepper.trace
+    gradient = runtime.shown_gradient() if trace.dW else None
+    return {
+        **_position(runtime),
         "layers": [{"index": 0}] + [
             {"index": l, "grad": {"W": gradient[2 * l - 2] if l in trace.dW else None}} for l in range(1, runtime.L + 1)
         ],
