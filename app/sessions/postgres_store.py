@@ -19,6 +19,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from app.i18n import _, lazy
+from app.sessions.errors import SessionBusy
 from app.sessions.store import (
     CHANNEL, LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor,
     encode_new_session,
@@ -64,6 +66,30 @@ CREATE INDEX IF NOT EXISTS session_owners_by_client ON session_owners (client);
 WATCHED_COLUMN = ("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
                   "AND table_name = 'session_state' AND column_name = 'watched'")
 SCHEMA_LOCK = 7_301_884  # an advisory lock id: two processes starting at once create the tables once
+# An ALTER TABLE waits for every transaction that holds one of the table's rows (an older
+# process's requests), and meanwhile every new statement on the table queues behind it: so it
+# waits ALTER_LOCK_MS at a time and lets them through in between, ALTER_TRIES times at most.
+ALTER_LOCK_MS = 200
+ALTER_TRIES = 25
+UPGRADE_BLOCKED = lazy(
+    "The database is being upgraded, and processes of the app's previous version keep its sessions "
+    "busy: try again in a moment. Upgrade every host at once, with the app stopped (README, PostgreSQL)."
+)
+
+
+def _add_watched_column(conn) -> None:
+    import psycopg
+
+    conn.execute(f"SET LOCAL lock_timeout = {ALTER_LOCK_MS}")
+    for _try in range(ALTER_TRIES):
+        conn.execute("SAVEPOINT watched_column")
+        try:
+            conn.execute("ALTER TABLE session_state ADD COLUMN watched boolean NOT NULL DEFAULT true")
+            return
+        except psycopg.errors.LockNotAvailable:
+            conn.execute("ROLLBACK TO SAVEPOINT watched_column")
+            time.sleep(ALTER_LOCK_MS / 1000)
+    raise SessionBusy(_(UPGRADE_BLOCKED))
 
 
 class _Held:
@@ -127,8 +153,12 @@ class PostgresSessionStore:
                 # tables from before watching: each of their sessions may be a room's, so each is
                 # watched. Asked first: ALTER TABLE locks the table even when it has nothing to do,
                 # and a process starting meanwhile would wait for every held session
-                if conn.execute(WATCHED_COLUMN).fetchone() is None:
-                    conn.execute("ALTER TABLE session_state ADD COLUMN watched boolean NOT NULL DEFAULT true")
+                try:
+                    if conn.execute(WATCHED_COLUMN).fetchone() is None:
+                        _add_watched_column(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")  # and the next request tries again
+                    raise
                 conn.execute("COMMIT")
             self._created = True
 

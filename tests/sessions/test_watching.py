@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,43 @@ def test_watching_waits_for_a_change_in_flight(tmp_path):
     guarded, _published = watching(service)
     service.step(session_id)
     assert guarded == [session_id]
+
+
+@pytest.mark.skipif(database_url_for(Path("probe")) is None, reason="PostgreSQL's ALTER TABLE lock queue: SQLite has none")
+def test_an_upgrade_behind_an_older_process_answers_busy_and_blocks_nobody(tmp_path, monkeypatch):
+    """The column is added in short waits for the table: behind an older process's request it
+    answers 409 busy (so the new process's requests do not hang, nor queue the old one's behind
+    the ALTER); once that request is done, the upgrade goes through."""
+    import psycopg
+
+    from app.sessions import postgres_store
+    from app.sessions.errors import SessionBusy
+
+    path = tmp_path / "old.sqlite3"
+    old = make_service(path)
+    old_id = old.create(xor_config())["id"]
+    old.store.close()
+    drop_watched_column(path)
+    monkeypatch.setattr(postgres_store, "ALTER_TRIES", 3)
+    with psycopg.connect(database_url_for(path)) as older_request:  # holds the session's row
+        older_request.execute("SELECT version FROM session_state WHERE id = %s FOR UPDATE", (old_id,))
+        service = make_service(path)
+        outcome = []
+        upgrading = threading.Thread(target=lambda: outcome.append(_raised(lambda: service.step(old_id))))
+        upgrading.start()
+        upgrading.join(30)
+        assert not upgrading.is_alive() and isinstance(outcome[0], SessionBusy)
+        assert "upgraded" in str(outcome[0])
+        # the older process's request was not made to wait behind the ALTER either
+        assert older_request.execute("SELECT version FROM session_state WHERE id = %s", (old_id,)).fetchone() == (0,)
+    guarded, published = watching(service)
+    service.step(old_id)
+    assert guarded == [old_id] and published == [(old_id, 1)]
+
+
+def _raised(call):
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the test looks at which
+        return error
+    return None
