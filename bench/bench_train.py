@@ -1,5 +1,6 @@
 """Training speed: the engine's own iteration loop and POST /train, each against a minimal
-hand-written NumPy loop doing the same arithmetic in the same process; one step request's
+hand-written NumPy loop doing the same arithmetic in the same process (with the batch's
+accuracy where the targets are classes, as a session's history has it); one step request's
 latency; and how the cost grows with network width.
 
     .venv/bin/python bench/bench_train.py [--quick]
@@ -32,7 +33,7 @@ from app.engine.losses import get_loss  # noqa: E402
 from app.engine.network import init_network  # noqa: E402
 from app.engine.optimizers import make_optimizer  # noqa: E402
 from app.engine.stepper import Stepper  # noqa: E402
-from app.engine.metrics import split_rows  # noqa: E402
+from app.engine.metrics import is_classification, split_rows  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.sessions.session_data import build as build_session_data  # noqa: E402
 from app.settings import load_settings  # noqa: E402
@@ -92,6 +93,7 @@ def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, 
     batch = config.get("batch_size") or n
     per_epoch = -(-n // batch)
     softmax_ce = names[-1] == "softmax"
+    classes = is_classification(targets)  # the session's history then has accuracies too
     W = [None] + [w.copy() for w in Ws]
     b = [None] + [v.copy() for v in bs]
     start = time.perf_counter()
@@ -115,7 +117,8 @@ def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, 
                 else:
                     h = ACT[names[l - 1]][0](zt)
             test_loss = -(y_test * np.log(h)).sum() / len(h) if softmax_ce else ((h - y_test) ** 2).mean()
-            del test_loss
+            test_accuracy = hits(h, y_test) if classes else None
+            del test_loss, test_accuracy
         a, z = [x], [None]
         for l in range(1, L + 1):
             zl = a[-1] @ W[l].T + b[l]
@@ -125,6 +128,7 @@ def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, 
                 a.append(e / e.sum(axis=1, keepdims=True))
             else:
                 a.append(ACT[names[l - 1]][0](zl))
+        accuracy = hits(a[L], y) if classes else None
         if softmax_ce:
             loss = -(y * np.log(a[L])).sum() / len(x)
             delta = (a[L] - y) / len(x)
@@ -143,7 +147,15 @@ def minimal_loop(config: dict, inputs: np.ndarray, targets: np.ndarray, Ws, bs, 
         del loss
     elapsed = time.perf_counter() - start
     minimal_loop.final_weights = W  # for the check that both loops did the same arithmetic
+    minimal_loop.final_accuracy = accuracy
     return elapsed
+
+
+def hits(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """The share of rows classified right, as one would write it."""
+    if y.shape[1] == 1:
+        return float(((y_hat > 0.5) == y).mean())
+    return float((y_hat.argmax(axis=1) == y.argmax(axis=1)).mean())
 
 
 def engine_loop(config: dict, applied: dict, inputs, targets, Ws, bs, iterations: int) -> float:
@@ -153,13 +165,14 @@ def engine_loop(config: dict, applied: dict, inputs, targets, Ws, bs, iterations
     optimizer = make_optimizer(applied["optimizer"])
     schedule = BatchSchedule(len(inputs), applied["batch_size"], applied["seed"])
     start = time.perf_counter()
-    stepper = Stepper(network, loss, optimizer, inputs[:1], targets[:1])
+    stepper = Stepper(network, loss, optimizer, inputs[:1], targets[:1], with_accuracy=is_classification(targets))
     for it in range(iterations):
         _rows, x, y = schedule.batch(it, inputs, targets)
         stepper.begin(x, y)
         stepper.run_iteration()
     elapsed = time.perf_counter() - start
     engine_loop.final_weights = network.W
+    engine_loop.final_accuracy = stepper.trace.accuracy
     return elapsed
 
 
@@ -273,6 +286,7 @@ def main() -> None:
             )
             same = max(float(np.abs(m - e).max()) for m, e in zip(minimal_loop.final_weights[1:], engine_loop.final_weights[1:]))
             assert same < 1e-9, f"{name}: the loops disagree by {same}"
+            assert minimal_loop.final_accuracy == engine_loop.final_accuracy, f"{name}: the loops count other hits"
             rows.append((name, iterations, minimal, engine, api, engine_ratio, api_ratio))
 
         print("| network | iterations | minimal loop | engine | engine / minimal | POST /train | /train / minimal |")
