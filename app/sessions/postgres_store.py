@@ -81,14 +81,15 @@ def _add_watched_column(conn) -> None:
     import psycopg
 
     conn.execute(f"SET LOCAL lock_timeout = {ALTER_LOCK_MS}")
-    for _try in range(ALTER_TRIES):
+    for attempt in range(ALTER_TRIES):
+        if attempt:
+            time.sleep(ALTER_LOCK_MS / 1000)  # the statements queued behind the last try go through
         conn.execute("SAVEPOINT watched_column")
         try:
             conn.execute("ALTER TABLE session_state ADD COLUMN watched boolean NOT NULL DEFAULT true")
             return
         except psycopg.errors.LockNotAvailable:
             conn.execute("ROLLBACK TO SAVEPOINT watched_column")
-            time.sleep(ALTER_LOCK_MS / 1000)
     raise SessionBusy(_(UPGRADE_BLOCKED))
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from app.sessions.locks import RangeLocks, session_offset
-from app.sessions.sqlite_file import WAL_BACKSTOP_PAGES, connect
+from app.sessions.sqlite_file import connect
 from app.sessions.store import (
     LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, Stale, StoredCheckpoint, StoredSession, decode_cursor, encode_new_session,
 )
@@ -441,7 +441,7 @@ class Checkpointer:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.OperationalError:  # busy (another process checkpoints): next time
                     continue
-        except Exception:  # noqa: BLE001 - commits checkpoint by themselves past WAL_BACKSTOP_PAGES
+        except Exception:  # noqa: BLE001 - commits checkpoint by themselves past sqlite_file.WAL_BACKSTOP_PAGES
             log.exception("the WAL checkpointer of %s stopped", self.path)
         finally:
             if db is not None:
