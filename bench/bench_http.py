@@ -207,6 +207,13 @@ def connections_per_process(port: int) -> tuple[int, ...]:
     return tuple(sorted(Counter(re.findall(r"pid=(\d+)", out)).values()))
 
 
+def split_text(split: tuple[int, ...], workers: int) -> str:
+    """8/8, or 0/16 for a worker that holds none (ss lists only the processes that hold some)."""
+    if not split:
+        return "?"
+    return "/".join(map(str, (0,) * (workers - len(split)) + split))
+
+
 def settle(base: str, process: subprocess.Popen | None = None) -> None:
     """Requests wrk left behind are still being answered when it stops: wait them out."""
     time.sleep(1)
@@ -292,7 +299,7 @@ def main() -> None:
           "| connections per worker (trivial's) |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for workers, name, c, result, floor in rows:
-        split = f"{'/'.join(map(str, result['split']))} ({'/'.join(map(str, floor['split']))})" if workers > 1 else ""
+        split = f"{split_text(result['split'], workers)} ({split_text(floor['split'], workers)})" if workers > 1 else ""
         print(f"| {workers} | {name} | {c} | {result['rps']:,.0f} | {result['rps'] / floor['rps']:.3f} | "
               f"{result['p50']:.1f} ms | {result['p99']:.1f} ms | {result['p99'] / max(result['p50'], 1e-9):.1f} | "
               f"{floor['p99'] / max(floor['p50'], 1e-9):.1f} | {result['errors']} | {split} |")

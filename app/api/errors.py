@@ -35,7 +35,7 @@ from starlette.routing import Match, Mount
 from app.i18n import _
 from app.sessions import validation_messages
 from app.sessions.config import field_path
-from app.sessions.errors import InvalidInput, QuotaExceeded, SessionNotFound, StepRefused, VersionMismatch, clip
+from app.sessions.errors import InvalidInput, QuotaExceeded, SessionNotFound, StepRefused, StoreUpgrading, VersionMismatch, clip
 
 # the code of an answer nobody gave a code, by status
 STATUS_CODES = {
@@ -158,6 +158,8 @@ async def on_session_not_found(request: Request, error: SessionNotFound) -> Erro
 async def on_step_refused(request: Request, error: StepRefused) -> ErrorResponse:
     if isinstance(error, QuotaExceeded):
         return error_response(429, error.code, error.message, limit=error.limit, limit_value=error.value)
+    if isinstance(error, StoreUpgrading):
+        return error_response(503, error.code, error.message, headers={"Retry-After": str(error.retry_after_s)})
     fields = {"step": error.step} if error.step is not None else {}
     return error_response(409, error.code, error.message, **fields)
 

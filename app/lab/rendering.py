@@ -1,20 +1,20 @@
 """Answers of the web routes: whole pages, the stage update of a step, and readable errors.
 
 Errors go to the message area (#messages) with HX-Retarget and a translated sentence, so nothing
-fails silently: 404, 409 or 422 for plain clients, 200 for htmx (see message_response).
+fails silently: 404, 409, 422 or 503 for plain clients, 200 for htmx (see message_response).
 """
 from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused
+from app.sessions.errors import InvalidInput, SessionNotFound, StepRefused, StoreUpgrading
 from app.ui.events import STEP_DONE
 from app.ui.templating import templates
 from app.lab.stage import Message, StageParts, error_message, session_panels
 
 SERVICE_ERRORS = (SessionNotFound, StepRefused, InvalidInput)
-STATUS_OF = {SessionNotFound: 404, StepRefused: 409, InvalidInput: 422}
+STATUS_OF = {SessionNotFound: 404, StoreUpgrading: 503, StepRefused: 409, InvalidInput: 422}  # the first kind that matches
 
 
 def status_of(error: Exception) -> int:

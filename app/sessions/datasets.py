@@ -227,6 +227,9 @@ class DatasetStore:
                 total -= oldest.inputs.nbytes + oldest.targets.nbytes
 
 
+DATASETS_SCHEMA_LOCK = 7_301_885  # an advisory lock id (the sessions' tables use 7_301_884)
+
+
 class PostgresDatasetStore(DatasetStore):
     """The same table in PostgreSQL (psycopg 3), beside a PostgreSQL session store: SQL above
     with %s for ? (and %% for %), BYTEA for BLOB. There are no sessions from before datasets to migrate."""
@@ -247,7 +250,11 @@ class PostgresDatasetStore(DatasetStore):
             self._local.db = _Ported(db, self.PORTED)
             db = self._local.db
         if not self._created:
-            db.execute(SQL["create"])
+            # two processes' first requests at once would both create the table's type: one of
+            # them a UniqueViolation, not "already exists"
+            with db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (DATASETS_SCHEMA_LOCK,))
+                db.execute(SQL["create"])
             self._created = True
         return db
 
@@ -268,6 +275,9 @@ class _Ported:
 
     def execute(self, sql: str, params=()):
         return self._db.execute(self._by_text.get(sql, sql), params)
+
+    def transaction(self):
+        return self._db.transaction()
 
 
 def datasets_for(store) -> DatasetStore:

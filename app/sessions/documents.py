@@ -69,16 +69,20 @@ def session_document(runtime: Runtime, view: str = "full", history: int | None =
                      "b": gradient[2 * l - 1] if l in db else None},
         })
     entries = runtime.history_entries()
-    return {
+    position = _position(runtime)
+    return {  # in API.md's order, which readers of a printed Session see
         "id": runtime.stored.id,
         "version": runtime.version,
         "config": config_as_applied(runtime),
-        **_position(runtime),
+        "iteration": position["iteration"],
         "epoch": runtime.schedule.epochs_finished(runtime.iterations_finished),
+        "last_step": position["last_step"],
+        "next_step": position["next_step"],
         "batch": {"indices": runtime.batch_rows, "inputs": trace.x, "targets": trace.y} if full else None,
         "layers": layers,
         "loss": {"name": runtime.config["loss"], "value": trace.loss},
         "history": entries[:] if history is None else entries[max(0, len(entries) - history):],
+        "undo_available": position["undo_available"],
         "steps_per_iteration": runtime.steps_per_iteration,
     }
 

@@ -41,9 +41,17 @@ class NothingToUndo(StepRefused):
 
 
 class SessionBusy(StepRefused):
-    """Another request held the session for longer than a request waits."""
+    """Another request held the session for longer than a request waits (409)."""
 
     code = "busy"
+
+
+class StoreUpgrading(StepRefused):
+    """The store is upgrading its schema and could not yet lock what it changes, held by an
+    older version's processes: no session's fault, so 503 with Retry-After in the API."""
+
+    code = "unavailable"
+    retry_after_s = 2
 
 
 class NotFinite(StepRefused):

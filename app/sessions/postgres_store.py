@@ -13,6 +13,7 @@ server is configured).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from app.i18n import _, lazy
-from app.sessions.errors import SessionBusy
+from app.sessions.errors import StoreUpgrading
 from app.sessions.store import (
     CHANNEL, LOCK_TIMEOUT, Listener, LockTimeout, SessionChange, StoredCheckpoint, StoredSession, decode_cursor,
     encode_new_session,
@@ -61,36 +62,65 @@ CREATE TABLE IF NOT EXISTS session_owners (
     client text NOT NULL,
     stored_bytes bigint NOT NULL
 );
-CREATE INDEX IF NOT EXISTS session_owners_by_client ON session_owners (client);
 """
+# CREATE INDEX takes a share lock on its table even when the index exists, and so waits behind
+# every transaction writing the table (an older process's requests): it runs only when missing.
+OWNERS_INDEX = "session_owners_by_client"
+CREATE_OWNERS_INDEX = f"CREATE INDEX IF NOT EXISTS {OWNERS_INDEX} ON session_owners (client)"
 WATCHED_COLUMN = ("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
                   "AND table_name = 'session_state' AND column_name = 'watched'")
 SCHEMA_LOCK = 7_301_884  # an advisory lock id: two processes starting at once create the tables once
+SCHEMA_LOCK_MS = 2_000  # creating missing tables is quick; a longer wait is an older process's lock
 # An ALTER TABLE waits for every transaction that holds one of the table's rows (an older
 # process's requests), and meanwhile every new statement on the table queues behind it: so it
-# waits ALTER_LOCK_MS at a time and lets them through in between, ALTER_TRIES times at most.
+# waits ALTER_LOCK_MS at a time, each try a transaction of its own, letting them through in
+# between, ALTER_TRIES times at most.
 ALTER_LOCK_MS = 200
 ALTER_TRIES = 25
-UPGRADE_BLOCKED = lazy(
-    "The database is being upgraded, and processes of the app's previous version keep its sessions "
-    "busy: try again in a moment. Upgrade every host at once, with the app stopped (README, PostgreSQL)."
+# After an upgrade gave up, the requests queued behind it are answered at once, not each after
+# a full round of tries of its own.
+UPGRADE_RETRY_AFTER_S = 2.0
+UPGRADE_BLOCKED = lazy("The server is finishing an upgrade of its database: try again in a moment.")
+UPGRADE_BLOCKED_LOG = (  # for the operator, in the log: the answer goes to students too
+    "The PostgreSQL schema upgrade gave up waiting for its tables, which processes of the app's previous "
+    "version hold: stop those (on every host), and the next request completes the upgrade."
 )
 
+log = logging.getLogger(__name__)
 
-def _add_watched_column(conn) -> None:
+
+def _create_missing_schema(conn) -> None:
+    """The tables and the index that are missing, in one transaction, one process at a time."""
+    with conn.transaction():
+        conn.execute(f"SET LOCAL lock_timeout = {SCHEMA_LOCK_MS}")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        for statement in filter(str.strip, SCHEMA.split(";")):
+            conn.execute(statement)
+        if conn.execute("SELECT to_regclass(%s)", (OWNERS_INDEX,)).fetchone()[0] is None:
+            conn.execute(CREATE_OWNERS_INDEX)
+
+
+def _add_watched_column(conn) -> bool:
+    """Tables from before watching get the column (each of their sessions may be a room's, so
+    each is watched). Asked first: ALTER TABLE locks the table even when it has nothing to do.
+    False when every try found the table held."""
     import psycopg
 
-    conn.execute(f"SET LOCAL lock_timeout = {ALTER_LOCK_MS}")
     for attempt in range(ALTER_TRIES):
         if attempt:
             time.sleep(ALTER_LOCK_MS / 1000)  # the statements queued behind the last try go through
-        conn.execute("SAVEPOINT watched_column")
         try:
-            conn.execute("ALTER TABLE session_state ADD COLUMN watched boolean NOT NULL DEFAULT true")
-            return
+            with conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = {ALTER_LOCK_MS}")
+                if not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (SCHEMA_LOCK,)).fetchone()[0]:
+                    continue  # another process is trying: its try counts as this one's
+                if conn.execute(WATCHED_COLUMN).fetchone() is not None:
+                    return True  # added meanwhile
+                conn.execute("ALTER TABLE session_state ADD COLUMN watched boolean NOT NULL DEFAULT true")
+                return True
         except psycopg.errors.LockNotAvailable:
-            conn.execute("ROLLBACK TO SAVEPOINT watched_column")
-    raise SessionBusy(_(UPGRADE_BLOCKED))
+            pass
+    return False
 
 
 class _Held:
@@ -139,28 +169,28 @@ class PostgresSessionStore:
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, kwargs={"autocommit": True})
         self._created = False
         self._create_lock = threading.Lock()
+        self._upgrade_failed_at = -UPGRADE_RETRY_AFTER_S  # monotonic time of the last upgrade that gave up
         self._listeners: list[Listener] = []
 
     def _create(self) -> None:
         with self._create_lock:
             if self._created:
                 return
+            if time.monotonic() - self._upgrade_failed_at < UPGRADE_RETRY_AFTER_S:
+                raise StoreUpgrading(_(UPGRADE_BLOCKED))
             self.pool.open(wait=True)
+            import psycopg
+
             with self.pool.connection() as conn:
-                conn.execute("BEGIN")
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-                for statement in filter(str.strip, SCHEMA.split(";")):
-                    conn.execute(statement)
-                # tables from before watching: each of their sessions may be a room's, so each is
-                # watched. Asked first: ALTER TABLE locks the table even when it has nothing to do,
-                # and a process starting meanwhile would wait for every held session
                 try:
-                    if conn.execute(WATCHED_COLUMN).fetchone() is None:
-                        _add_watched_column(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")  # and the next request tries again
-                    raise
-                conn.execute("COMMIT")
+                    _create_missing_schema(conn)
+                    upgraded = conn.execute(WATCHED_COLUMN).fetchone() is not None or _add_watched_column(conn)
+                except psycopg.errors.LockNotAvailable:
+                    upgraded = False
+            if not upgraded:
+                self._upgrade_failed_at = time.monotonic()
+                log.warning(UPGRADE_BLOCKED_LOG)
+                raise StoreUpgrading(_(UPGRADE_BLOCKED))
             self._created = True
 
     @contextmanager

@@ -1,12 +1,13 @@
-"""How every part of a process opens the one SQLite file it shares with the other workers.
+"""How the session store, rooms and datasets open the one SQLite file a process shares with the
+other workers (only the store's checkpointer opens its own connection, one that never waits).
 
 Sessions, rooms and datasets live in one file with one durability: WAL with
 synchronous=NORMAL. A commit is written to the WAL without an fsync, so it survives kill -9 of
 any process (the OS has the pages), and a power cut or a kernel crash can lose what was
 committed since the WAL's last checkpoint, never the file's consistency. The session store's
-checkpointer thread checkpoints the file every second; a commit checkpoints by itself only
-past WAL_BACKSTOP_PAGES, so no request waits for an fsync (a teacher's step, and the room
-event it writes, are answered on the event loop).
+checkpointer thread checkpoints the file every second, and a commit checkpoints by itself only
+past WAL_BACKSTOP_PAGES: so a request waits for an fsync only when that thread fell 16 MB
+behind (a teacher's step, and the room event it writes, are answered on the event loop).
 """
 from __future__ import annotations
 

@@ -142,8 +142,8 @@ class SQLiteSessionStore:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.locks.writer():
-                db = sqlite3.connect(self.path, timeout=30)
-                db.executescript(SCHEMA)  # idempotent, in its own transaction
+                db = connect(self.path)  # WAL from the file's first table on
+                db.executescript(SCHEMA)  # idempotent
                 if "watched" not in {row[1] for row in db.execute("PRAGMA table_info(session_state)")}:
                     # a file from before watching: each of its sessions may be a room's, so each is watched
                     db.execute("ALTER TABLE session_state ADD COLUMN watched INTEGER NOT NULL DEFAULT 1")

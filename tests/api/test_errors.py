@@ -238,3 +238,28 @@ def test_the_quota_is_read_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("BPLAB_MAX_STORED_MB_PER_CLIENT", "10")
     quota = load_settings().client_quota
     assert (quota.max_sessions, quota.max_stored_bytes) == (7, 10 * 2**20)
+
+
+# --- an upgrade in progress (PostgreSQL's first start of a new version) ---------------------------
+
+
+def test_a_store_still_upgrading_is_a_503_with_retry_after_in_the_readers_language(raw_client, monkeypatch):
+    from app.i18n import _
+    from app.sessions.errors import StoreUpgrading
+    from app.sessions.postgres_store import UPGRADE_BLOCKED
+
+    sid = worked_example(raw_client)["id"]
+
+    def upgrading(*args, **kwargs):
+        raise StoreUpgrading(_(UPGRADE_BLOCKED))
+
+    service = raw_client.app.state.sessions
+    monkeypatch.setattr(service.store, "load", upgrading)
+    monkeypatch.setattr(service.store, "locked", upgrading)
+    service.working_set.discard(sid)
+    for answer in (raw_client.get(f"{API}/sessions/{sid}", headers=ZH), raw_client.post(f"{API}/sessions/{sid}/step", headers=ZH)):
+        body = _shaped(answer, "unavailable")
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
+        assert body["detail"][0]["msg"] == "服务器正在完成数据库升级：请稍后再试。"
+    page = raw_client.post(f"/s/{sid}/step", headers={"HX-Request": "true"})
+    assert page.headers["x-refused-status"] == "503" and "upgrade of its database" in page.text

@@ -3,7 +3,9 @@ read back exactly. Runs where BPLAB_TEST_DATABASE_URL names a database (scripts/
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -38,3 +40,27 @@ def test_datasets_for_picks_the_store_backend(tmp_path):
 
     assert isinstance(datasets_for(Postgres()), PostgresDatasetStore)
     assert type(datasets_for(SQLite())).__name__ == "DatasetStore"
+
+
+@needs_postgres
+def test_first_requests_of_many_processes_at_once_create_the_table_once():
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
+    from psycopg.conninfo import make_conninfo
+
+    schema = "t_race_" + uuid.uuid4().hex[:12]  # no datasets table yet
+    with psycopg.connect(URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        url = make_conninfo(URL, options=f"-csearch_path={schema}")
+        stores = [PostgresDatasetStore(url) for _ in range(8)]  # as many processes' first requests
+        start = threading.Barrier(len(stores))
+
+        def first_request(store):
+            start.wait()
+            return store.get("0" * 64)
+
+        with ThreadPoolExecutor(len(stores)) as pool:
+            assert list(pool.map(first_request, stores)) == [None] * len(stores)  # none raised
+    finally:
+        with psycopg.connect(URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

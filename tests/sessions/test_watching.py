@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from pathlib import Path
+import time
 
 import pytest
 
-from app.sessions.errors import StepRefused
+from app.sessions.errors import StepRefused, StoreUpgrading
 from app.sessions.service import SessionService
-from tests.backends import database_url_for
+from tests.backends import BACKEND, database_url_for
 from tests.sessions.helpers import make_service, xor_config
 
 
@@ -113,36 +113,50 @@ def test_watching_waits_for_a_change_in_flight(tmp_path):
     assert guarded == [session_id]
 
 
-@pytest.mark.skipif(database_url_for(Path("probe")) is None, reason="PostgreSQL's ALTER TABLE lock queue: SQLite has none")
-def test_an_upgrade_behind_an_older_process_answers_busy_and_blocks_nobody(tmp_path, monkeypatch):
-    """The column is added in short waits for the table: behind an older process's request it
-    answers 409 busy (so the new process's requests do not hang, nor queue the old one's behind
-    the ALTER); once that request is done, the upgrade goes through."""
+@pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL's ALTER TABLE lock queue: SQLite has none")
+def test_an_upgrade_behind_an_older_process_answers_unavailable_and_blocks_nobody(tmp_path, monkeypatch, caplog):
+    """The column is added in short waits for the table, each a transaction of its own: behind an
+    older process's request the new one answers 503 "unavailable" (so its requests do not hang),
+    while every other request, on the table or on the owners', goes through; the requests right
+    after a failed upgrade are answered at once; once the older request is done, the upgrade
+    goes through."""
     import psycopg
 
     from app.sessions import postgres_store
-    from app.sessions.errors import SessionBusy
 
     path = tmp_path / "old.sqlite3"
     old = make_service(path)
-    old_id = old.create(xor_config())["id"]
+    old_id, other_id = (old.create(xor_config())["id"] for _ in range(2))
     old.store.close()
     drop_watched_column(path)
-    monkeypatch.setattr(postgres_store, "ALTER_TRIES", 3)
-    with psycopg.connect(database_url_for(path)) as older_request:  # holds the session's row
+    monkeypatch.setattr(postgres_store, "ALTER_TRIES", 8)
+    tries = []
+    add_watched_column = postgres_store._add_watched_column
+    monkeypatch.setattr(postgres_store, "_add_watched_column", lambda conn: tries.append(conn) or add_watched_column(conn))
+    url = database_url_for(path)
+    with psycopg.connect(url) as older_request, psycopg.connect(url, autocommit=True) as bystander:
         older_request.execute("SELECT version FROM session_state WHERE id = %s FOR UPDATE", (old_id,))
         service = make_service(path)
         outcome = []
         upgrading = threading.Thread(target=lambda: outcome.append(_raised(lambda: service.step(old_id))))
         upgrading.start()
-        upgrading.join(30)
-        assert not upgrading.is_alive() and isinstance(outcome[0], SessionBusy)
-        assert "upgraded" in str(outcome[0])
+        # another process's requests meanwhile: each waits at most one try's wait, never the whole upgrade
+        bystander.execute("SET lock_timeout = 1000")
+        served = 0
+        while upgrading.is_alive():
+            bystander.execute("SELECT version FROM session_state WHERE id = %s", (other_id,))
+            bystander.execute("UPDATE session_owners SET stored_bytes = stored_bytes WHERE session_id = %s", (other_id,))
+            served += 1
+            time.sleep(0.05)
+        assert served >= 5 and isinstance(outcome[0], StoreUpgrading) and len(tries) == 1
+        assert "upgrade" in str(outcome[0]) and "previous version" in caplog.text
+        assert isinstance(_raised(lambda: service.get(other_id)), StoreUpgrading) and len(tries) == 1  # at once
         # the older process's request was not made to wait behind the ALTER either
         assert older_request.execute("SELECT version FROM session_state WHERE id = %s", (old_id,)).fetchone() == (0,)
+    monkeypatch.setattr(postgres_store, "UPGRADE_RETRY_AFTER_S", 0.0)
     guarded, published = watching(service)
     service.step(old_id)
-    assert guarded == [old_id] and published == [(old_id, 1)]
+    assert guarded == [old_id] and published == [(old_id, 1)] and len(tries) == 2
 
 
 def _raised(call):
